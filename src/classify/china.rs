@@ -1,0 +1,716 @@
+//! Where is an author? Region of an affiliation: mainland China, Hong Kong, Macau, Taiwan,
+//! elsewhere, or unknown — from the raw string and from whatever structure a source gives.
+//!
+//! Signals, strongest first (the first level that has any decides; the others stay as evidence):
+//! 1. a country named as a location in the string (`…, Beijing 100084, China`; compounds such
+//!    as `Taiwan, China` or `Hong Kong SAR, China` count as the smaller region);
+//! 2. a city, district or province in the string (gazetteer from GeoNames and the provincial
+//!    table; names also used outside China are left out);
+//! 3. the country code of the institution a source matched (a match can be wrong, the words
+//!    the author wrote cannot);
+//! 4. an institution name from the compiled list, or a country word used inside a name
+//!    (`Hong Kong Polytechnic University`);
+//! 5. an e-mail domain (`.edu.cn`, `.edu.hk`, `.edu.tw`, `.edu.mo`);
+//! 6. the `countries` OpenAlex attaches to the authorship.
+//!
+//! A country word counts as a location only when nothing but punctuation, digits or the end of
+//! the string follows it: `China Medical University` and `US-China Institute` are names, not
+//! places. Trap phrases (`China Lake`, `New Mexico`) are matched first and mean "not here".
+
+use super::text::{Lexicon, normalize};
+use crate::reference;
+use std::collections::{BTreeSet, HashSet};
+
+/// A region as the export and the `classify` command print it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Region {
+    CN,
+    HK,
+    MO,
+    TW,
+    Other,
+    Unknown,
+}
+
+impl Region {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Region::CN => "CN",
+            Region::HK => "HK",
+            Region::MO => "MO",
+            Region::TW => "TW",
+            Region::Other => "OTHER",
+            Region::Unknown => "UNKNOWN",
+        }
+    }
+
+    /// The region of an ISO 3166-1 alpha-2 code.
+    pub fn from_country_code(code: &str) -> Region {
+        match code.trim().to_ascii_uppercase().as_str() {
+            "CN" => Region::CN,
+            "HK" => Region::HK,
+            "MO" => Region::MO,
+            "TW" => Region::TW,
+            "" => Region::Unknown,
+            _ => Region::Other,
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Region> {
+        Some(match s {
+            "CN" => Region::CN,
+            "HK" => Region::HK,
+            "MO" => Region::MO,
+            "TW" => Region::TW,
+            "OTHER" => Region::Other,
+            "UNKNOWN" => Region::Unknown,
+            _ => return None,
+        })
+    }
+}
+
+/// Which regions count as China-based. Taiwan never does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RegionPolicy {
+    pub mainland_only: bool,
+}
+
+impl RegionPolicy {
+    pub fn counts(self, region: Region) -> bool {
+        match region {
+            Region::CN => true,
+            Region::HK | Region::MO => !self.mainland_only,
+            _ => false,
+        }
+    }
+}
+
+/// How a signal was found, strongest first (the derive order is the precedence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Level {
+    StringCountry,
+    StringPlace,
+    InstitutionCode,
+    StringInstitution,
+    EmailDomain,
+    AuthorCountries,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::StringCountry => "country named in affiliation string",
+            Level::StringPlace => "place named in affiliation string",
+            Level::InstitutionCode => "institution country code",
+            Level::StringInstitution => "institution named in affiliation string",
+            Level::EmailDomain => "e-mail domain",
+            Level::AuthorCountries => "authorship countries",
+        }
+    }
+}
+
+/// One piece of evidence about where an affiliation is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signal {
+    pub level: Level,
+    pub region: Region,
+    /// The matched text (from the normalised string) or the code.
+    pub matched: String,
+    /// Byte offset in the normalised string, for ordering; 0 for structured signals.
+    pub position: usize,
+}
+
+/// The decision for one affiliation with everything that led to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// The main region: the last mention at the deciding level.
+    pub region: Region,
+    /// Every region named at the deciding level (a string can name two countries).
+    pub regions: Vec<Region>,
+    pub decided_by: Option<Level>,
+    pub signals: Vec<Signal>,
+}
+
+impl Verdict {
+    /// Whether this affiliation is China-based under `policy`.
+    pub fn is_china(&self, policy: RegionPolicy) -> bool {
+        self.regions.iter().any(|r| policy.counts(*r))
+    }
+
+    /// The deciding signals that make it China-based, for evidence.
+    pub fn china_signals(&self, policy: RegionPolicy) -> Vec<&Signal> {
+        self.signals
+            .iter()
+            .filter(|s| Some(s.level) == self.decided_by && policy.counts(s.region))
+            .collect()
+    }
+}
+
+/// What a source tells us about one affiliation.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AffiliationInput<'a> {
+    pub raw: Option<&'a str>,
+    pub institution_name: Option<&'a str>,
+    pub country_code: Option<&'a str>,
+    pub author_countries: &'a [String],
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    /// A phrase that looks like a China place but is not (`china lake`); consumes the text.
+    Trap,
+    Country,
+    Place,
+    Institution,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Term {
+    kind: Kind,
+    region: Region,
+}
+
+/// The compiled affiliation classifier. Build once, use from any thread.
+pub struct ChinaClassifier {
+    lexicon: Lexicon,
+    terms: Vec<Term>,
+}
+
+/// Phrases that contain a China place or country word but are somewhere else.
+const TRAPS: &[(&str, Region)] = &[
+    ("china lake", Region::Other),
+    ("china grove", Region::Other),
+    ("china spring", Region::Other),
+    ("china township", Region::Other),
+    ("china village", Region::Other),
+    ("china, maine", Region::Other),
+    ("china, me", Region::Other),
+    ("china, texas", Region::Other),
+    ("china, tx", Region::Other),
+    ("new mexico", Region::Other),
+    ("new south wales", Region::Other),
+    ("new england", Region::Other),
+    ("canton, ohio", Region::Other),
+    ("canton, oh", Region::Other),
+    ("canton, ma", Region::Other),
+    ("canton, ny", Region::Other),
+    ("canton, mi", Region::Other),
+    ("canton, ga", Region::Other),
+    ("victoria, bc", Region::Other),
+    ("victoria, australia", Region::Other),
+];
+
+const CHINA_WORDS: &[&str] = &[
+    "china",
+    "p.r. china",
+    "p. r. china",
+    "p.r.china",
+    "pr china",
+    "p.r.c.",
+    "prc",
+    "people's republic of china",
+    "peoples republic of china",
+    "the people's republic of china",
+    "中国",
+];
+
+impl ChinaClassifier {
+    /// Build from the embedded reference tables.
+    pub fn new() -> ChinaClassifier {
+        let mut phrases: Vec<String> = Vec::new();
+        let mut terms: Vec<Term> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut add =
+            |phrase: &str, term: Term, phrases: &mut Vec<String>, terms: &mut Vec<Term>| {
+                let p = normalize(phrase);
+                if p.is_empty() || !seen.insert(p.clone()) {
+                    return;
+                }
+                phrases.push(p);
+                terms.push(term);
+            };
+
+        for (phrase, region) in TRAPS {
+            add(
+                phrase,
+                Term {
+                    kind: Kind::Trap,
+                    region: *region,
+                },
+                &mut phrases,
+                &mut terms,
+            );
+        }
+        // Compounds: "Taiwan, China" is Taiwan; "Hong Kong SAR, China" is Hong Kong.
+        let small = [
+            (Region::TW, &["taiwan", "taiwan province"][..]),
+            (
+                Region::HK,
+                &[
+                    "hong kong",
+                    "hong kong sar",
+                    "hong kong s.a.r.",
+                    "hksar",
+                    "kowloon",
+                ][..],
+            ),
+            (
+                Region::MO,
+                &["macau", "macao", "macau sar", "macao sar"][..],
+            ),
+        ];
+        for (region, names) in small {
+            for name in names {
+                for china in CHINA_WORDS {
+                    for sep in [", ", " ", ","] {
+                        let phrase = format!("{name}{sep}{china}");
+                        add(
+                            &phrase,
+                            Term {
+                                kind: Kind::Country,
+                                region,
+                            },
+                            &mut phrases,
+                            &mut terms,
+                        );
+                    }
+                    let phrase = format!("{china}{name}");
+                    if !china.is_ascii() {
+                        add(
+                            &phrase,
+                            Term {
+                                kind: Kind::Country,
+                                region,
+                            },
+                            &mut phrases,
+                            &mut terms,
+                        );
+                    }
+                }
+            }
+        }
+        for row in reference::rows(reference::INSTITUTIONS_CSV) {
+            let region = Region::parse(&row["region"]).unwrap_or(Region::Unknown);
+            add(
+                &row["name"],
+                Term {
+                    kind: Kind::Institution,
+                    region,
+                },
+                &mut phrases,
+                &mut terms,
+            );
+        }
+        for row in reference::rows(reference::COUNTRIES_CSV) {
+            let region = Region::from_country_code(&row["code"]);
+            add(
+                &row["name"],
+                Term {
+                    kind: Kind::Country,
+                    region,
+                },
+                &mut phrases,
+                &mut terms,
+            );
+        }
+        for row in reference::rows(reference::PLACES_EXTRA_CSV) {
+            let region = Region::parse(&row["region"]).unwrap_or(Region::Unknown);
+            add(
+                &row["name"],
+                Term {
+                    kind: Kind::Place,
+                    region,
+                },
+                &mut phrases,
+                &mut terms,
+            );
+        }
+        for row in reference::rows(reference::PROVINCES_CSV) {
+            let region = match row["jurisdiction"].as_str() {
+                j if j.contains("Hong Kong") => Region::HK,
+                j if j.contains("Maca") => Region::MO,
+                j if j.contains("Taiwan") || row["iso_3166_2"] == "CN-TW" => Region::TW,
+                _ => Region::CN,
+            };
+            let term = Term {
+                kind: Kind::Place,
+                region,
+            };
+            add(&row["name_en"], term, &mut phrases, &mut terms);
+            add(&row["name_zh"], term, &mut phrases, &mut terms);
+            if region == Region::CN {
+                add(&row["capital_en"], term, &mut phrases, &mut terms);
+                add(&row["capital_zh"], term, &mut phrases, &mut terms);
+            }
+            for v in row["variants_and_legacy_romanizations"].split('|') {
+                let v = v.trim();
+                // Legacy spellings shared with places elsewhere (Canton, Ohio) stay out.
+                if v.len() >= 5 && !matches!(v, "Canton" | "Victoria") {
+                    add(v, term, &mut phrases, &mut terms);
+                }
+            }
+        }
+        for (phrase, term) in city_terms() {
+            add(&phrase, term, &mut phrases, &mut terms);
+        }
+        ChinaClassifier {
+            lexicon: Lexicon::new(&phrases),
+            terms,
+        }
+    }
+
+    /// Signals found in a raw affiliation string.
+    pub fn string_signals(&self, raw: &str) -> Vec<Signal> {
+        let text = normalize(raw);
+        let mut signals = Vec::new();
+        for hit in self.lexicon.find(&text) {
+            let term = self.terms[hit.pattern];
+            let matched = &text[hit.start..hit.end];
+            let level = match term.kind {
+                Kind::Trap => {
+                    signals.push(Signal {
+                        level: Level::StringPlace,
+                        region: term.region,
+                        matched: matched.to_string(),
+                        position: hit.start,
+                    });
+                    continue;
+                }
+                Kind::Country => {
+                    if is_terminal(&text, hit.end) || !matched.is_ascii() {
+                        Level::StringCountry
+                    } else if matches!(term.region, Region::Other) {
+                        continue;
+                    } else {
+                        Level::StringInstitution
+                    }
+                }
+                Kind::Place => Level::StringPlace,
+                Kind::Institution => {
+                    if term.region == Region::Unknown {
+                        continue;
+                    }
+                    Level::StringInstitution
+                }
+            };
+            signals.push(Signal {
+                level,
+                region: term.region,
+                matched: matched.to_string(),
+                position: hit.start,
+            });
+        }
+        if let Some(region) = email_region(&text) {
+            signals.push(Signal {
+                level: Level::EmailDomain,
+                region,
+                matched: email_domain(&text).unwrap_or_default().to_string(),
+                position: text.find('@').unwrap_or(0),
+            });
+        }
+        signals
+    }
+
+    /// Decide one affiliation.
+    pub fn classify(&self, input: AffiliationInput<'_>) -> Verdict {
+        let mut signals = Vec::new();
+        if let Some(raw) = input.raw.filter(|r| !r.trim().is_empty()) {
+            signals.extend(self.string_signals(raw));
+        } else if let Some(name) = input.institution_name {
+            // No raw string: the institution's display name still names places sometimes.
+            signals.extend(
+                self.string_signals(name)
+                    .into_iter()
+                    .filter(|s| s.level != Level::EmailDomain),
+            );
+        }
+        if let Some(code) = input.country_code.filter(|c| !c.trim().is_empty()) {
+            signals.push(Signal {
+                level: Level::InstitutionCode,
+                region: Region::from_country_code(code),
+                matched: code.trim().to_ascii_uppercase(),
+                position: 0,
+            });
+        }
+        for code in input.author_countries {
+            signals.push(Signal {
+                level: Level::AuthorCountries,
+                region: Region::from_country_code(code),
+                matched: code.trim().to_ascii_uppercase(),
+                position: 0,
+            });
+        }
+        decide(signals)
+    }
+
+    /// Classify a bare string (the `classify affiliation` command and the evaluation).
+    pub fn classify_text(&self, raw: &str) -> Verdict {
+        self.classify(AffiliationInput {
+            raw: Some(raw),
+            ..Default::default()
+        })
+    }
+}
+
+impl Default for ChinaClassifier {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn decide(signals: Vec<Signal>) -> Verdict {
+    let decided_by = signals
+        .iter()
+        .filter(|s| s.region != Region::Unknown)
+        .map(|s| s.level)
+        .min();
+    let Some(level) = decided_by else {
+        return Verdict {
+            region: Region::Unknown,
+            regions: Vec::new(),
+            decided_by: None,
+            signals,
+        };
+    };
+    let deciding: Vec<&Signal> = signals
+        .iter()
+        .filter(|s| s.level == level && s.region != Region::Unknown)
+        .collect();
+    let region = deciding
+        .iter()
+        .max_by_key(|s| s.position)
+        .map(|s| s.region)
+        .unwrap_or(Region::Unknown);
+    let regions: BTreeSet<Region> = deciding.iter().map(|s| s.region).collect();
+    Verdict {
+        region,
+        regions: regions.into_iter().collect(),
+        decided_by,
+        signals,
+    }
+}
+
+/// A country word is a location when only punctuation, digits or the end follow it.
+fn is_terminal(text: &str, end: usize) -> bool {
+    match text[end..].trim_start().chars().next() {
+        None => true,
+        Some(c) => !c.is_alphabetic(),
+    }
+}
+
+fn email_domain(text: &str) -> Option<&str> {
+    let at = text.find('@')?;
+    let rest = &text[at + 1..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+        .unwrap_or(rest.len());
+    Some(rest[..end].trim_end_matches('.'))
+}
+
+fn email_region(text: &str) -> Option<Region> {
+    let domain = email_domain(text)?;
+    let tld = domain.rsplit('.').next()?;
+    match tld {
+        "cn" => Some(Region::CN),
+        "hk" => Some(Region::HK),
+        "mo" => Some(Region::MO),
+        "tw" => Some(Region::TW),
+        _ => None,
+    }
+}
+
+/// City names from GeoNames that are safe to match: large enough to matter, long enough not to
+/// be a common word, not also a place elsewhere, and not shared between mainland and Taiwan.
+fn city_terms() -> Vec<(String, Term)> {
+    let rows = reference::rows(reference::CITIES_CSV);
+    let mut by_name: std::collections::HashMap<String, BTreeSet<Region>> = Default::default();
+    let mut keep: Vec<(String, Region)> = Vec::new();
+    let country_names: HashSet<String> = reference::rows(reference::COUNTRIES_CSV)
+        .into_iter()
+        .map(|r| normalize(&r["name"]))
+        .collect();
+    for row in &rows {
+        let region = Region::from_country_code(&row["country_code"]);
+        let population: u64 = row["population"].parse().unwrap_or(0);
+        let name = normalize(&row["name"]);
+        let outside: HashSet<String> = row["latin_names_also_used_outside_CN"]
+            .split('|')
+            .filter_map(|s| s.split(':').next())
+            .map(normalize)
+            .collect();
+        by_name.entry(name.clone()).or_default().insert(region);
+        // Hong Kong's GeoNames "cities" are estates and districts with English names
+        // (Victoria, Jordan, Olympic): only the curated list in places_extra is used.
+        let big_enough = match region {
+            Region::CN => population >= 150_000,
+            Region::TW => population >= 80_000,
+            Region::MO => true,
+            _ => false,
+        };
+        if big_enough
+            && name.chars().count() >= 5
+            && !outside.contains(&name)
+            && !country_names.contains(&name)
+        {
+            keep.push((name, region));
+        }
+        if region == Region::CN && population >= 150_000 {
+            for han in row["alt_names_han"].split('|') {
+                let han = han.trim();
+                if han.chars().count() >= 2 {
+                    keep.push((normalize(han), region));
+                }
+            }
+        }
+    }
+    keep.into_iter()
+        .filter(|(name, _)| by_name.get(name).is_none_or(|r| r.len() == 1))
+        .map(|(name, region)| {
+            (
+                name,
+                Term {
+                    kind: Kind::Place,
+                    region,
+                },
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::LazyLock;
+
+    static C: LazyLock<ChinaClassifier> = LazyLock::new(ChinaClassifier::new);
+
+    fn region(s: &str) -> Region {
+        C.classify_text(s).region
+    }
+
+    #[test]
+    fn a_country_at_the_end_of_the_address_decides() {
+        assert_eq!(
+            region("Department of Physics, Tsinghua University, Beijing 100084, China"),
+            Region::CN
+        );
+        assert_eq!(
+            region(
+                "Institute of Modern Physics, Northwest University, Xian, Shaanxi, 710127, China"
+            ),
+            Region::CN
+        );
+        assert_eq!(
+            region("Dept. of Chemistry, University of Missouri, Columbia, MO, 65211, USA"),
+            Region::Other
+        );
+        assert_eq!(
+            region("School of Physics, Peking University, Beijing, P.R. China"),
+            Region::CN
+        );
+    }
+
+    #[test]
+    fn taiwan_is_never_china() {
+        assert_eq!(
+            region(
+                "Department of Physics, National Tsing Hua University, Hsinchu 30013, Taiwan, Republic of China"
+            ),
+            Region::TW
+        );
+        assert_eq!(region("Academia Sinica, Taipei, Taiwan, China"), Region::TW);
+        assert_eq!(
+            region("National Sun Yat-sen University, Kaohsiung 804, Taiwan, R.O.C."),
+            Region::TW
+        );
+        assert_eq!(region("China Medical University, Taichung"), Region::TW);
+        assert!(
+            !C.classify_text("Taipei, Taiwan, People's Republic of China")
+                .is_china(RegionPolicy::default())
+        );
+    }
+
+    #[test]
+    fn hong_kong_and_macau_are_their_own_regions() {
+        assert_eq!(
+            region("The Chinese University of Hong Kong, Shatin, N.T., Hong Kong"),
+            Region::HK
+        );
+        assert_eq!(
+            region("The Chinese University of Hong Kong, Shenzhen, Guangdong 518172, China"),
+            Region::CN
+        );
+        assert_eq!(
+            region("City University of Hong Kong, Hong Kong SAR, China"),
+            Region::HK
+        );
+        assert_eq!(
+            region("University of Macau, Taipa, Macao SAR, China"),
+            Region::MO
+        );
+        let hk = C.classify_text("Hong Kong Polytechnic University, Hung Hom, Kowloon, Hong Kong");
+        assert!(hk.is_china(RegionPolicy::default()));
+        assert!(!hk.is_china(RegionPolicy {
+            mainland_only: true
+        }));
+    }
+
+    #[test]
+    fn china_as_a_us_place_name_is_not_china() {
+        assert_eq!(
+            region("Naval Air Warfare Center Weapons Division, China Lake, CA 93555, USA"),
+            Region::Other
+        );
+        assert_eq!(
+            region("China Village, Kennebec County, Maine, USA"),
+            Region::Other
+        );
+        assert_eq!(
+            region("US-China Institute, University of Southern California, Los Angeles, USA"),
+            Region::Other
+        );
+    }
+
+    #[test]
+    fn places_decide_when_no_country_is_named() {
+        assert_eq!(region("Sun Yat-sen University, Guangzhou"), Region::CN);
+        assert_eq!(
+            region("Harbin Institute of Technology, Shenzhen"),
+            Region::CN
+        );
+        assert_eq!(region("Northeastern University, Shenyang"), Region::CN);
+        assert_eq!(
+            region("Northeastern University, Boston, MA, USA"),
+            Region::Other
+        );
+        assert_eq!(region("中国科学院物理研究所，北京"), Region::CN);
+    }
+
+    #[test]
+    fn the_string_outranks_a_wrong_institution_match() {
+        let v = C.classify(AffiliationInput {
+            raw: Some("Southern University of Science and Technology, Shenzhen"),
+            country_code: Some("US"),
+            ..Default::default()
+        });
+        assert_eq!(v.region, Region::CN);
+        assert!(
+            v.signals
+                .iter()
+                .any(|s| s.level == Level::InstitutionCode && s.region == Region::Other)
+        );
+    }
+
+    #[test]
+    fn structured_codes_decide_when_the_string_is_silent() {
+        let v = C.classify(AffiliationInput {
+            raw: Some("Department of Physics"),
+            country_code: Some("CN"),
+            ..Default::default()
+        });
+        assert_eq!(v.region, Region::CN);
+        assert_eq!(v.decided_by, Some(Level::InstitutionCode));
+        assert_eq!(region("Department of Physics"), Region::Unknown);
+        assert_eq!(region("Lab of X, contact: wang@zju.edu.cn"), Region::CN);
+    }
+}

@@ -1,0 +1,8 @@
+//! Pure, synchronous classifiers over plain data: where an affiliation is ([`china`]), whether a
+//! funder or award is US Department of Defense ([`dod`]), and the per-work decision that joins
+//! them into a flag with its evidence ([`work`]).
+
+pub mod china;
+pub mod dod;
+pub mod text;
+pub mod work;

@@ -1,0 +1,172 @@
+//! The per-work decision: DoD funding ∧ at least one China-based coauthor, with the evidence
+//! for each side kept per source so a reviewer can see which source said what.
+
+use super::china::{AffiliationInput, ChinaClassifier, Region, RegionPolicy};
+use super::dod::{DodClassifier, Via};
+use crate::model::{AffiliationRecord, FunderRecord, Source};
+
+/// Everything stored about one work, across sources.
+#[derive(Debug, Clone, Default)]
+pub struct WorkFacts {
+    pub funders: Vec<(Source, FunderRecord)>,
+    pub affiliations: Vec<AffiliationFact>,
+}
+
+/// One affiliation of one author as one source gave it.
+#[derive(Debug, Clone)]
+pub struct AffiliationFact {
+    pub source: Source,
+    pub author_position: u32,
+    pub author_name: String,
+    pub affiliation: AffiliationRecord,
+    pub author_countries: Vec<String>,
+}
+
+/// Why the work counts as DoD-funded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DodEvidence {
+    pub source: Source,
+    pub component: String,
+    pub group: String,
+    pub via: Via,
+    pub matched: String,
+    pub funder_name: Option<String>,
+    pub funder_id: Option<String>,
+    pub awards: Vec<String>,
+}
+
+impl DodEvidence {
+    /// One line for exports: "crossref funder record: Army Research Office (10.13039/100000183)
+    /// award W911NF-19-1-0283 [funder registry id]".
+    pub fn describe(&self) -> String {
+        let mut s = format!("{} funder record: ", self.source);
+        s.push_str(self.funder_name.as_deref().unwrap_or("(no name)"));
+        if let Some(id) = &self.funder_id {
+            s.push_str(&format!(" ({id})"));
+        }
+        if !self.awards.is_empty() {
+            s.push_str(&format!(" award {}", self.awards.join(", ")));
+        }
+        s.push_str(&format!(" [{}: {}]", self.via.as_str(), self.matched));
+        s
+    }
+}
+
+/// Why an author counts as China-based.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChinaEvidence {
+    pub source: Source,
+    pub author_position: u32,
+    pub author_name: String,
+    pub region: Region,
+    pub level: String,
+    pub matched: String,
+    pub affiliation: String,
+    pub institution: Option<String>,
+    pub country_code: Option<String>,
+}
+
+impl ChinaEvidence {
+    pub fn describe(&self) -> String {
+        let mut s = format!(
+            "{} author {} ({}): \"{}\"",
+            self.source, self.author_position, self.author_name, self.affiliation
+        );
+        if let Some(code) = &self.country_code {
+            s.push_str(&format!(" country_code={code}"));
+        }
+        s.push_str(&format!(
+            " [{} → {}: {}]",
+            self.level,
+            self.region.as_str(),
+            self.matched
+        ));
+        s
+    }
+}
+
+/// The decision for one work.
+#[derive(Debug, Clone, Default)]
+pub struct WorkDecision {
+    pub dod: Vec<DodEvidence>,
+    pub china: Vec<ChinaEvidence>,
+}
+
+impl WorkDecision {
+    pub fn flagged(&self) -> bool {
+        !self.dod.is_empty() && !self.china.is_empty()
+    }
+}
+
+/// Both classifiers plus the region policy.
+pub struct Classifier {
+    pub china: ChinaClassifier,
+    pub dod: DodClassifier,
+    pub policy: RegionPolicy,
+}
+
+impl Classifier {
+    pub fn new(dod: DodClassifier, policy: RegionPolicy) -> Classifier {
+        Classifier {
+            china: ChinaClassifier::new(),
+            dod,
+            policy,
+        }
+    }
+
+    pub fn decide(&self, facts: &WorkFacts) -> WorkDecision {
+        let mut decision = WorkDecision::default();
+        for (source, f) in &facts.funders {
+            for m in self.dod.classify_funder(f) {
+                let ev = DodEvidence {
+                    source: *source,
+                    component: m.component,
+                    group: m.group,
+                    via: m.via,
+                    matched: m.matched,
+                    funder_name: f.name.clone(),
+                    funder_id: f.funder_id.clone(),
+                    awards: f.awards.clone(),
+                };
+                if !decision.dod.contains(&ev) {
+                    decision.dod.push(ev);
+                }
+            }
+        }
+        for a in &facts.affiliations {
+            let aff = &a.affiliation;
+            let verdict = self.china.classify(AffiliationInput {
+                raw: aff.raw.as_deref(),
+                institution_name: aff.institution_name.as_deref(),
+                country_code: aff.country_code.as_deref(),
+                author_countries: &a.author_countries,
+            });
+            if !verdict.is_china(self.policy) {
+                continue;
+            }
+            let deciding = verdict.china_signals(self.policy);
+            let Some(signal) = deciding.last() else {
+                continue;
+            };
+            let ev = ChinaEvidence {
+                source: a.source,
+                author_position: a.author_position,
+                author_name: a.author_name.clone(),
+                region: signal.region,
+                level: signal.level.as_str().to_string(),
+                matched: signal.matched.clone(),
+                affiliation: aff
+                    .raw
+                    .clone()
+                    .or_else(|| aff.institution_name.clone())
+                    .unwrap_or_default(),
+                institution: aff.institution_name.clone(),
+                country_code: aff.country_code.clone(),
+            };
+            if !decision.china.contains(&ev) {
+                decision.china.push(ev);
+            }
+        }
+        decision
+    }
+}

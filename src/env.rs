@@ -1,0 +1,106 @@
+//! Every environment variable xrefscan reads, in one place.
+//!
+//! Scheduled jobs configure the tool through the environment, so the names are part of the
+//! contract: the README's table is generated from the same list (`xrefscan env` prints it) and
+//! a flag and its variable always mean the same thing.
+
+/// SQLite database path (`--db`).
+pub const XREFSCAN_DB: &str = "XREFSCAN_DB";
+/// Crossref REST API base URL (`--crossref-url`).
+pub const XREFSCAN_CROSSREF_URL: &str = "XREFSCAN_CROSSREF_URL";
+/// OpenAlex API base URL (`--openalex-url`).
+pub const XREFSCAN_OPENALEX_URL: &str = "XREFSCAN_OPENALEX_URL";
+/// OpenAlex API key (`--openalex-api-key`); never logged or stored.
+pub const OPENALEX_API_KEY: &str = "OPENALEX_API_KEY";
+/// Contact e-mail: puts Crossref requests in the polite pool and goes into the User-Agent.
+pub const XREFSCAN_MAILTO: &str = "XREFSCAN_MAILTO";
+/// Comma-separated sources to scan (`--sources`).
+pub const XREFSCAN_SOURCES: &str = "XREFSCAN_SOURCES";
+/// Start of the publication window (`--from`).
+pub const XREFSCAN_FROM: &str = "XREFSCAN_FROM";
+/// End of the publication window (`--to`).
+pub const XREFSCAN_TO: &str = "XREFSCAN_TO";
+/// Crossref list requests per second (`--crossref-rps`).
+pub const XREFSCAN_CROSSREF_RPS: &str = "XREFSCAN_CROSSREF_RPS";
+/// Crossref requests in flight (`--crossref-concurrency`).
+pub const XREFSCAN_CROSSREF_CONCURRENCY: &str = "XREFSCAN_CROSSREF_CONCURRENCY";
+/// OpenAlex requests per second (`--openalex-rps`).
+pub const XREFSCAN_OPENALEX_RPS: &str = "XREFSCAN_OPENALEX_RPS";
+/// OpenAlex requests in flight (`--openalex-concurrency`).
+pub const XREFSCAN_OPENALEX_CONCURRENCY: &str = "XREFSCAN_OPENALEX_CONCURRENCY";
+/// Crossref rows per page, at most 1000 (`--crossref-rows`).
+pub const XREFSCAN_CROSSREF_ROWS: &str = "XREFSCAN_CROSSREF_ROWS";
+/// Days per Crossref shard (`--shard-days`).
+pub const XREFSCAN_SHARD_DAYS: &str = "XREFSCAN_SHARD_DAYS";
+/// Attempts per request before giving up (`--max-retries`).
+pub const XREFSCAN_MAX_RETRIES: &str = "XREFSCAN_MAX_RETRIES";
+/// Per-request timeout in seconds (`--timeout`).
+pub const XREFSCAN_TIMEOUT: &str = "XREFSCAN_TIMEOUT";
+/// Longest `Retry-After` the scan waits out before it stops the source (`--max-retry-after`).
+pub const XREFSCAN_MAX_RETRY_AFTER: &str = "XREFSCAN_MAX_RETRY_AFTER";
+/// Count only mainland China, not Hong Kong or Macau (`--mainland-only`).
+pub const XREFSCAN_MAINLAND_ONLY: &str = "XREFSCAN_MAINLAND_ONLY";
+/// Log filter in `tracing` syntax, e.g. `xrefscan=debug`.
+pub const XREFSCAN_LOG: &str = "XREFSCAN_LOG";
+
+/// `(name, meaning)` for every variable, in README order.
+pub const ALL: &[(&str, &str)] = &[
+    (XREFSCAN_DB, "database file (default db/xrefscan.sqlite)"),
+    (
+        XREFSCAN_CROSSREF_URL,
+        "Crossref API base URL (default https://api.crossref.org)",
+    ),
+    (
+        XREFSCAN_OPENALEX_URL,
+        "OpenAlex API base URL (default https://api.openalex.org)",
+    ),
+    (
+        OPENALEX_API_KEY,
+        "OpenAlex API key (optional; keyless calls get a tiny daily budget)",
+    ),
+    (
+        XREFSCAN_MAILTO,
+        "contact e-mail: Crossref polite pool, User-Agent",
+    ),
+    (
+        XREFSCAN_SOURCES,
+        "sources to scan (default crossref,openalex)",
+    ),
+    (XREFSCAN_FROM, "publication window start, YYYY-MM-DD"),
+    (XREFSCAN_TO, "publication window end, YYYY-MM-DD"),
+    (
+        XREFSCAN_CROSSREF_RPS,
+        "Crossref requests/s (default 3 with mailto, else 1)",
+    ),
+    (
+        XREFSCAN_CROSSREF_CONCURRENCY,
+        "Crossref requests in flight (default 3 with mailto, else 1)",
+    ),
+    (
+        XREFSCAN_OPENALEX_RPS,
+        "OpenAlex requests/s (default 10; hard cap 100)",
+    ),
+    (
+        XREFSCAN_OPENALEX_CONCURRENCY,
+        "OpenAlex requests in flight (default 5)",
+    ),
+    (
+        XREFSCAN_CROSSREF_ROWS,
+        "Crossref rows per page (default 1000)",
+    ),
+    (
+        XREFSCAN_SHARD_DAYS,
+        "days per Crossref date shard (default 31)",
+    ),
+    (XREFSCAN_MAX_RETRIES, "attempts per request (default 6)"),
+    (XREFSCAN_TIMEOUT, "request timeout in seconds (default 60)"),
+    (
+        XREFSCAN_MAX_RETRY_AFTER,
+        "longest Retry-After to wait out, seconds (default 900)",
+    ),
+    (
+        XREFSCAN_MAINLAND_ONLY,
+        "count mainland China only (true/false)",
+    ),
+    (XREFSCAN_LOG, "log filter, e.g. xrefscan=debug"),
+];

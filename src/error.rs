@@ -1,0 +1,112 @@
+//! The library's error type. Each variant says what went wrong in words a user can act on; the
+//! binary adds context with `anyhow` and maps the result to an exit code.
+
+use std::path::PathBuf;
+
+/// Everything the library can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The database could not be opened, migrated or written.
+    #[error("database error: {0}")]
+    Db(#[from] rusqlite::Error),
+
+    /// A schema migration failed; the database was left at its previous version.
+    #[error("could not migrate the database: {0}")]
+    Migration(String),
+
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A request failed for good after its retries (network error, timeout, 5xx).
+    #[error("{source_name}: request to {url} failed after {attempts} attempt(s): {message}")]
+    Http {
+        source_name: &'static str,
+        url: String,
+        attempts: u32,
+        message: String,
+    },
+
+    /// The server answered with a client error that retrying will not fix (400, 401, 403, 404).
+    #[error("{source_name}: {url} answered {status}: {message}")]
+    Status {
+        source_name: &'static str,
+        url: String,
+        status: u16,
+        message: String,
+    },
+
+    /// The server sent something that is not the JSON we asked for (an HTML error page, say).
+    #[error(
+        "{source_name}: {url} sent {content_type} instead of JSON (status {status}): {snippet}"
+    )]
+    NotJson {
+        source_name: &'static str,
+        url: String,
+        status: u16,
+        content_type: String,
+        snippet: String,
+    },
+
+    /// The body was JSON but not of the expected shape.
+    #[error("{source_name}: could not decode the response from {url}: {message}")]
+    Decode {
+        source_name: &'static str,
+        url: String,
+        message: String,
+    },
+
+    /// The source's daily budget is spent; the scan stopped it with its checkpoint saved.
+    #[error("{source_name}: daily budget spent; resume after {resume_at}")]
+    BudgetExhausted {
+        source_name: &'static str,
+        resume_at: String,
+    },
+
+    /// The source asked us to wait longer than `--max-retry-after` allows.
+    #[error(
+        "{source_name}: server asked to wait {seconds}s (more than --max-retry-after); resume later"
+    )]
+    BackOffTooLong {
+        source_name: &'static str,
+        seconds: u64,
+    },
+
+    /// A Crossref cursor expired (404 `cursor-invalid`); the shard restarts.
+    #[error("{source_name}: cursor expired")]
+    CursorExpired { source_name: &'static str },
+
+    /// A query tried to change the database through the read-only `query` command.
+    #[error(
+        "query refused: `xrefscan query` is read-only and this statement would write ({0}); nothing was changed"
+    )]
+    WriteRefused(String),
+
+    /// A canned query name that has no file in `queries/`.
+    #[error("no canned query named {name:?}; available: {available}")]
+    UnknownQuery { name: String, available: String },
+
+    /// Bad input from the user (dates, options).
+    #[error("{0}")]
+    Invalid(String),
+
+    /// Export failure (CSV, JSON or XLSX writer).
+    #[error("export failed: {0}")]
+    Export(String),
+}
+
+impl Error {
+    /// An `Io` error for `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

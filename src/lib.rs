@@ -1,0 +1,13 @@
+//! xrefscan: find research papers that acknowledge US Department of Defense funding and have
+//! China-based coauthors, with the evidence for every flag.
+//!
+//! Data flows one way: [`sources`] crawl and parse into [`model`] records, [`store`] keeps them
+//! in SQLite with provenance, [`classify`] decides, and [`export`] writes what staff read.
+
+pub mod classify;
+pub mod env;
+pub mod error;
+pub mod model;
+pub mod reference;
+
+pub use error::{Error, Result};

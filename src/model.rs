@@ -1,0 +1,187 @@
+//! The plain records that flow one way: sources → store → classify → export.
+//!
+//! A source parses its JSON into a [`WorkRecord`]; the store keeps one row set per (work, source)
+//! so that every derived fact can be traced to the source that said it.
+
+use std::fmt;
+
+/// Where a record came from. The string form is what the database stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Source {
+    Crossref,
+    OpenAlex,
+}
+
+impl Source {
+    pub const ALL: [Source; 2] = [Source::Crossref, Source::OpenAlex];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Crossref => "crossref",
+            Source::OpenAlex => "openalex",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Source> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "crossref" => Some(Source::Crossref),
+            "openalex" => Some(Source::OpenAlex),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One work as one source describes it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkRecord {
+    /// Normalised DOI (`10.…`, lower case), when the source has one.
+    pub doi: Option<String>,
+    /// OpenAlex work id (`W…`), when known.
+    pub openalex_id: Option<String>,
+    pub title: Option<String>,
+    /// ISO date with the precision the source gives: `2024`, `2024-05` or `2024-05-17`.
+    pub publication_date: Option<String>,
+    pub venue: Option<String>,
+    pub work_type: Option<String>,
+    pub authors: Vec<AuthorRecord>,
+    pub funders: Vec<FunderRecord>,
+    /// The record's JSON exactly as the source sent it (one item of a page).
+    pub raw: String,
+}
+
+impl WorkRecord {
+    /// The key the store merges on: the DOI, or the OpenAlex id for works without one.
+    pub fn key(&self) -> Option<String> {
+        self.doi.clone().or_else(|| self.openalex_id.clone())
+    }
+}
+
+/// An author in source order, with every affiliation the source gave.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuthorRecord {
+    pub name: String,
+    pub orcid: Option<String>,
+    pub openalex_id: Option<String>,
+    pub affiliations: Vec<AffiliationRecord>,
+    /// Country codes OpenAlex attaches to the authorship (`countries`); sometimes inferred by
+    /// OpenAlex from the raw text when no institution matched.
+    pub countries: Vec<String>,
+}
+
+/// One affiliation: the raw string next to whatever institution a source matched it to.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AffiliationRecord {
+    pub raw: Option<String>,
+    pub institution_name: Option<String>,
+    pub institution_id: Option<String>,
+    pub ror: Option<String>,
+    pub country_code: Option<String>,
+}
+
+/// One funder entry with its award numbers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FunderRecord {
+    /// Crossref Funder Registry DOI (`10.13039/…`) or OpenAlex funder id (`F…`).
+    pub funder_id: Option<String>,
+    pub name: Option<String>,
+    pub ror: Option<String>,
+    pub awards: Vec<String>,
+    /// Crossref `doi-asserted-by` (`publisher` or `crossref`).
+    pub asserted_by: Option<String>,
+}
+
+/// Normalise a DOI to the bare lower-case `10.…` form, accepting URL and `doi:` prefixes.
+/// Returns `None` for anything that is not a DOI.
+pub fn normalize_doi(input: &str) -> Option<String> {
+    let s = input.trim();
+    let lower = s.to_lowercase();
+    let mut rest: &str = &lower;
+    for prefix in [
+        "https://doi.org/",
+        "http://doi.org/",
+        "https://dx.doi.org/",
+        "http://dx.doi.org/",
+        "doi.org/",
+        "doi:",
+    ] {
+        if let Some(r) = rest.strip_prefix(prefix) {
+            rest = r.trim_start();
+            break;
+        }
+    }
+    let rest = rest.trim();
+    if rest.starts_with("10.") && rest.contains('/') && !rest.contains(char::is_whitespace) {
+        Some(rest.to_string())
+    } else {
+        None
+    }
+}
+
+/// Strip the `https://openalex.org/` prefix from an OpenAlex id.
+pub fn short_openalex_id(id: &str) -> String {
+    id.trim()
+        .trim_start_matches("https://openalex.org/")
+        .trim_start_matches("http://openalex.org/")
+        .to_string()
+}
+
+/// Strip the `https://ror.org/` prefix from a ROR id.
+pub fn short_ror(id: &str) -> String {
+    id.trim()
+        .trim_start_matches("https://ror.org/")
+        .trim_start_matches("http://ror.org/")
+        .to_string()
+}
+
+/// A funder registry id in its bare numeric form (`100000183`), from a DOI or a URL.
+pub fn registry_number(id: &str) -> Option<String> {
+    let s = id.trim().to_lowercase();
+    let s = s
+        .trim_start_matches("https://doi.org/")
+        .trim_start_matches("http://dx.doi.org/")
+        .trim_start_matches("http://doi.org/");
+    let n = s.strip_prefix("10.13039/").unwrap_or(s);
+    if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) {
+        Some(n.to_string())
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dois_are_bare_and_lower_case() {
+        assert_eq!(
+            normalize_doi("https://doi.org/10.1039/D2FD00050D").as_deref(),
+            Some("10.1039/d2fd00050d")
+        );
+        assert_eq!(
+            normalize_doi(" doi:10.1118/1.4704640 ").as_deref(),
+            Some("10.1118/1.4704640")
+        );
+        assert_eq!(normalize_doi("not a doi"), None);
+        assert_eq!(normalize_doi("10.1234"), None);
+    }
+
+    #[test]
+    fn registry_numbers_come_from_dois_and_urls() {
+        assert_eq!(
+            registry_number("10.13039/100000183").as_deref(),
+            Some("100000183")
+        );
+        assert_eq!(
+            registry_number("http://dx.doi.org/10.13039/100000183").as_deref(),
+            Some("100000183")
+        );
+        assert_eq!(registry_number("F4320306142"), None);
+    }
+}
