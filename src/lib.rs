@@ -9,5 +9,7 @@ pub mod env;
 pub mod error;
 pub mod model;
 pub mod reference;
+pub mod sources;
+pub mod store;
 
 pub use error::{Error, Result};

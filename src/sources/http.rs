@@ -1,0 +1,539 @@
+//! The one HTTP client every source shares, and the politeness around it.
+//!
+//! Each source has an [`Endpoint`]: a rate limiter (governor, spaced evenly so that no one-second
+//! window ever holds more than the allowed number of requests), an in-flight cap (a semaphore
+//! held until the body is read), and a pause shared by all its tasks so that a `Retry-After`
+//! from one response slows every request to that host. Retries (backon) cover what the stock
+//! middleware misses: errors while reading a body, bodies cut short, JSON that ends early, and
+//! HTML error pages with a 5xx status. Status and content type are checked before decoding.
+
+use crate::error::Error;
+use backon::{ExponentialBuilder, Retryable};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::header::HeaderMap;
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+/// Counters for the scan summary and `scan_runs`.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub requests: AtomicU64,
+    pub retries: AtomicU64,
+    pub errors: AtomicU64,
+}
+
+impl Stats {
+    pub fn snapshot(&self) -> (u64, u64, u64) {
+        (
+            self.requests.load(Ordering::Relaxed),
+            self.retries.load(Ordering::Relaxed),
+            self.errors.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// Limits for one source.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub requests_per_second: f64,
+    pub concurrency: usize,
+}
+
+/// A source's share of the client: its limits, its pause, its counters.
+pub struct Endpoint {
+    pub name: &'static str,
+    limiter: DefaultDirectRateLimiter,
+    inflight: Semaphore,
+    pause_until: Mutex<Option<Instant>>,
+    pub stats: Stats,
+    /// Remaining budget in USD as last reported by the server (OpenAlex), in micro-dollars.
+    pub budget_remaining_micro_usd: AtomicU64,
+}
+
+impl Endpoint {
+    pub fn new(name: &'static str, limits: Limits) -> Endpoint {
+        // Space requests 5% wider than 1/rate: a server counting a sliding one-second window
+        // with its own clock jitter must never see one request too many.
+        let rps = limits.requests_per_second.max(0.01);
+        let period = Duration::from_secs_f64(1.05 / rps);
+        let quota = Quota::with_period(period)
+            .expect("non-zero period")
+            .allow_burst(NonZeroU32::new(1).expect("one"));
+        Endpoint {
+            name,
+            limiter: RateLimiter::direct(quota),
+            inflight: Semaphore::new(limits.concurrency.max(1)),
+            pause_until: Mutex::new(None),
+            stats: Stats::default(),
+            budget_remaining_micro_usd: AtomicU64::new(u64::MAX),
+        }
+    }
+
+    fn pause_for(&self, d: Duration) {
+        let until = Instant::now() + d;
+        let mut p = self.pause_until.lock().expect("pause lock");
+        if p.is_none_or(|old| old < until) {
+            *p = Some(until);
+        }
+    }
+
+    async fn wait_turn(&self) {
+        loop {
+            let until = *self.pause_until.lock().expect("pause lock");
+            match until {
+                Some(t) if t > Instant::now() => tokio::time::sleep_until(t.into()).await,
+                _ => break,
+            }
+        }
+        self.limiter.until_ready().await;
+    }
+}
+
+/// A successful response: status 2xx and a JSON content type.
+#[derive(Debug)]
+pub struct JsonResponse {
+    pub url: String,
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+/// Settings shared by every request.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub user_agent: String,
+    pub timeout: Duration,
+    pub max_attempts: u32,
+    pub max_retry_after: Duration,
+    /// First back-off delay; tests shorten it.
+    pub min_backoff: Duration,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            user_agent: format!("xrefscan/{}", env!("CARGO_PKG_VERSION")),
+            timeout: Duration::from_secs(60),
+            max_attempts: 6,
+            max_retry_after: Duration::from_secs(900),
+            min_backoff: Duration::from_millis(500),
+        }
+    }
+}
+
+/// The shared client.
+pub struct HttpClient {
+    client: reqwest::Client,
+    config: ClientConfig,
+}
+
+/// What went wrong in one attempt, and whether another attempt may help.
+#[derive(Debug)]
+struct Attempt {
+    error: Error,
+    retryable: bool,
+    retry_after: Option<Duration>,
+}
+
+/// Hide secrets (API keys) in a URL before it goes into a log, an error or the database.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            let pairs: Vec<(String, String)> = u
+                .query_pairs()
+                .map(|(k, v)| {
+                    let v = if k.eq_ignore_ascii_case("api_key") {
+                        "<redacted>".into()
+                    } else {
+                        v.into_owned()
+                    };
+                    (k.into_owned(), v)
+                })
+                .collect();
+            if pairs.is_empty() {
+                return u.to_string();
+            }
+            u.query_pairs_mut().clear().extend_pairs(pairs);
+            u.to_string()
+        }
+        Err(_) => url.to_string(),
+    }
+}
+
+fn header_str<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// `Retry-After` in seconds or as an HTTP date.
+fn retry_after(h: &HeaderMap) -> Option<Duration> {
+    let v = header_str(h, "retry-after")?.trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        return Some(Duration::from_secs_f64(secs.max(0.0)));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let secs = (when.timestamp() - chrono::Utc::now().timestamp()).max(0);
+    Some(Duration::from_secs(secs as u64))
+}
+
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(300)]);
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The most useful message in an error body: Crossref's `message[].message`, OpenAlex's
+/// `message`/`error`, or the text itself.
+fn error_message(body: &[u8]) -> String {
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+        if let Some(list) = v.get("message").and_then(|m| m.as_array()) {
+            let parts: Vec<String> = list
+                .iter()
+                .filter_map(|m| {
+                    m.get("message")
+                        .and_then(|s| s.as_str())
+                        .map(str::to_string)
+                })
+                .collect();
+            if !parts.is_empty() {
+                return parts.join("; ");
+            }
+        }
+        for key in ["message", "error"] {
+            if let Some(s) = v.get(key).and_then(|m| m.as_str()) {
+                let s: String = s.chars().take(300).collect();
+                return s;
+            }
+        }
+    }
+    snippet(body)
+}
+
+impl HttpClient {
+    pub fn new(config: ClientConfig) -> crate::Result<HttpClient> {
+        let client = reqwest::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(30)))
+            .gzip(true)
+            .build()
+            .map_err(|e| Error::Invalid(format!("could not build the HTTP client: {e}")))?;
+        Ok(HttpClient { client, config })
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// GET a JSON document, politely, with retries. `validate` runs on the body inside the
+    /// retry loop so that a body cut short (invalid JSON) is fetched again.
+    pub async fn get_json<T, F>(
+        &self,
+        ep: &Endpoint,
+        url: &str,
+        validate: F,
+    ) -> crate::Result<(JsonResponse, T)>
+    where
+        F: Fn(&[u8]) -> Result<T, String>,
+    {
+        let attempts = std::sync::atomic::AtomicU32::new(0);
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(self.config.min_backoff)
+            .with_max_delay(Duration::from_secs(120))
+            .with_max_times(self.config.max_attempts.saturating_sub(1) as usize)
+            .with_jitter();
+        let max_retry_after = self.config.max_retry_after;
+        let result = (|| async {
+            attempts.fetch_add(1, Ordering::Relaxed);
+            self.attempt(ep, url, &validate).await
+        })
+        .retry(backoff)
+        .when(|a: &Attempt| a.retryable)
+        .adjust(|a: &Attempt, d: Option<Duration>| {
+            // Never sooner than the server asked; the pause is shared by the endpoint.
+            let d = d?;
+            Some(match a.retry_after {
+                Some(ra) if ra > max_retry_after => return None,
+                Some(ra) => ra.max(d.min(Duration::from_secs(1))),
+                None => d,
+            })
+        })
+        .notify(|a: &Attempt, d: Duration| {
+            ep.stats.retries.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                source = ep.name,
+                delay_ms = d.as_millis() as u64,
+                "retrying: {}",
+                a.error
+            );
+        })
+        .await;
+        match result {
+            Ok(ok) => Ok(ok),
+            Err(a) => {
+                ep.stats.errors.fetch_add(1, Ordering::Relaxed);
+                let n = attempts.load(Ordering::Relaxed);
+                Err(match a.error {
+                    Error::Http {
+                        source_name,
+                        url,
+                        message,
+                        ..
+                    } => Error::Http {
+                        source_name,
+                        url,
+                        attempts: n,
+                        message,
+                    },
+                    _ if a.retry_after.is_some_and(|ra| ra > max_retry_after) => {
+                        Error::BackOffTooLong {
+                            source_name: ep.name,
+                            seconds: a.retry_after.map(|d| d.as_secs()).unwrap_or_default(),
+                        }
+                    }
+                    e => e,
+                })
+            }
+        }
+    }
+
+    async fn attempt<T, F>(
+        &self,
+        ep: &Endpoint,
+        url: &str,
+        validate: &F,
+    ) -> Result<(JsonResponse, T), Attempt>
+    where
+        F: Fn(&[u8]) -> Result<T, String>,
+    {
+        let shown = redact(url);
+        let http_err = |message: String| Attempt {
+            error: Error::Http {
+                source_name: ep.name,
+                url: shown.clone(),
+                attempts: 1,
+                message,
+            },
+            retryable: true,
+            retry_after: None,
+        };
+        ep.wait_turn().await;
+        let _permit = ep.inflight.acquire().await.expect("semaphore open");
+        ep.stats.requests.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(source = ep.name, url = %shown, "GET");
+        let resp = self
+            .client
+            .get(url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| http_err(without_url(&e)))?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| http_err(format!("reading the body: {}", without_url(&e))))?
+            .to_vec();
+        drop(_permit);
+        self.note_budget(ep, &headers);
+
+        let content_type = header_str(&headers, "content-type")
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let is_json = content_type.contains("json");
+        let ra = retry_after(&headers);
+        if status == 429 {
+            if let Some(reset) = budget_spent(&headers, &body) {
+                return Err(Attempt {
+                    error: Error::BudgetExhausted {
+                        source_name: ep.name,
+                        resume_at: reset,
+                    },
+                    retryable: false,
+                    retry_after: None,
+                });
+            }
+            let wait = ra.unwrap_or(Duration::from_secs(1));
+            if wait <= self.config.max_retry_after {
+                ep.pause_for(wait);
+            }
+            return Err(Attempt {
+                error: Error::Http {
+                    source_name: ep.name,
+                    url: shown.clone(),
+                    attempts: 1,
+                    message: format!(
+                        "429 Too Many Requests (Retry-After {}s)",
+                        wait.as_secs_f64()
+                    ),
+                },
+                retryable: true,
+                retry_after: Some(wait),
+            });
+        }
+        if status >= 500 || status == 408 {
+            if let Some(wait) = ra {
+                ep.pause_for(wait.min(self.config.max_retry_after));
+            }
+            return Err(Attempt {
+                error: Error::Http {
+                    source_name: ep.name,
+                    url: shown.clone(),
+                    attempts: 1,
+                    message: format!(
+                        "{status}: {}",
+                        if is_json {
+                            error_message(&body)
+                        } else {
+                            snippet(&body)
+                        }
+                    ),
+                },
+                retryable: true,
+                retry_after: ra,
+            });
+        }
+        if status == 404 && is_json && body_has(&body, "cursor-invalid") {
+            return Err(Attempt {
+                error: Error::CursorExpired {
+                    source_name: ep.name,
+                },
+                retryable: false,
+                retry_after: None,
+            });
+        }
+        if status >= 400 {
+            let mut message = if is_json {
+                error_message(&body)
+            } else {
+                snippet(&body)
+            };
+            if status == 401 || status == 403 {
+                message.push_str(" — check OPENALEX_API_KEY / the source's credentials");
+            }
+            return Err(Attempt {
+                error: Error::Status {
+                    source_name: ep.name,
+                    url: shown.clone(),
+                    status,
+                    message,
+                },
+                retryable: false,
+                retry_after: None,
+            });
+        }
+        if !is_json {
+            // A 200 with an HTML body is a proxy or maintenance page: worth another try.
+            return Err(Attempt {
+                error: Error::NotJson {
+                    source_name: ep.name,
+                    url: shown.clone(),
+                    status,
+                    content_type: if content_type.is_empty() {
+                        "no content type".into()
+                    } else {
+                        content_type
+                    },
+                    snippet: snippet(&body),
+                },
+                retryable: true,
+                retry_after: None,
+            });
+        }
+        match validate(&body) {
+            Ok(v) => Ok((
+                JsonResponse {
+                    url: shown,
+                    status,
+                    headers,
+                    body,
+                },
+                v,
+            )),
+            // JSON that does not parse is most often a body cut short: fetch again.
+            Err(message) => Err(Attempt {
+                error: Error::Decode {
+                    source_name: ep.name,
+                    url: shown,
+                    message,
+                },
+                retryable: true,
+                retry_after: None,
+            }),
+        }
+    }
+
+    fn note_budget(&self, ep: &Endpoint, headers: &HeaderMap) {
+        if let Some(v) = header_str(headers, "x-ratelimit-remaining-usd")
+            .and_then(|v| v.trim().parse::<f64>().ok())
+        {
+            ep.budget_remaining_micro_usd
+                .store((v.max(0.0) * 1e6) as u64, Ordering::Relaxed);
+        }
+    }
+}
+
+fn body_has(body: &[u8], needle: &str) -> bool {
+    String::from_utf8_lossy(body).contains(needle)
+}
+
+/// reqwest errors print the URL, which can hold an API key: keep only the cause.
+fn without_url(e: &reqwest::Error) -> String {
+    let mut msg = if e.is_timeout() {
+        "timed out".to_string()
+    } else if e.is_connect() {
+        "could not connect".to_string()
+    } else if e.is_body() || e.is_decode() {
+        "the body was cut short".to_string()
+    } else {
+        "request failed".to_string()
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    redact(&msg)
+}
+
+/// OpenAlex answers 429 both for "too fast" and "daily budget spent"; the remaining-USD header
+/// tells them apart. Returns when the budget resets (UTC) if it is spent.
+fn budget_spent(headers: &HeaderMap, body: &[u8]) -> Option<String> {
+    let remaining =
+        header_str(headers, "x-ratelimit-remaining-usd").and_then(|v| v.trim().parse::<f64>().ok());
+    let spent = match remaining {
+        Some(r) => r <= 0.0,
+        None => {
+            let text = String::from_utf8_lossy(body).to_ascii_lowercase();
+            text.contains("budget") || text.contains("daily limit")
+        }
+    };
+    if !spent {
+        return None;
+    }
+    let reset_secs = header_str(headers, "x-ratelimit-reset")
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .unwrap_or(0);
+    let at = chrono::Utc::now() + chrono::Duration::seconds(reset_secs.max(0));
+    Some(at.format("%Y-%m-%d %H:%M UTC").to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_keys_never_leave_the_process() {
+        let r = redact("https://api.openalex.org/works?filter=doi:10.1/x&api_key=SECRET123");
+        assert!(!r.contains("SECRET123"));
+        assert!(r.contains("filter=doi"));
+    }
+
+    #[test]
+    fn crossref_error_messages_are_read_from_their_list() {
+        let body = br#"{"status":"failed","message-type":"validation-failure","message":[{"type":"integer-not-valid","value":"things","message":"Integer specified as things but must be a positive integer less than or equal to 1000. "}]}"#;
+        assert!(error_message(body).contains("less than or equal to 1000"));
+    }
+}

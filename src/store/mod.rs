@@ -1,0 +1,764 @@
+//! Every SQL statement xrefscan runs. SQLite in WAL mode, migrations from `db/migrations/`
+//! applied at open, one writer. Each page of a crawl and its checkpoint commit in one
+//! transaction, so a killed process resumes exactly where its last commit left it, and a page
+//! seen twice changes nothing (records are keyed by normalised DOI and replaced only when the
+//! source's JSON changed).
+
+use crate::classify::work::{AffiliationFact, WorkDecision, WorkFacts};
+use crate::error::{Error, Result};
+use crate::model::{AffiliationRecord, FunderRecord, Source, WorkRecord};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite_migration::{M, Migrations};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../../db/migrations/0001_initial.sql"))];
+
+/// The current time as stored (UTC, seconds).
+pub fn now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Paging state of one shard.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub cursor: Option<String>,
+    pub done: bool,
+    pub items: u64,
+    pub announced: Option<u64>,
+}
+
+/// One page to store with the checkpoint that follows it.
+#[derive(Debug)]
+pub struct Page<'a> {
+    pub run_id: i64,
+    pub source: Source,
+    pub shard: &'a str,
+    pub checkpoint: Checkpoint,
+    pub records: &'a [WorkRecord],
+}
+
+/// What a page changed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PageOutcome {
+    pub new_works: u64,
+    pub changed: u64,
+}
+
+/// Totals of a finished run.
+#[derive(Debug, Default, Clone)]
+pub struct RunTotals {
+    pub status: String,
+    pub works_seen: u64,
+    pub works_new: u64,
+    pub candidates: u64,
+    pub flagged: u64,
+    pub new_flags: u64,
+    pub requests: u64,
+    pub retries: u64,
+    pub errors: u64,
+    pub elapsed_ms: u64,
+    pub message: Option<String>,
+}
+
+/// Per-source results of a run.
+#[derive(Debug, Default, Clone)]
+pub struct SourceTotals {
+    pub works: u64,
+    pub announced: Option<u64>,
+    pub requests: u64,
+    pub retries: u64,
+    pub errors: u64,
+    pub status: String,
+    pub message: Option<String>,
+}
+
+/// The database.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Open (creating the file and its folder if needed) and migrate.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        Migrations::from_slice(MIGRATIONS)
+            .to_latest(&mut conn)
+            .map_err(|e| Error::Migration(e.to_string()))?;
+        Ok(Store { conn })
+    }
+
+    /// A connection that cannot write, for `query`, `export` and `stats`.
+    pub fn open_read_only(path: &Path) -> Result<Connection> {
+        if !path.exists() {
+            return Err(Error::Invalid(format!(
+                "no database at {} — run `xrefscan scan` first or pass --db",
+                path.display()
+            )));
+        }
+        // Migrate first (a no-op when current) so readers see the current schema.
+        drop(Store::open(path)?);
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.pragma_update(None, "query_only", "ON")?;
+        Ok(conn)
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn begin_run(&mut self, from: &str, to: &str, sources: &str) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO scan_runs (started_at, from_date, to_date, sources) VALUES (?1, ?2, ?3, ?4)",
+            params![now(), from, to, sources],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn finish_run(&mut self, run_id: i64, t: &RunTotals) -> Result<()> {
+        self.conn.execute(
+            "UPDATE scan_runs SET finished_at = ?2, status = ?3, works_seen = ?4, works_new = ?5,
+                candidates = ?6, flagged = ?7, new_flags = ?8, requests = ?9, retries = ?10,
+                errors = ?11, elapsed_ms = ?12, message = ?13 WHERE id = ?1",
+            params![
+                run_id,
+                now(),
+                t.status,
+                t.works_seen as i64,
+                t.works_new as i64,
+                t.candidates as i64,
+                t.flagged as i64,
+                t.new_flags as i64,
+                t.requests as i64,
+                t.retries as i64,
+                t.errors as i64,
+                t.elapsed_ms as i64,
+                t.message
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn set_run_source(&mut self, run_id: i64, source: Source, t: &SourceTotals) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO run_sources (run_id, source, works, announced, requests, retries, errors, status, message)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (run_id, source) DO UPDATE SET works = excluded.works, announced = excluded.announced,
+                requests = excluded.requests, retries = excluded.retries, errors = excluded.errors,
+                status = excluded.status, message = excluded.message",
+            params![
+                run_id,
+                source.as_str(),
+                t.works as i64,
+                t.announced.map(|a| a as i64),
+                t.requests as i64,
+                t.retries as i64,
+                t.errors as i64,
+                t.status,
+                t.message
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn checkpoint(&self, source: Source, shard: &str) -> Result<Option<Checkpoint>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT cursor, done, items, announced FROM checkpoints WHERE source = ?1 AND shard = ?2",
+                params![source.as_str(), shard],
+                |r| {
+                    Ok(Checkpoint {
+                        cursor: r.get(0)?,
+                        done: r.get::<_, i64>(1)? != 0,
+                        items: r.get::<_, i64>(2)? as u64,
+                        announced: r.get::<_, Option<i64>>(3)?.map(|a| a as u64),
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Forget a shard's progress (`--refresh`, or an expired cursor).
+    pub fn reset_checkpoint(&mut self, source: Source, shard: &str) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM checkpoints WHERE source = ?1 AND shard = ?2",
+            params![source.as_str(), shard],
+        )?;
+        Ok(())
+    }
+
+    /// Store one page of records and its checkpoint atomically.
+    pub fn save_page(&mut self, page: &Page<'_>) -> Result<PageOutcome> {
+        let tx = self.conn.transaction()?;
+        let mut outcome = PageOutcome::default();
+        let stamp = now();
+        for rec in page.records {
+            let (is_new, changed) = save_record(&tx, page.source, rec, page.run_id, &stamp)?;
+            outcome.new_works += is_new as u64;
+            outcome.changed += changed as u64;
+        }
+        let c = &page.checkpoint;
+        tx.prepare_cached(
+            "INSERT INTO checkpoints (source, shard, cursor, done, items, announced, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (source, shard) DO UPDATE SET cursor = excluded.cursor, done = excluded.done,
+                items = excluded.items, announced = excluded.announced, updated_at = excluded.updated_at",
+        )?
+        .execute(params![
+            page.source.as_str(),
+            page.shard,
+            c.cursor,
+            c.done as i64,
+            c.items as i64,
+            c.announced.map(|a| a as i64),
+            stamp
+        ])?;
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    /// Keep a failure with its raw payload; the scan goes on.
+    pub fn record_error(
+        &self,
+        run_id: Option<i64>,
+        source: Source,
+        url: Option<&str>,
+        kind: &str,
+        message: &str,
+        raw: Option<&str>,
+    ) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO scan_errors (run_id, source, url, kind, message, raw, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![run_id, source.as_str(), url, kind, message, raw, now()],
+        )?;
+        Ok(())
+    }
+
+    /// Remember DoD funder ids learnt at run time: `(id, name, registry id)`.
+    pub fn save_dod_ids(
+        &mut self,
+        scheme: &str,
+        ids: &[(String, String, Option<String>)],
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let stamp = now();
+        for (id, name, registry) in ids {
+            tx.execute(
+                "INSERT INTO dod_funder_ids (scheme, id, name, registry_id, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (scheme, id) DO UPDATE SET name = excluded.name, registry_id = excluded.registry_id,
+                    fetched_at = excluded.fetched_at",
+                params![scheme, id, name, registry, stamp],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn dod_ids(&self, scheme: &str) -> Result<Vec<(String, String, Option<String>)>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id, COALESCE(name, ''), registry_id FROM dod_funder_ids WHERE scheme = ?1 ORDER BY id")?;
+        let rows = st.query_map([scheme], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Works in the window (or undated) that have a DOI but no record from `source` yet and
+    /// that `source` has not already said it lacks.
+    pub fn works_missing_source(
+        &self,
+        source: Source,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(i64, String)>> {
+        let mut st = self.conn.prepare(
+            "SELECT w.id, w.doi FROM works w
+             WHERE w.doi IS NOT NULL
+               AND (w.publication_date IS NULL
+                    OR substr(w.publication_date || '-01-01', 1, 10) BETWEEN ?2 AND ?3)
+               AND NOT EXISTS (SELECT 1 FROM source_records s WHERE s.work_id = w.id AND s.source = ?1)
+               AND NOT EXISTS (SELECT 1 FROM source_misses m WHERE m.work_id = w.id AND m.source = ?1)
+             ORDER BY w.id",
+        )?;
+        let rows = st.query_map(params![source.as_str(), from, to], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Store a batch of enrichment records and the works the source did not have, atomically.
+    pub fn save_enrichment(
+        &mut self,
+        run_id: i64,
+        source: Source,
+        records: &[WorkRecord],
+        misses: &[i64],
+    ) -> Result<PageOutcome> {
+        let tx = self.conn.transaction()?;
+        let stamp = now();
+        let mut outcome = PageOutcome::default();
+        for rec in records {
+            let (is_new, changed) = save_record(&tx, source, rec, run_id, &stamp)?;
+            outcome.new_works += is_new as u64;
+            outcome.changed += changed as u64;
+        }
+        for id in misses {
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO source_misses (work_id, source, checked_at) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![id, source.as_str(), stamp])?;
+        }
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    pub fn dirty_work_ids(&self) -> Result<Vec<i64>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id FROM works WHERE dirty = 1 ORDER BY id")?;
+        let rows = st.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Mark every work for reclassification (after a rule or list change).
+    pub fn mark_all_dirty(&mut self) -> Result<u64> {
+        Ok(self.conn.execute("UPDATE works SET dirty = 1", [])? as u64)
+    }
+
+    /// Everything stored about a work, across sources.
+    pub fn work_facts(&self, work_id: i64) -> Result<WorkFacts> {
+        let mut facts = WorkFacts::default();
+        let mut st = self.conn.prepare_cached(
+            "SELECT f.source, f.seq, f.funder_id, f.name, f.ror, f.asserted_by FROM funders f
+             WHERE f.work_id = ?1 ORDER BY f.source, f.seq",
+        )?;
+        let funders: Vec<(String, i64, FunderRecord)> = st
+            .query_map([work_id], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    FunderRecord {
+                        funder_id: r.get(2)?,
+                        name: r.get(3)?,
+                        ror: r.get(4)?,
+                        awards: Vec::new(),
+                        asserted_by: r.get(5)?,
+                    },
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut aw = self.conn.prepare_cached(
+            "SELECT award_number FROM awards WHERE work_id = ?1 AND source = ?2 AND funder_seq = ?3 ORDER BY seq",
+        )?;
+        for (source, seq, mut f) in funders {
+            f.awards = aw
+                .query_map(params![work_id, source, seq], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            if let Some(s) = Source::parse(&source) {
+                facts.funders.push((s, f));
+            }
+        }
+        let mut st = self.conn.prepare_cached(
+            "SELECT a.source, a.author_position, au.name, a.raw_string, a.institution_name, a.institution_id,
+                    a.ror, a.country_code, au.countries
+             FROM affiliations a
+             LEFT JOIN authorships au ON au.work_id = a.work_id AND au.source = a.source AND au.position = a.author_position
+             WHERE a.work_id = ?1 ORDER BY a.source, a.author_position, a.seq",
+        )?;
+        let rows = st.query_map([work_id], |r| {
+            let source: String = r.get(0)?;
+            let countries: Option<String> = r.get(8)?;
+            Ok((
+                source,
+                AffiliationFact {
+                    source: Source::Crossref,
+                    author_position: r.get::<_, i64>(1)? as u32,
+                    author_name: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    affiliation: AffiliationRecord {
+                        raw: r.get(3)?,
+                        institution_name: r.get(4)?,
+                        institution_id: r.get(5)?,
+                        ror: r.get(6)?,
+                        country_code: r.get(7)?,
+                    },
+                    author_countries: countries
+                        .map(|c| {
+                            c.split(',')
+                                .filter(|s| !s.is_empty())
+                                .map(str::to_string)
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                },
+            ))
+        })?;
+        for row in rows {
+            let (source, mut fact) = row?;
+            if let Some(s) = Source::parse(&source) {
+                fact.source = s;
+                facts.affiliations.push(fact);
+            }
+        }
+        Ok(facts)
+    }
+
+    /// Store decisions for a batch of works in one transaction. Returns `(candidates, flagged,
+    /// new flags)` among the batch.
+    pub fn apply_decisions(
+        &mut self,
+        run_id: Option<i64>,
+        decisions: &[(i64, WorkDecision)],
+    ) -> Result<(u64, u64, u64)> {
+        let tx = self.conn.transaction()?;
+        let stamp = now();
+        let (mut candidates, mut flagged, mut new_flags) = (0, 0, 0);
+        for (work_id, d) in decisions {
+            candidates += !d.dod.is_empty() as u64;
+            tx.prepare_cached(
+                "INSERT INTO classifications (work_id, dod, china, classified_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (work_id) DO UPDATE SET dod = excluded.dod, china = excluded.china,
+                    classified_at = excluded.classified_at",
+            )?
+            .execute(params![work_id, !d.dod.is_empty(), !d.china.is_empty(), stamp])?;
+            let existing: Option<i64> = tx
+                .prepare_cached("SELECT active FROM flags WHERE work_id = ?1")?
+                .query_row([work_id], |r| r.get(0))
+                .optional()?;
+            if d.flagged() {
+                flagged += 1;
+                let cols = FlagColumns::from(d);
+                if existing.is_some() {
+                    tx.prepare_cached(
+                        "UPDATE flags SET active = 1, last_run_id = ?2, updated_at = ?3, dod_components = ?4,
+                            award_numbers = ?5, dod_evidence = ?6, china_institutions = ?7, china_regions = ?8,
+                            china_evidence = ?9 WHERE work_id = ?1",
+                    )?
+                    .execute(params![
+                        work_id,
+                        run_id,
+                        stamp,
+                        cols.dod_components,
+                        cols.award_numbers,
+                        cols.dod_evidence,
+                        cols.china_institutions,
+                        cols.china_regions,
+                        cols.china_evidence
+                    ])?;
+                } else {
+                    new_flags += 1;
+                    tx.prepare_cached(
+                        "INSERT INTO flags (work_id, active, first_flagged_at, first_run_id, last_run_id, updated_at,
+                            dod_components, award_numbers, dod_evidence, china_institutions, china_regions, china_evidence)
+                         VALUES (?1, 1, ?2, ?3, ?3, ?2, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    )?
+                    .execute(params![
+                        work_id,
+                        stamp,
+                        run_id,
+                        cols.dod_components,
+                        cols.award_numbers,
+                        cols.dod_evidence,
+                        cols.china_institutions,
+                        cols.china_regions,
+                        cols.china_evidence
+                    ])?;
+                }
+                tx.prepare_cached("DELETE FROM flag_evidence WHERE work_id = ?1")?
+                    .execute([work_id])?;
+                for e in &d.dod {
+                    tx.prepare_cached(
+                        "INSERT INTO flag_evidence (work_id, kind, source, summary, component, via, matched, funder_name, funder_id, awards)
+                         VALUES (?1, 'dod', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    )?
+                    .execute(params![
+                        work_id,
+                        e.source.as_str(),
+                        e.describe(),
+                        e.component,
+                        e.via.as_str(),
+                        e.matched,
+                        e.funder_name,
+                        e.funder_id,
+                        e.awards.join("; ")
+                    ])?;
+                }
+                for e in &d.china {
+                    tx.prepare_cached(
+                        "INSERT INTO flag_evidence (work_id, kind, source, summary, via, matched, author_position, author_name,
+                            affiliation, institution, country_code, region)
+                         VALUES (?1, 'china', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    )?
+                    .execute(params![
+                        work_id,
+                        e.source.as_str(),
+                        e.describe(),
+                        e.level,
+                        e.matched,
+                        e.author_position,
+                        e.author_name,
+                        e.affiliation,
+                        e.institution,
+                        e.country_code,
+                        e.region.as_str()
+                    ])?;
+                }
+            } else if existing == Some(1) {
+                tx.prepare_cached("UPDATE flags SET active = 0, last_run_id = ?2, updated_at = ?3 WHERE work_id = ?1")?
+                    .execute(params![work_id, run_id, stamp])?;
+            }
+            tx.prepare_cached("UPDATE works SET dirty = 0 WHERE id = ?1")?
+                .execute([work_id])?;
+        }
+        tx.commit()?;
+        Ok((candidates, flagged, new_flags))
+    }
+
+    /// Count of a simple query, for summaries.
+    pub fn count(&self, sql: &str) -> Result<u64> {
+        Ok(self.conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
+    }
+}
+
+/// The denormalised text columns of a flag, as exports show them.
+struct FlagColumns {
+    dod_components: String,
+    award_numbers: String,
+    dod_evidence: String,
+    china_institutions: String,
+    china_regions: String,
+    china_evidence: String,
+}
+
+impl From<&WorkDecision> for FlagColumns {
+    fn from(d: &WorkDecision) -> Self {
+        let mut components = Vec::new();
+        let mut awards = Vec::new();
+        for e in &d.dod {
+            push_unique(&mut components, &e.component);
+            for a in &e.awards {
+                push_unique(&mut awards, a.trim());
+            }
+        }
+        let mut institutions = Vec::new();
+        let mut regions = BTreeSet::new();
+        for e in &d.china {
+            push_unique(
+                &mut institutions,
+                e.institution.as_deref().unwrap_or(&e.affiliation).trim(),
+            );
+            regions.insert(e.region.as_str());
+        }
+        FlagColumns {
+            dod_components: components.join("; "),
+            award_numbers: awards.join("; "),
+            dod_evidence: d
+                .dod
+                .iter()
+                .map(|e| e.describe())
+                .collect::<Vec<_>>()
+                .join(" | "),
+            china_institutions: institutions.join("; "),
+            china_regions: regions.into_iter().collect::<Vec<_>>().join("; "),
+            china_evidence: d
+                .china
+                .iter()
+                .map(|e| e.describe())
+                .collect::<Vec<_>>()
+                .join(" | "),
+        }
+    }
+}
+
+fn push_unique(v: &mut Vec<String>, s: &str) {
+    if !s.is_empty() && !v.iter().any(|x| x == s) {
+        v.push(s.to_string());
+    }
+}
+
+/// Insert or update one record. Returns `(new work, changed)`.
+fn save_record(
+    tx: &rusqlite::Transaction<'_>,
+    source: Source,
+    rec: &WorkRecord,
+    run_id: i64,
+    stamp: &str,
+) -> Result<(bool, bool)> {
+    let mut find_doi = tx.prepare_cached("SELECT id FROM works WHERE doi = ?1")?;
+    let mut find_oa = tx.prepare_cached("SELECT id FROM works WHERE openalex_id = ?1")?;
+    let mut existing: Option<i64> = None;
+    if let Some(doi) = &rec.doi {
+        existing = find_doi.query_row([doi], |r| r.get(0)).optional()?;
+    }
+    if existing.is_none() {
+        if let Some(oa) = &rec.openalex_id {
+            existing = find_oa.query_row([oa], |r| r.get(0)).optional()?;
+        }
+    }
+    let (work_id, is_new) = match existing {
+        Some(id) => {
+            let same: Option<i64> = tx
+                .prepare_cached("SELECT 1 FROM source_records WHERE work_id = ?1 AND source = ?2 AND raw_json = ?3")?
+                .query_row(params![id, source.as_str(), rec.raw], |r| r.get(0))
+                .optional()?;
+            if same.is_some() {
+                return Ok((false, false));
+            }
+            // Crossref is the publisher's word: it overwrites; other sources fill gaps.
+            let sql = if source == Source::Crossref {
+                "UPDATE works SET doi = COALESCE(doi, ?2), openalex_id = COALESCE(openalex_id, ?3),
+                    title = COALESCE(?4, title), publication_date = COALESCE(?5, publication_date),
+                    venue = COALESCE(?6, venue), work_type = COALESCE(?7, work_type), updated_at = ?8, dirty = 1
+                 WHERE id = ?1"
+            } else {
+                "UPDATE works SET doi = COALESCE(doi, ?2), openalex_id = COALESCE(openalex_id, ?3),
+                    title = COALESCE(title, ?4), publication_date = COALESCE(publication_date, ?5),
+                    venue = COALESCE(venue, ?6), work_type = COALESCE(work_type, ?7), updated_at = ?8, dirty = 1
+                 WHERE id = ?1"
+            };
+            tx.prepare_cached(sql)?.execute(params![
+                id,
+                rec.doi,
+                rec.openalex_id,
+                rec.title,
+                rec.publication_date,
+                rec.venue,
+                rec.work_type,
+                stamp
+            ])?;
+            for table in ["authorships", "affiliations", "funders", "awards"] {
+                tx.prepare_cached(&format!(
+                    "DELETE FROM {table} WHERE work_id = ?1 AND source = ?2"
+                ))?
+                .execute(params![id, source.as_str()])?;
+            }
+            (id, false)
+        }
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO works (doi, openalex_id, title, publication_date, venue, work_type, first_seen_at, updated_at, dirty)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 1)",
+            )?
+            .execute(params![
+                rec.doi,
+                rec.openalex_id,
+                rec.title,
+                rec.publication_date,
+                rec.venue,
+                rec.work_type,
+                stamp
+            ])?;
+            (tx.last_insert_rowid(), true)
+        }
+    };
+    tx.prepare_cached(
+        "INSERT INTO source_records (work_id, source, source_key, raw_json, fetched_at, run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (work_id, source) DO UPDATE SET source_key = excluded.source_key, raw_json = excluded.raw_json,
+            fetched_at = excluded.fetched_at, run_id = excluded.run_id",
+    )?
+    .execute(params![work_id, source.as_str(), rec.key().unwrap_or_default(), rec.raw, stamp, run_id])?;
+    tx.prepare_cached("DELETE FROM source_misses WHERE work_id = ?1 AND source = ?2")?
+        .execute(params![work_id, source.as_str()])?;
+    let mut ins_author = tx.prepare_cached(
+        "INSERT OR REPLACE INTO authorships (work_id, source, position, name, orcid, openalex_author_id, countries)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let mut ins_aff = tx.prepare_cached(
+        "INSERT OR REPLACE INTO affiliations (work_id, source, author_position, seq, raw_string, institution_name,
+            institution_id, ror, country_code) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for (pos, a) in rec.authors.iter().enumerate() {
+        let countries = if a.countries.is_empty() {
+            None
+        } else {
+            Some(a.countries.join(","))
+        };
+        ins_author.execute(params![
+            work_id,
+            source.as_str(),
+            pos as i64,
+            a.name,
+            a.orcid,
+            a.openalex_id,
+            countries
+        ])?;
+        for (seq, af) in a.affiliations.iter().enumerate() {
+            ins_aff.execute(params![
+                work_id,
+                source.as_str(),
+                pos as i64,
+                seq as i64,
+                af.raw,
+                af.institution_name,
+                af.institution_id,
+                af.ror,
+                af.country_code
+            ])?;
+        }
+    }
+    let mut ins_funder = tx.prepare_cached(
+        "INSERT OR REPLACE INTO funders (work_id, source, seq, funder_id, name, ror, asserted_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let mut ins_award = tx.prepare_cached(
+        "INSERT OR REPLACE INTO awards (work_id, source, funder_seq, seq, award_number) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for (seq, f) in rec.funders.iter().enumerate() {
+        ins_funder.execute(params![
+            work_id,
+            source.as_str(),
+            seq as i64,
+            f.funder_id,
+            f.name,
+            f.ror,
+            f.asserted_by
+        ])?;
+        for (aseq, award) in f.awards.iter().enumerate() {
+            ins_award.execute(params![
+                work_id,
+                source.as_str(),
+                seq as i64,
+                aseq as i64,
+                award
+            ])?;
+        }
+    }
+    Ok((is_new, true))
+}
+
+/// The store behind a mutex, for async callers: every write runs on a blocking thread and the
+/// mutex makes this process's writer the only one.
+#[derive(Clone)]
+pub struct SharedStore(std::sync::Arc<std::sync::Mutex<Store>>);
+
+impl SharedStore {
+    pub fn new(store: Store) -> SharedStore {
+        SharedStore(std::sync::Arc::new(std::sync::Mutex::new(store)))
+    }
+
+    /// Run `f` with the store on a blocking thread.
+    pub async fn run<F, R>(&self, f: F) -> Result<R>
+    where
+        F: FnOnce(&mut Store) -> Result<R> + Send + 'static,
+        R: Send + 'static,
+    {
+        let inner = self.0.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = inner.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| Error::Invalid(format!("store task failed: {e}")))?
+    }
+}
