@@ -5,11 +5,16 @@
 //! in SQLite with provenance, [`classify`] decides, and [`export`] writes what staff read.
 
 pub mod classify;
+pub mod cli;
 pub mod env;
 pub mod error;
+pub mod export;
 pub mod model;
+pub mod query;
 pub mod reference;
+pub mod scan;
 pub mod sources;
+pub mod stats;
 pub mod store;
 
 pub use error::{Error, Result};

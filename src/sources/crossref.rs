@@ -384,7 +384,11 @@ impl Crawler<'_> {
                 }
                 Err(e) => return Err(e),
             };
-            announced = page.total.or(announced);
+            // The total can move while paging (and an end page may say 0): keep the largest.
+            announced = match (announced, page.total) {
+                (Some(a), Some(t)) => Some(a.max(t)),
+                (a, t) => a.or(t),
+            };
             let count = page.items.len() as u64;
             let mut records = Vec::with_capacity(page.items.len());
             let mut fresh = 0;

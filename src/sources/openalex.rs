@@ -1,1 +1,651 @@
+//! OpenAlex: enrichment (authorships with institution country codes, ROR ids and raw strings;
+//! funders and awards) and discovery (works with DoD funders and China-based authors).
+//!
+//! Since 2026 list calls are billed per call and keyless use has a tiny daily budget, so every
+//! call counts: DOIs are looked up in batches (`filter=doi:a|b|…`), funder ids of the DoD family
+//! are resolved once per run, and a spent budget stops the source with its checkpoint saved and
+//! the time it can resume. Works no longer carry `grants`; funding is in `funders[]` and
+//! `awards[]` (older records with `grants` are still read).
 
+use crate::error::{Error, Result};
+use crate::model::{
+    AffiliationRecord, AuthorRecord, FunderRecord, Source, WorkRecord, normalize_doi,
+    short_openalex_id, short_ror,
+};
+use crate::sources::http::{Endpoint, HttpClient};
+use crate::store::{Checkpoint, Page, PageOutcome, SharedStore};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::collections::{HashMap, HashSet};
+
+/// Fields asked for (all valid `select` fields as of 2026).
+pub const SELECT: &str =
+    "id,doi,display_name,publication_date,type,primary_location,authorships,funders,awards";
+
+/// OpenAlex settings.
+#[derive(Debug, Clone)]
+pub struct OpenAlexConfig {
+    pub base_url: String,
+    pub api_key: Option<String>,
+    /// DOIs per lookup call (≤ 100; 50 keeps URLs short).
+    pub batch: usize,
+}
+
+impl OpenAlexConfig {
+    fn url(&self, path_and_query: &str) -> String {
+        let mut u = format!("{}{}", self.base_url.trim_end_matches('/'), path_and_query);
+        if let Some(k) = &self.api_key {
+            u.push(if u.contains('?') { '&' } else { '?' });
+            u.push_str("api_key=");
+            u.push_str(&enc(k));
+        }
+        u
+    }
+}
+
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[derive(Deserialize)]
+struct ListBody {
+    #[serde(default)]
+    meta: Meta,
+    #[serde(default)]
+    results: Vec<Box<RawValue>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Meta {
+    count: Option<u64>,
+    next_cursor: Option<String>,
+}
+
+/// A parsed list page.
+pub struct ListPage {
+    pub results: Vec<Box<RawValue>>,
+    pub count: Option<u64>,
+    pub next_cursor: Option<String>,
+}
+
+pub fn parse_page(body: &[u8]) -> std::result::Result<ListPage, String> {
+    let b: ListBody = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    Ok(ListPage {
+        results: b.results,
+        count: b.meta.count,
+        next_cursor: b.meta.next_cursor,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Work {
+    id: Option<String>,
+    doi: Option<String>,
+    title: Option<String>,
+    display_name: Option<String>,
+    publication_date: Option<String>,
+    #[serde(rename = "type")]
+    work_type: Option<String>,
+    primary_location: Option<Location>,
+    authorships: Vec<Authorship>,
+    funders: Vec<Funder>,
+    awards: Vec<Award>,
+    grants: Vec<Grant>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Location {
+    source: Option<SourceRef>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SourceRef {
+    display_name: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Authorship {
+    author: Option<Author>,
+    raw_author_name: Option<String>,
+    institutions: Vec<Institution>,
+    countries: Vec<String>,
+    raw_affiliation_strings: Vec<String>,
+    affiliations: Vec<Affiliation>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Author {
+    id: Option<String>,
+    display_name: Option<String>,
+    orcid: Option<String>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct Institution {
+    id: Option<String>,
+    display_name: Option<String>,
+    ror: Option<String>,
+    country_code: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Affiliation {
+    raw_affiliation_string: Option<String>,
+    institution_ids: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Funder {
+    id: Option<String>,
+    display_name: Option<String>,
+    ror: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Award {
+    funder_award_id: Option<String>,
+    funder_id: Option<String>,
+    funder_display_name: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Grant {
+    funder: Option<String>,
+    funder_display_name: Option<String>,
+    award_id: Option<String>,
+}
+
+fn institution_record(i: &Institution, raw: Option<String>) -> AffiliationRecord {
+    AffiliationRecord {
+        raw,
+        institution_name: i.display_name.clone(),
+        institution_id: i.id.as_deref().map(short_openalex_id),
+        ror: i.ror.as_deref().map(short_ror),
+        country_code: i.country_code.clone(),
+    }
+}
+
+/// One OpenAlex work → a record.
+pub fn parse_work(raw: &str) -> std::result::Result<WorkRecord, String> {
+    let w: Work = serde_json::from_str(raw).map_err(|e| e.to_string())?;
+    let openalex_id =
+        w.id.as_deref()
+            .map(short_openalex_id)
+            .filter(|s| !s.is_empty());
+    if openalex_id.is_none() {
+        return Err("work has no id".into());
+    }
+    let authors = w
+        .authorships
+        .into_iter()
+        .map(|a| {
+            let by_id: HashMap<String, &Institution> = a
+                .institutions
+                .iter()
+                .filter_map(|i| Some((short_openalex_id(i.id.as_deref()?), i)))
+                .collect();
+            let mut affs = Vec::new();
+            let mut used: HashSet<String> = HashSet::new();
+            if !a.affiliations.is_empty() {
+                for af in &a.affiliations {
+                    let raw = af
+                        .raw_affiliation_string
+                        .clone()
+                        .filter(|s| !s.trim().is_empty());
+                    let insts: Vec<&Institution> = af
+                        .institution_ids
+                        .iter()
+                        .filter_map(|id| by_id.get(&short_openalex_id(id)).copied())
+                        .collect();
+                    if insts.is_empty() {
+                        affs.push(AffiliationRecord {
+                            raw: raw.clone(),
+                            ..Default::default()
+                        });
+                    }
+                    for i in insts {
+                        used.insert(short_openalex_id(i.id.as_deref().unwrap_or_default()));
+                        affs.push(institution_record(i, raw.clone()));
+                    }
+                }
+            } else {
+                for r in a
+                    .raw_affiliation_strings
+                    .iter()
+                    .filter(|s| !s.trim().is_empty())
+                {
+                    affs.push(AffiliationRecord {
+                        raw: Some(r.clone()),
+                        ..Default::default()
+                    });
+                }
+            }
+            for i in &a.institutions {
+                if !used.contains(&short_openalex_id(i.id.as_deref().unwrap_or_default())) {
+                    affs.push(institution_record(i, None));
+                }
+            }
+            let author = a.author.unwrap_or_default();
+            AuthorRecord {
+                name: author
+                    .display_name
+                    .or(a.raw_author_name)
+                    .unwrap_or_default(),
+                orcid: author.orcid,
+                openalex_id: author.id.as_deref().map(short_openalex_id),
+                affiliations: affs,
+                countries: a.countries,
+            }
+        })
+        .collect();
+    let mut funders: Vec<FunderRecord> = w
+        .funders
+        .into_iter()
+        .map(|f| FunderRecord {
+            funder_id: f.id.as_deref().map(short_openalex_id),
+            name: f.display_name,
+            ror: f.ror.as_deref().map(short_ror),
+            awards: Vec::new(),
+            asserted_by: None,
+        })
+        .collect();
+    for a in w.awards {
+        let fid = a.funder_id.as_deref().map(short_openalex_id);
+        let Some(number) = a.funder_award_id.filter(|n| !n.trim().is_empty()) else {
+            continue;
+        };
+        match funders
+            .iter_mut()
+            .find(|f| f.funder_id.is_some() && f.funder_id == fid)
+        {
+            Some(f) => f.awards.push(number),
+            None => funders.push(FunderRecord {
+                funder_id: fid,
+                name: a.funder_display_name,
+                awards: vec![number],
+                ..Default::default()
+            }),
+        }
+    }
+    for g in w.grants {
+        let fid = g.funder.as_deref().map(short_openalex_id);
+        let award = g.award_id.filter(|n| !n.trim().is_empty());
+        match funders
+            .iter_mut()
+            .find(|f| f.funder_id.is_some() && f.funder_id == fid)
+        {
+            Some(f) => f.awards.extend(award),
+            None => funders.push(FunderRecord {
+                funder_id: fid,
+                name: g.funder_display_name,
+                awards: award.into_iter().collect(),
+                ..Default::default()
+            }),
+        }
+    }
+    Ok(WorkRecord {
+        doi: w.doi.as_deref().and_then(normalize_doi),
+        openalex_id,
+        title: w.title.or(w.display_name),
+        publication_date: w.publication_date,
+        venue: w
+            .primary_location
+            .and_then(|l| l.source)
+            .and_then(|s| s.display_name),
+        work_type: w.work_type,
+        authors,
+        funders,
+        raw: raw.to_string(),
+    })
+}
+
+/// Resolve OpenAlex funder ids for Funder Registry numbers: `(openalex id, name, registry)`.
+pub async fn resolve_funders(
+    http: &HttpClient,
+    ep: &Endpoint,
+    cfg: &OpenAlexConfig,
+    registry_numbers: &[String],
+) -> Result<Vec<(String, String, Option<String>)>> {
+    let mut out = Vec::new();
+    for chunk in registry_numbers.chunks(50) {
+        let url = cfg.url(&format!(
+            "/funders?filter=ids.crossref:{}&per_page=100",
+            enc(&chunk.join("|"))
+        ));
+        let (_, v) = http
+            .get_json(ep, &url, |b| {
+                serde_json::from_slice::<serde_json::Value>(b).map_err(|e| e.to_string())
+            })
+            .await?;
+        for r in v["results"].as_array().into_iter().flatten() {
+            let Some(id) = r["id"].as_str() else { continue };
+            let registry = r["ids"]["crossref"]
+                .as_str()
+                .map(str::to_string)
+                .or_else(|| r["ids"]["crossref"].as_i64().map(|n| n.to_string()));
+            out.push((
+                short_openalex_id(id),
+                r["display_name"].as_str().unwrap_or("").to_string(),
+                registry,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// One lookup call: the works it asks for, its URL, and whether it is a single-DOI lookup.
+type Call = (Vec<(i64, String)>, String, bool);
+
+/// Look up stored works by DOI in batches. Returns how many were found.
+pub struct Enricher<'a> {
+    pub http: &'a HttpClient,
+    pub ep: &'a Endpoint,
+    pub cfg: &'a OpenAlexConfig,
+    pub store: &'a SharedStore,
+    pub run_id: i64,
+    pub on_batch: &'a (dyn Fn(u64) + Send + Sync),
+}
+
+impl Enricher<'_> {
+    pub async fn enrich(&self, works: Vec<(i64, String)>) -> Result<(u64, PageOutcome)> {
+        use futures::StreamExt;
+        let batch = self.cfg.batch.clamp(1, 100);
+        // A DOI with '|' or ',' cannot go into an OR filter; those are looked up one by one.
+        let (plain, odd): (Vec<_>, Vec<_>) = works
+            .into_iter()
+            .partition(|(_, d)| !d.contains(['|', ',']));
+        let mut calls: Vec<Call> = plain
+            .chunks(batch)
+            .map(|c| {
+                let filter = c
+                    .iter()
+                    .map(|(_, d)| d.as_str())
+                    .collect::<Vec<_>>()
+                    .join("|");
+                let url = self.cfg.url(&format!(
+                    "/works?filter=doi:{}&per_page=100&select={}",
+                    enc(&filter),
+                    SELECT
+                ));
+                (c.to_vec(), url, false)
+            })
+            .collect();
+        calls.extend(odd.into_iter().map(|w| {
+            let url = self
+                .cfg
+                .url(&format!("/works/doi:{}?select={}", enc(&w.1), SELECT));
+            (vec![w], url, true)
+        }));
+        // Calls run concurrently (the endpoint caps what is in flight); each batch is saved
+        // as it arrives, so a stop loses at most the batches still in the air.
+        let mut responses = futures::stream::iter(calls)
+            .map(|(chunk, url, single)| async move {
+                let r = if single {
+                    self.http
+                        .get_json(self.ep, &url, |b| {
+                            serde_json::from_slice::<Box<RawValue>>(b)
+                                .map(|v| ListPage {
+                                    results: vec![v],
+                                    count: Some(1),
+                                    next_cursor: None,
+                                })
+                                .map_err(|e| e.to_string())
+                        })
+                        .await
+                } else {
+                    self.http.get_json(self.ep, &url, parse_page).await
+                };
+                (chunk, url, r.map(|(_, p)| p))
+            })
+            .buffer_unordered(8);
+        let mut found = 0;
+        let mut total = PageOutcome::default();
+        while let Some((chunk, url, page)) = responses.next().await {
+            match page {
+                Ok(page) => {
+                    let (n, o) = self.save_batch(chunk, &url, page).await?;
+                    found += n;
+                    total.new_works += o.new_works;
+                    total.changed += o.changed;
+                }
+                Err(Error::Status { status: 404, .. }) => {
+                    let misses: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+                    let run = self.run_id;
+                    self.store
+                        .run(move |s| s.save_enrichment(run, Source::OpenAlex, &[], &misses))
+                        .await?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok((found, total))
+    }
+
+    async fn save_batch(
+        &self,
+        chunk: Vec<(i64, String)>,
+        url: &str,
+        page: ListPage,
+    ) -> Result<(u64, PageOutcome)> {
+        let mut records = Vec::new();
+        for raw in &page.results {
+            match parse_work(raw.get()) {
+                Ok(r) => records.push(r),
+                Err(message) => {
+                    let (raw, u, run) = (raw.get().to_string(), url.to_string(), self.run_id);
+                    self.store
+                        .run(move |s| {
+                            s.record_error(
+                                Some(run),
+                                Source::OpenAlex,
+                                Some(&u),
+                                "malformed-record",
+                                &message,
+                                Some(&raw),
+                            )
+                        })
+                        .await?;
+                }
+            }
+        }
+        let got: HashSet<String> = records.iter().filter_map(|r| r.doi.clone()).collect();
+        let misses: Vec<i64> = chunk
+            .iter()
+            .filter(|(_, d)| !got.contains(d))
+            .map(|(id, _)| *id)
+            .collect();
+        let n = records.len() as u64;
+        let run = self.run_id;
+        let outcome = self
+            .store
+            .run(move |s| s.save_enrichment(run, Source::OpenAlex, &records, &misses))
+            .await?;
+        (self.on_batch)(chunk.len() as u64);
+        Ok((n, outcome))
+    }
+}
+
+/// Discovery: works in the window with a DoD funder and an author in CN/HK/MO.
+pub struct Discoverer<'a> {
+    pub http: &'a HttpClient,
+    pub ep: &'a Endpoint,
+    pub cfg: &'a OpenAlexConfig,
+    pub store: &'a SharedStore,
+    pub run_id: i64,
+    pub refresh: bool,
+    pub on_page: &'a (dyn Fn(u64) + Send + Sync),
+}
+
+impl Discoverer<'_> {
+    pub async fn discover(
+        &self,
+        funder_ids: &[String],
+        from: &str,
+        to: &str,
+        countries: &str,
+    ) -> Result<(u64, Option<u64>, PageOutcome)> {
+        let mut total = PageOutcome::default();
+        let mut items_all = 0;
+        let mut announced_all: Option<u64> = None;
+        for (i, chunk) in funder_ids.chunks(50).enumerate() {
+            let key = format!("discover:{from}:{to}:{countries}:{i}:{}", chunk.len());
+            let k = key.clone();
+            let refresh = self.refresh;
+            let cp = self
+                .store
+                .run(move |s| {
+                    if refresh {
+                        s.reset_checkpoint(Source::OpenAlex, &k)?;
+                    }
+                    s.checkpoint(Source::OpenAlex, &k)
+                })
+                .await?
+                .unwrap_or_default();
+            let mut items = cp.items;
+            let mut announced = cp.announced;
+            if !cp.done {
+                let filter = format!(
+                    "funders.id:{},authorships.countries:{countries},from_publication_date:{from},to_publication_date:{to}",
+                    chunk.join("|")
+                );
+                let mut cursor = cp.cursor.unwrap_or_else(|| "*".into());
+                let mut seen_cursors: HashSet<String> = HashSet::new();
+                loop {
+                    let url = self.cfg.url(&format!(
+                        "/works?filter={}&per_page=100&select={}&cursor={}",
+                        enc(&filter),
+                        SELECT,
+                        enc(&cursor)
+                    ));
+                    let (_, page) = self.http.get_json(self.ep, &url, parse_page).await?;
+                    announced = page.count.or(announced);
+                    let mut records = Vec::new();
+                    for raw in &page.results {
+                        match parse_work(raw.get()) {
+                            Ok(r) => records.push(r),
+                            Err(message) => {
+                                let (raw, u, run) =
+                                    (raw.get().to_string(), url.clone(), self.run_id);
+                                self.store
+                                    .run(move |s| {
+                                        s.record_error(
+                                            Some(run),
+                                            Source::OpenAlex,
+                                            Some(&crate::sources::http::redact(&u)),
+                                            "malformed-record",
+                                            &message,
+                                            Some(&raw),
+                                        )
+                                    })
+                                    .await?;
+                            }
+                        }
+                    }
+                    let count = page.results.len() as u64;
+                    items += count;
+                    seen_cursors.insert(cursor.clone());
+                    // OpenAlex cursors change every page: a repeated one is a loop.
+                    let done = count == 0
+                        || page
+                            .next_cursor
+                            .as_ref()
+                            .is_none_or(|c| c.is_empty() || seen_cursors.contains(c));
+                    let checkpoint = Checkpoint {
+                        cursor: if done { None } else { page.next_cursor.clone() },
+                        done,
+                        items,
+                        announced,
+                    };
+                    let (k, run) = (key.clone(), self.run_id);
+                    let o = self
+                        .store
+                        .run(move |s| {
+                            s.save_page(&Page {
+                                run_id: run,
+                                source: Source::OpenAlex,
+                                shard: &k,
+                                checkpoint,
+                                records: &records,
+                            })
+                        })
+                        .await?;
+                    total.new_works += o.new_works;
+                    total.changed += o.changed;
+                    (self.on_page)(count);
+                    if done {
+                        break;
+                    }
+                    cursor = page.next_cursor.unwrap_or_default();
+                }
+            }
+            items_all += items;
+            if let Some(a) = announced {
+                announced_all = Some(announced_all.unwrap_or(0) + a);
+            }
+        }
+        Ok((items_all, announced_all, total))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_2026_work_parses_with_funders_institutions_and_raw_strings() {
+        let raw = include_str!("../../tests/fixtures/openalex/work_W2162348455.json");
+        let w = parse_work(raw).unwrap();
+        assert_eq!(w.openalex_id.as_deref(), Some("W2162348455"));
+        assert_eq!(w.doi.as_deref(), Some("10.1038/35002501"));
+        assert_eq!(w.venue.as_deref(), Some("Nature"));
+        assert_eq!(w.funders.len(), 2);
+        assert_eq!(w.funders[0].ror.as_deref(), Some("00dxczh48"));
+        let first = &w.authors[0];
+        assert_eq!(first.countries, vec!["GB"]);
+        assert!(
+            first
+                .affiliations
+                .iter()
+                .all(|a| a.country_code.as_deref() == Some("GB"))
+        );
+        assert!(
+            first
+                .affiliations
+                .iter()
+                .any(|a| a.raw.as_deref().is_some_and(|r| r.contains("Oxford")))
+        );
+    }
+
+    #[test]
+    fn legacy_records_with_grants_still_parse() {
+        let body = include_str!("../../tests/fixtures/openalex/legacy_page_1.json");
+        let page = parse_page(body.as_bytes()).unwrap();
+        assert!(page.next_cursor.is_some());
+        for r in &page.results {
+            parse_work(r.get()).unwrap();
+        }
+        let end = parse_page(include_bytes!(
+            "../../tests/fixtures/openalex/legacy_page_2_end.json"
+        ))
+        .unwrap();
+        assert!(end.results.is_empty() && end.next_cursor.is_none());
+    }
+
+    #[test]
+    fn a_sparse_work_with_nulls_parses() {
+        let raw = include_str!("../../tests/fixtures/openalex/work_sparse.json");
+        let w = parse_work(raw).unwrap();
+        assert!(w.title.is_none());
+    }
+}

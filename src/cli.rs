@@ -1,0 +1,241 @@
+//! The command line: clap structs, and the validated options built from flags + environment.
+//! Every flag that a scheduled job may need is also readable from an environment variable
+//! named in [`crate::env`].
+
+use crate::classify::china::RegionPolicy;
+use crate::env;
+use crate::export::Format;
+use crate::model::Source;
+use crate::query::QueryFormat;
+use crate::scan::ScanOptions;
+use crate::sources::crossref::CrossrefConfig;
+use crate::sources::http::{ClientConfig, Limits};
+use crate::sources::openalex::OpenAlexConfig;
+use chrono::NaiveDate;
+use clap::{ArgAction, Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Exit codes (documented in the README).
+pub mod exit {
+    /// Everything worked.
+    pub const OK: i32 = 0;
+    /// The command failed; nothing more was done.
+    pub const FAILURE: i32 = 1;
+    /// The scan finished but a source stopped early or failed (recorded; the next run resumes).
+    pub const INCOMPLETE: i32 = 3;
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "xrefscan",
+    version,
+    about = "Find papers that acknowledge US DoD funding and have China-based coauthors",
+    long_about = None
+)]
+pub struct Cli {
+    /// SQLite database (created with its folder if missing).
+    #[arg(long, global = true, env = env::XREFSCAN_DB, default_value = "db/xrefscan.sqlite")]
+    pub db: PathBuf,
+
+    /// More log output (-v info, -vv debug); XREFSCAN_LOG overrides.
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Only errors on stderr; no progress bars.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Crawl the sources for a publication window, store, classify and flag.
+    Scan(ScanArgs),
+    /// Write the flagged papers for staff (CSV, JSON or XLSX).
+    Export(ExportArgs),
+    /// Run a canned query from queries/ or your own SQL, read-only.
+    Query(QueryArgs),
+    /// Works per source, candidates, flags by component and region, scan history.
+    Stats,
+    /// List every environment variable xrefscan reads.
+    Env,
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("{s:?} is not a date in YYYY-MM-DD form"))
+}
+
+fn parse_source(s: &str) -> Result<Source, String> {
+    Source::parse(s)
+        .ok_or_else(|| format!("unknown source {s:?}; known sources: crossref, openalex"))
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// First publication date of the window (YYYY-MM-DD).
+    #[arg(long, env = env::XREFSCAN_FROM, value_parser = parse_date)]
+    pub from: NaiveDate,
+    /// Last publication date of the window (YYYY-MM-DD).
+    #[arg(long, env = env::XREFSCAN_TO, value_parser = parse_date)]
+    pub to: NaiveDate,
+    /// Sources to crawl, comma-separated.
+    #[arg(long, env = env::XREFSCAN_SOURCES, value_delimiter = ',', value_parser = parse_source, default_value = "crossref,openalex")]
+    pub sources: Vec<Source>,
+    /// Crossref REST API base URL.
+    #[arg(long, env = env::XREFSCAN_CROSSREF_URL, default_value = "https://api.crossref.org")]
+    pub crossref_url: String,
+    /// OpenAlex API base URL.
+    #[arg(long, env = env::XREFSCAN_OPENALEX_URL, default_value = "https://api.openalex.org")]
+    pub openalex_url: String,
+    /// OpenAlex API key (keyless calls get a tiny daily budget).
+    #[arg(long, env = env::OPENALEX_API_KEY, hide_env_values = true)]
+    pub openalex_api_key: Option<String>,
+    /// Contact e-mail: Crossref's polite pool (3 req/s instead of 1) and the User-Agent.
+    #[arg(long, env = env::XREFSCAN_MAILTO)]
+    pub mailto: Option<String>,
+    /// Crossref list requests per second [default: 3 with --mailto, else 1].
+    #[arg(long, env = env::XREFSCAN_CROSSREF_RPS)]
+    pub crossref_rps: Option<f64>,
+    /// Crossref requests in flight [default: 3 with --mailto, else 1].
+    #[arg(long, env = env::XREFSCAN_CROSSREF_CONCURRENCY)]
+    pub crossref_concurrency: Option<usize>,
+    /// OpenAlex requests per second (hard cap 100).
+    #[arg(long, env = env::XREFSCAN_OPENALEX_RPS, default_value_t = 10.0)]
+    pub openalex_rps: f64,
+    /// OpenAlex requests in flight.
+    #[arg(long, env = env::XREFSCAN_OPENALEX_CONCURRENCY, default_value_t = 5)]
+    pub openalex_concurrency: usize,
+    /// Crossref rows per page (at most 1000).
+    #[arg(long, env = env::XREFSCAN_CROSSREF_ROWS, default_value_t = 1000)]
+    pub crossref_rows: u32,
+    /// Days per Crossref date shard; shards are crawled in parallel up to the in-flight cap.
+    #[arg(long, env = env::XREFSCAN_SHARD_DAYS, default_value_t = 31)]
+    pub shard_days: u32,
+    /// Attempts per request before giving up.
+    #[arg(long, env = env::XREFSCAN_MAX_RETRIES, default_value_t = 6)]
+    pub max_retries: u32,
+    /// Per-request timeout in seconds.
+    #[arg(long, env = env::XREFSCAN_TIMEOUT, default_value_t = 60)]
+    pub timeout: u64,
+    /// Longest Retry-After (seconds) to wait out; a longer one stops the source for this run.
+    #[arg(long, env = env::XREFSCAN_MAX_RETRY_AFTER, default_value_t = 900)]
+    pub max_retry_after: u64,
+    /// Count mainland China only (not Hong Kong or Macau). Taiwan never counts.
+    #[arg(long, env = env::XREFSCAN_MAINLAND_ONLY)]
+    pub mainland_only: bool,
+    /// Fetch shards again even when an earlier run finished them.
+    #[arg(long)]
+    pub refresh: bool,
+}
+
+impl ScanArgs {
+    /// Validate and build the scan options.
+    pub fn options(&self, progress: bool) -> Result<ScanOptions, String> {
+        if self.from > self.to {
+            return Err(format!("--from {} is after --to {}", self.from, self.to));
+        }
+        if self.crossref_rows == 0 || self.crossref_rows > 1000 {
+            return Err("--crossref-rows must be between 1 and 1000 (Crossref's limit)".into());
+        }
+        if self.openalex_rps <= 0.0 || self.openalex_rps > 100.0 {
+            return Err(
+                "--openalex-rps must be above 0 and at most 100 (OpenAlex's hard cap)".into(),
+            );
+        }
+        let polite = self.mailto.is_some();
+        let (cr_rps, cr_conc) = if polite { (3.0, 3) } else { (1.0, 1) };
+        let crossref_limits = Limits {
+            requests_per_second: self.crossref_rps.unwrap_or(cr_rps),
+            concurrency: self.crossref_concurrency.unwrap_or(cr_conc).max(1),
+        };
+        if crossref_limits.requests_per_second > cr_rps || crossref_limits.concurrency > cr_conc {
+            tracing::warn!(
+                "Crossref limits above the documented {} pool ({cr_rps} req/s, {cr_conc} in flight): expect 429s",
+                if polite { "polite" } else { "public" }
+            );
+        }
+        let mut ua = format!(
+            "xrefscan/{} (research-security scanner",
+            env!("CARGO_PKG_VERSION")
+        );
+        if let Some(m) = &self.mailto {
+            ua.push_str(&format!("; mailto:{m}"));
+        }
+        ua.push(')');
+        Ok(ScanOptions {
+            from: self.from,
+            to: self.to,
+            sources: self.sources.clone(),
+            crossref: CrossrefConfig {
+                base_url: self.crossref_url.clone(),
+                mailto: self.mailto.clone(),
+                rows: self.crossref_rows,
+                shard_days: self.shard_days.max(1),
+            },
+            crossref_limits,
+            openalex: OpenAlexConfig {
+                base_url: self.openalex_url.clone(),
+                api_key: self
+                    .openalex_api_key
+                    .clone()
+                    .filter(|k| !k.trim().is_empty()),
+                batch: 50,
+            },
+            openalex_limits: Limits {
+                requests_per_second: self.openalex_rps,
+                concurrency: self.openalex_concurrency.max(1),
+            },
+            client: ClientConfig {
+                user_agent: ua,
+                timeout: Duration::from_secs(self.timeout.max(1)),
+                max_attempts: self.max_retries.max(1),
+                max_retry_after: Duration::from_secs(self.max_retry_after),
+                min_backoff: Duration::from_millis(500),
+            },
+            policy: RegionPolicy {
+                mainland_only: self.mainland_only,
+            },
+            refresh: self.refresh,
+            progress,
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: Format,
+    /// Output file.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Start CSV with a UTF-8 byte-order mark (for older Excel).
+    #[arg(long)]
+    pub bom: bool,
+    /// Only papers with a mainland-China coauthor.
+    #[arg(long, env = env::XREFSCAN_MAINLAND_ONLY)]
+    pub mainland_only: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// Name of a canned query (queries/NAME.sql).
+    #[arg(conflicts_with = "sql", required_unless_present_any = ["sql", "list"])]
+    pub name: Option<String>,
+    /// Your own SQL (one read-only statement).
+    #[arg(long)]
+    pub sql: Option<String>,
+    /// List the canned queries.
+    #[arg(long)]
+    pub list: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: QueryFormat,
+    /// Folder of canned queries.
+    #[arg(long, default_value = "queries")]
+    pub queries_dir: PathBuf,
+}

@@ -1,0 +1,182 @@
+//! What staff read: the flagged papers, one row each, as CSV (opens cleanly in Excel), JSON or
+//! XLSX. Rows come from the `flagged_papers` view, so `sqlite3` users see the same list.
+
+mod xlsx;
+
+use crate::error::{Error, Result};
+use rusqlite::Connection;
+use serde::Serialize;
+use std::io::Write;
+use std::path::Path;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Csv,
+    Json,
+    Xlsx,
+}
+
+/// One flagged paper.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FlaggedRow {
+    pub doi: String,
+    pub title: String,
+    pub publication_date: String,
+    pub venue: String,
+    pub dod_components: String,
+    pub award_numbers: String,
+    pub dod_evidence: String,
+    pub china_institutions: String,
+    pub china_regions: String,
+    pub china_evidence: String,
+    pub sources: String,
+    pub first_flagged_at: String,
+}
+
+/// Column names, in export order.
+pub const COLUMNS: [&str; 12] = [
+    "doi",
+    "title",
+    "publication_date",
+    "venue",
+    "dod_components",
+    "award_numbers",
+    "dod_evidence",
+    "china_institutions",
+    "china_regions",
+    "china_evidence",
+    "sources",
+    "first_flagged_at",
+];
+
+impl FlaggedRow {
+    pub fn cells(&self) -> [&str; 12] {
+        [
+            &self.doi,
+            &self.title,
+            &self.publication_date,
+            &self.venue,
+            &self.dod_components,
+            &self.award_numbers,
+            &self.dod_evidence,
+            &self.china_institutions,
+            &self.china_regions,
+            &self.china_evidence,
+            &self.sources,
+            &self.first_flagged_at,
+        ]
+    }
+}
+
+/// Export options.
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    pub format: Format,
+    /// Start CSV files with a UTF-8 byte-order mark (older Excel needs it to read UTF-8).
+    pub bom: bool,
+    /// Only papers with a mainland-China coauthor.
+    pub mainland_only: bool,
+}
+
+/// Read the flagged papers.
+pub fn load_rows(conn: &Connection, mainland_only: bool) -> Result<Vec<FlaggedRow>> {
+    let mut st = conn.prepare(
+        "SELECT COALESCE(doi, openalex_id, ''), COALESCE(title, ''), COALESCE(publication_date, ''), COALESCE(venue, ''),
+                dod_components, award_numbers, dod_evidence, china_institutions, china_regions, china_evidence,
+                COALESCE(sources, ''), first_flagged_at
+         FROM flagged_papers ORDER BY publication_date DESC, doi",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok(FlaggedRow {
+            doi: r.get(0)?,
+            title: r.get(1)?,
+            publication_date: r.get(2)?,
+            venue: r.get(3)?,
+            dod_components: r.get(4)?,
+            award_numbers: r.get(5)?,
+            dod_evidence: r.get(6)?,
+            china_institutions: r.get(7)?,
+            china_regions: r.get(8)?,
+            china_evidence: r.get(9)?,
+            sources: r.get(10)?,
+            first_flagged_at: r.get(11)?,
+        })
+    })?;
+    let mut out: Vec<FlaggedRow> = rows.collect::<rusqlite::Result<_>>()?;
+    if mainland_only {
+        out.retain(|r| r.china_regions.split("; ").any(|x| x == "CN"));
+    }
+    Ok(out)
+}
+
+/// A cell that Excel would run as a formula gets a leading apostrophe.
+pub fn neutralize(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+/// Write the flagged papers to `out`. Returns the number of rows.
+pub fn export(conn: &Connection, out: &Path, opts: &ExportOptions) -> Result<usize> {
+    let rows = load_rows(conn, opts.mainland_only)?;
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.is_dir() {
+            return Err(Error::Invalid(format!(
+                "the folder {} does not exist; create it or choose another --out",
+                dir.display()
+            )));
+        }
+    }
+    match opts.format {
+        Format::Csv => {
+            let file = std::fs::File::create(out).map_err(|e| Error::io(out, e))?;
+            write_csv(file, &rows, opts.bom).map_err(|e| Error::Export(e.to_string()))?;
+        }
+        Format::Json => {
+            let file = std::fs::File::create(out).map_err(|e| Error::io(out, e))?;
+            let mut w = std::io::BufWriter::new(file);
+            serde_json::to_writer_pretty(&mut w, &rows)
+                .map_err(|e| Error::Export(e.to_string()))?;
+            w.write_all(b"\n").map_err(|e| Error::io(out, e))?;
+            w.flush().map_err(|e| Error::io(out, e))?;
+        }
+        Format::Xlsx => xlsx::write(out, &rows)?,
+    }
+    Ok(rows.len())
+}
+
+/// CSV with every cell guarded against formula injection.
+pub fn write_csv<W: Write>(mut w: W, rows: &[FlaggedRow], bom: bool) -> std::io::Result<()> {
+    if bom {
+        w.write_all("\u{feff}".as_bytes())?;
+    }
+    let mut csv = csv::Writer::from_writer(w);
+    csv.write_record(COLUMNS)?;
+    for r in rows {
+        csv.write_record(
+            r.cells()
+                .iter()
+                .map(|c| neutralize(c))
+                .collect::<Vec<_>>()
+                .iter()
+                .map(|c| c.as_ref()),
+        )?;
+    }
+    csv.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised_and_text_is_not() {
+        assert_eq!(neutralize("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralize("+1"), "'+1");
+        assert_eq!(neutralize("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralize("-2"), "'-2");
+        assert_eq!(neutralize("10.1039/d2fd00050d"), "10.1039/d2fd00050d");
+    }
+}

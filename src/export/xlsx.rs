@@ -1,0 +1,74 @@
+//! XLSX for staff: frozen header, autofilter, DOI hyperlinks, and long text cut with a marker
+//! (Excel refuses cells over 32,767 characters).
+
+use super::{COLUMNS, FlaggedRow};
+use crate::error::{Error, Result};
+use rust_xlsxwriter::{Format, Url, Workbook};
+use std::path::Path;
+
+/// Excel's limit on characters in a cell.
+pub const MAX_CELL: usize = 32_767;
+/// What replaces the end of a cut cell.
+pub const TRUNCATION_MARKER: &str = " …[truncated; full text in the database]";
+
+/// Cut `s` to fit a cell, on a character boundary, with the marker.
+pub fn fit(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().count() <= MAX_CELL {
+        return s.into();
+    }
+    let keep = MAX_CELL - TRUNCATION_MARKER.chars().count();
+    let mut out: String = s.chars().take(keep).collect();
+    out.push_str(TRUNCATION_MARKER);
+    out.into()
+}
+
+fn err(e: rust_xlsxwriter::XlsxError) -> Error {
+    Error::Export(e.to_string())
+}
+
+pub fn write(out: &Path, rows: &[FlaggedRow]) -> Result<()> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("flagged papers").map_err(err)?;
+    let bold = Format::new().set_bold();
+    for (c, name) in COLUMNS.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *name, &bold)
+            .map_err(err)?;
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let row = (i + 1) as u32;
+        for (c, cell) in r.cells().iter().enumerate() {
+            if c == 0 && cell.starts_with("10.") {
+                let url = Url::new(format!("https://doi.org/{cell}")).set_text(*cell);
+                ws.write_url(row, 0, url).map_err(err)?;
+            } else {
+                ws.write_string(row, c as u16, fit(cell)).map_err(err)?;
+            }
+        }
+    }
+    ws.set_freeze_panes(1, 0).map_err(err)?;
+    ws.autofilter(0, 0, rows.len() as u32, (COLUMNS.len() - 1) as u16)
+        .map_err(err)?;
+    for (c, width) in [28, 60, 12, 30, 36, 30, 60, 40, 10, 60, 18, 20]
+        .iter()
+        .enumerate()
+    {
+        ws.set_column_width(c as u16, *width).map_err(err)?;
+    }
+    wb.save(out).map_err(err)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_text_is_cut_to_excels_limit_with_a_marker() {
+        let long = "é".repeat(40_000);
+        let cut = fit(&long);
+        assert_eq!(cut.chars().count(), MAX_CELL);
+        assert!(cut.ends_with(TRUNCATION_MARKER));
+        assert_eq!(fit("short"), "short");
+    }
+}

@@ -1,0 +1,205 @@
+//! Read-only SQL on the local database: canned questions from `queries/` or the user's own.
+//! The connection is opened read-only and each statement is checked before it runs, so a
+//! write fails with a clear message and changes nothing.
+
+use crate::error::{Error, Result};
+use rusqlite::Connection;
+use rusqlite::types::ValueRef;
+use std::io::Write;
+use std::path::Path;
+
+/// Canned queries shipped with the binary; a `queries/NAME.sql` in the working directory
+/// (or `--queries-dir`) takes precedence, so staff can add their own.
+pub const CANNED: &[(&str, &str)] = &[
+    (
+        "flagged_papers",
+        include_str!("../queries/flagged_papers.sql"),
+    ),
+    (
+        "flagged_by_component",
+        include_str!("../queries/flagged_by_component.sql"),
+    ),
+    (
+        "top_china_institutions",
+        include_str!("../queries/top_china_institutions.sql"),
+    ),
+    ("scan_history", include_str!("../queries/scan_history.sql")),
+];
+
+/// Output formats for `query`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum QueryFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+/// The SQL of canned query `name`.
+pub fn canned(name: &str, dir: &Path) -> Result<String> {
+    let file = dir.join(format!("{name}.sql"));
+    if file.is_file() {
+        return std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e));
+    }
+    if let Some((_, sql)) = CANNED.iter().find(|(n, _)| *n == name) {
+        return Ok(sql.to_string());
+    }
+    let mut names: Vec<String> = CANNED.iter().map(|(n, _)| n.to_string()).collect();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "sql") {
+                if let Some(stem) = p.file_stem().and_then(|s| s.to_str()) {
+                    if !names.iter().any(|n| n == stem) {
+                        names.push(stem.to_string());
+                    }
+                }
+            }
+        }
+    }
+    names.sort();
+    Err(Error::UnknownQuery {
+        name: name.to_string(),
+        available: names.join(", "),
+    })
+}
+
+fn cell(v: ValueRef<'_>) -> serde_json::Value {
+    match v {
+        ValueRef::Null => serde_json::Value::Null,
+        ValueRef::Integer(i) => i.into(),
+        ValueRef::Real(f) => f.into(),
+        ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
+        ValueRef::Blob(b) => format!("<{} bytes>", b.len()).into(),
+    }
+}
+
+fn text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Run one read-only statement and print its rows. Returns the row count.
+pub fn run(
+    conn: &Connection,
+    sql: &str,
+    format: QueryFormat,
+    out: &mut dyn Write,
+) -> Result<usize> {
+    let sql = sql.trim().trim_end_matches(';').trim();
+    let mut st = conn
+        .prepare(sql)
+        .map_err(|e| Error::Invalid(format!("the query does not parse: {e}")))?;
+    if !st.readonly() {
+        let verb = sql.split_whitespace().next().unwrap_or("").to_uppercase();
+        return Err(Error::WriteRefused(verb));
+    }
+    let names: Vec<String> = st.column_names().iter().map(|s| s.to_string()).collect();
+    let mut rows: Vec<Vec<serde_json::Value>> = Vec::new();
+    let mut q = st.query([]).map_err(refuse_writes)?;
+    while let Some(r) = q.next().map_err(refuse_writes)? {
+        rows.push(
+            (0..names.len())
+                .map(|i| r.get_ref(i).map(cell).unwrap_or_default())
+                .collect(),
+        );
+    }
+    let io = |e: std::io::Error| Error::io("<stdout>", e);
+    match format {
+        QueryFormat::Json => {
+            let objs: Vec<serde_json::Map<String, serde_json::Value>> = rows
+                .iter()
+                .map(|r| names.iter().cloned().zip(r.iter().cloned()).collect())
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &objs)
+                .map_err(|e| Error::Export(e.to_string()))?;
+            writeln!(out).map_err(io)?;
+        }
+        QueryFormat::Csv => {
+            let mut w = csv::Writer::from_writer(&mut *out);
+            w.write_record(&names)
+                .map_err(|e| Error::Export(e.to_string()))?;
+            for r in &rows {
+                let cells: Vec<String> = r.iter().map(text).collect();
+                w.write_record(
+                    cells
+                        .iter()
+                        .map(|c| crate::export::neutralize(c).into_owned()),
+                )
+                .map_err(|e| Error::Export(e.to_string()))?;
+            }
+            w.flush().map_err(io)?;
+        }
+        QueryFormat::Table => {
+            const MAX: usize = 60;
+            let cut = |s: String| -> String {
+                let s = s.replace(['\n', '\r', '\t'], " ");
+                if s.chars().count() > MAX {
+                    format!("{}…", s.chars().take(MAX - 1).collect::<String>())
+                } else {
+                    s
+                }
+            };
+            let cells: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| r.iter().map(|v| cut(text(v))).collect())
+                .collect();
+            let widths: Vec<usize> = (0..names.len())
+                .map(|i| {
+                    cells
+                        .iter()
+                        .map(|r| r[i].chars().count())
+                        .chain([names[i].chars().count()])
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
+            let line = |vals: Vec<&str>| -> String {
+                vals.iter()
+                    .zip(&widths)
+                    .map(|(v, w)| format!("{v:<w$}"))
+                    .collect::<Vec<_>>()
+                    .join("  ")
+                    .trim_end()
+                    .to_string()
+            };
+            writeln!(out, "{}", line(names.iter().map(String::as_str).collect())).map_err(io)?;
+            writeln!(
+                out,
+                "{}",
+                line(
+                    widths
+                        .iter()
+                        .map(|w| "-".repeat(*w))
+                        .collect::<Vec<_>>()
+                        .iter()
+                        .map(String::as_str)
+                        .collect()
+                )
+            )
+            .map_err(io)?;
+            for r in &cells {
+                writeln!(out, "{}", line(r.iter().map(String::as_str).collect())).map_err(io)?;
+            }
+            writeln!(
+                out,
+                "({} row{})",
+                rows.len(),
+                if rows.len() == 1 { "" } else { "s" }
+            )
+            .map_err(io)?;
+        }
+    }
+    Ok(rows.len())
+}
+
+fn refuse_writes(e: rusqlite::Error) -> Error {
+    let msg = e.to_string();
+    if msg.contains("readonly") || msg.contains("read-only") {
+        Error::WriteRefused(msg)
+    } else {
+        Error::Db(e)
+    }
+}

@@ -1,0 +1,560 @@
+//! One scan: crawl the sources for a publication window, store what they say, classify every
+//! work that changed, and raise or update flags. A source that fails (or runs out of budget)
+//! is recorded and the others go on; the run's status says so.
+
+use crate::classify::china::RegionPolicy;
+use crate::classify::dod::{DOD_REGISTRY, DodClassifier};
+use crate::classify::work::Classifier;
+use crate::error::{Error, Result};
+use crate::model::Source;
+use crate::sources::crossref::{self, Crawler, CrossrefConfig};
+use crate::sources::http::{ClientConfig, Endpoint, HttpClient, Limits};
+use crate::sources::openalex::{self, Discoverer, Enricher, OpenAlexConfig};
+use crate::store::{RunTotals, SharedStore, SourceTotals, Store};
+use chrono::NaiveDate;
+use futures::StreamExt;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::fmt;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// Everything a scan needs, validated.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub sources: Vec<Source>,
+    pub crossref: CrossrefConfig,
+    pub crossref_limits: Limits,
+    pub openalex: OpenAlexConfig,
+    pub openalex_limits: Limits,
+    pub client: ClientConfig,
+    pub policy: RegionPolicy,
+    /// Ignore checkpoints of finished shards and fetch them again.
+    pub refresh: bool,
+    /// Draw progress bars (they are hidden anyway when stderr is not a terminal).
+    pub progress: bool,
+}
+
+/// How one source fared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceStatus {
+    Ok,
+    /// Stopped early; the next run resumes from the checkpoint.
+    Incomplete(String),
+    Failed(String),
+}
+
+impl SourceStatus {
+    fn code(&self) -> &'static str {
+        match self {
+            SourceStatus::Ok => "ok",
+            SourceStatus::Incomplete(_) => "incomplete",
+            SourceStatus::Failed(_) => "failed",
+        }
+    }
+    fn message(&self) -> Option<String> {
+        match self {
+            SourceStatus::Ok => None,
+            SourceStatus::Incomplete(m) | SourceStatus::Failed(m) => Some(m.clone()),
+        }
+    }
+}
+
+/// Per-source figures for the summary.
+#[derive(Debug, Clone)]
+pub struct SourceSummary {
+    pub source: Source,
+    pub works: u64,
+    pub announced: Option<u64>,
+    pub requests: u64,
+    pub retries: u64,
+    pub errors: u64,
+    pub status: SourceStatus,
+}
+
+/// What a scan did.
+#[derive(Debug, Clone)]
+pub struct ScanSummary {
+    pub run_id: i64,
+    pub sources: Vec<SourceSummary>,
+    pub works_total: u64,
+    pub works_new: u64,
+    pub classified: u64,
+    pub candidates: u64,
+    pub flagged: u64,
+    pub new_flags: u64,
+    pub elapsed: Duration,
+}
+
+impl ScanSummary {
+    /// Whether every source finished.
+    pub fn complete(&self) -> bool {
+        self.sources.iter().all(|s| s.status == SourceStatus::Ok)
+    }
+}
+
+impl fmt::Display for ScanSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "scan #{} finished in {:.1}s",
+            self.run_id,
+            self.elapsed.as_secs_f64()
+        )?;
+        for s in &self.sources {
+            write!(
+                f,
+                "  {:<9} {:>7} works{}  {:>5} requests  {:>3} retries  {:>3} errors  {}",
+                s.source.as_str(),
+                s.works,
+                s.announced
+                    .map(|a| format!(" (of {a} announced)"))
+                    .unwrap_or_default(),
+                s.requests,
+                s.retries,
+                s.errors,
+                s.status.code()
+            )?;
+            if let Some(m) = s.status.message() {
+                write!(f, ": {m}")?;
+            }
+            writeln!(f)?;
+        }
+        writeln!(
+            f,
+            "  works in database: {} ({} new this scan); classified: {}",
+            self.works_total, self.works_new, self.classified
+        )?;
+        write!(
+            f,
+            "  DoD-funded candidates: {}; flagged (DoD ∧ China-based coauthor): {} ({} new)",
+            self.candidates, self.flagged, self.new_flags
+        )
+    }
+}
+
+fn bar(multi: &MultiProgress, name: &str) -> ProgressBar {
+    let pb = multi.add(ProgressBar::new_spinner());
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {prefix:<9} {pos:>7} {msg} [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    pb.set_prefix(name.to_string());
+    pb.enable_steady_tick(Duration::from_millis(200));
+    pb
+}
+
+/// Run a scan against the database at `db`.
+pub async fn run(db: &Path, opts: ScanOptions) -> Result<ScanSummary> {
+    if opts.from > opts.to {
+        return Err(Error::Invalid(format!(
+            "--from {} is after --to {}",
+            opts.from, opts.to
+        )));
+    }
+    let started = Instant::now();
+    let store = SharedStore::new(Store::open(db)?);
+    let (from, to) = (opts.from.to_string(), opts.to.to_string());
+    let names = opts
+        .sources
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let (f2, t2) = (from.clone(), to.clone());
+    let run_id = store.run(move |s| s.begin_run(&f2, &t2, &names)).await?;
+    let works_before = store.run(|s| s.count("SELECT COUNT(*) FROM works")).await?;
+
+    let multi = MultiProgress::with_draw_target(if opts.progress {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    });
+    let http = HttpClient::new(opts.client.clone())?;
+    let cr_ep = Endpoint::new("crossref", opts.crossref_limits);
+    let oa_ep = Endpoint::new("openalex", opts.openalex_limits);
+
+    let mut dod = DodClassifier::new();
+    let known = store
+        .run(|s| Ok((s.dod_ids("crossref")?, s.dod_ids("openalex")?)))
+        .await?;
+    dod = dod.with_registry_ids(known.0.iter().map(|(id, n, _)| (id.as_str(), n.as_str())));
+    dod = dod.with_openalex_ids(
+        known
+            .1
+            .iter()
+            .filter_map(|(id, _, r)| Some((id.as_str(), r.as_deref()?))),
+    );
+
+    let mut summaries = Vec::new();
+    if opts.sources.contains(&Source::Crossref) {
+        let pb = bar(&multi, "crossref");
+        let (summary, learnt) =
+            scan_crossref(&http, &cr_ep, &opts, &store, run_id, &dod, &pb).await?;
+        dod = dod.with_registry_ids(learnt.iter().map(|(id, n)| (id.as_str(), n.as_str())));
+        pb.finish_with_message(summary.status.code().to_string());
+        summaries.push(summary);
+    }
+    if opts.sources.contains(&Source::OpenAlex) {
+        let pb = bar(&multi, "openalex");
+        let (summary, resolved) =
+            scan_openalex(&http, &oa_ep, &opts, &store, run_id, &dod, &pb).await?;
+        dod = dod.with_openalex_ids(
+            resolved
+                .iter()
+                .filter_map(|(id, _, r)| Some((id.as_str(), r.as_deref()?))),
+        );
+        pb.finish_with_message(summary.status.code().to_string());
+        summaries.push(summary);
+    }
+
+    let pb = bar(&multi, "classify");
+    let classifier = Classifier::new(dod, opts.policy);
+    let (classified, candidates_new, new_flags) =
+        classify_dirty(&store, Some(run_id), classifier, &pb).await?;
+    pb.finish_and_clear();
+    let _ = candidates_new;
+
+    let (works_total, candidates, flagged) = store
+        .run(|s| {
+            Ok((
+                s.count("SELECT COUNT(*) FROM works")?,
+                s.count("SELECT COUNT(*) FROM classifications WHERE dod = 1")?,
+                s.count("SELECT COUNT(*) FROM flags WHERE active = 1")?,
+            ))
+        })
+        .await?;
+    let summary = ScanSummary {
+        run_id,
+        works_total,
+        works_new: works_total.saturating_sub(works_before),
+        classified,
+        candidates,
+        flagged,
+        new_flags,
+        elapsed: started.elapsed(),
+        sources: summaries,
+    };
+    let totals = RunTotals {
+        status: if summary.complete() {
+            "ok".into()
+        } else {
+            "incomplete".into()
+        },
+        works_seen: summary.sources.iter().map(|s| s.works).sum(),
+        works_new: summary.works_new,
+        candidates,
+        flagged,
+        new_flags,
+        requests: summary.sources.iter().map(|s| s.requests).sum(),
+        retries: summary.sources.iter().map(|s| s.retries).sum(),
+        errors: summary.sources.iter().map(|s| s.errors).sum(),
+        elapsed_ms: summary.elapsed.as_millis() as u64,
+        message: summary
+            .sources
+            .iter()
+            .filter_map(|s| s.status.message().map(|m| format!("{}: {m}", s.source)))
+            .reduce(|a, b| format!("{a}; {b}")),
+    };
+    let per_source: Vec<(Source, SourceTotals)> = summary
+        .sources
+        .iter()
+        .map(|s| {
+            (
+                s.source,
+                SourceTotals {
+                    works: s.works,
+                    announced: s.announced,
+                    requests: s.requests,
+                    retries: s.retries,
+                    errors: s.errors,
+                    status: s.status.code().into(),
+                    message: s.status.message(),
+                },
+            )
+        })
+        .collect();
+    store
+        .run(move |s| {
+            for (src, t) in &per_source {
+                s.set_run_source(run_id, *src, t)?;
+            }
+            s.finish_run(run_id, &totals)
+        })
+        .await?;
+    Ok(summary)
+}
+
+fn status_of(err: &Error) -> SourceStatus {
+    match err {
+        Error::BudgetExhausted { .. } | Error::BackOffTooLong { .. } => {
+            SourceStatus::Incomplete(format!("{err}; run the same scan again to resume"))
+        }
+        e => SourceStatus::Failed(e.to_string()),
+    }
+}
+
+async fn record(store: &SharedStore, run_id: i64, source: Source, err: &Error) -> Result<()> {
+    let (kind, msg) = (error_kind(err), err.to_string());
+    store
+        .run(move |s| s.record_error(Some(run_id), source, None, kind, &msg, None))
+        .await
+}
+
+fn error_kind(err: &Error) -> &'static str {
+    match err {
+        Error::BudgetExhausted { .. } => "budget-exhausted",
+        Error::BackOffTooLong { .. } => "backoff-too-long",
+        Error::Status { .. } => "http-status",
+        Error::NotJson { .. } => "not-json",
+        Error::Decode { .. } => "decode",
+        Error::Http { .. } => "http",
+        _ => "other",
+    }
+}
+
+async fn scan_crossref(
+    http: &HttpClient,
+    ep: &Endpoint,
+    opts: &ScanOptions,
+    store: &SharedStore,
+    run_id: i64,
+    dod: &DodClassifier,
+    pb: &ProgressBar,
+) -> Result<(SourceSummary, Vec<(String, String)>)> {
+    let mut status = SourceStatus::Ok;
+    // The registry's current DoD subtree: the funder route already includes these.
+    let descendants = match crossref::fetch_descendants(http, ep, &opts.crossref, DOD_REGISTRY)
+        .await
+    {
+        Ok(d) => {
+            let rows: Vec<(String, String, Option<String>)> = d
+                .iter()
+                .map(|(id, n)| (id.clone(), n.clone(), Some(id.clone())))
+                .collect();
+            store
+                .run(move |s| s.save_dod_ids("crossref", &rows))
+                .await?;
+            Some(d)
+        }
+        Err(e) => {
+            tracing::warn!(
+                "could not read the DoD funder record ({e}); querying every reference component separately"
+            );
+            record(store, run_id, Source::Crossref, &e).await?;
+            None
+        }
+    };
+    let covered: std::collections::HashSet<String> = descendants
+        .iter()
+        .flatten()
+        .map(|(id, _)| id.trim_start_matches("10.13039/").to_string())
+        .collect();
+    let mut roots = vec![DOD_REGISTRY.to_string()];
+    for n in DodClassifier::new().registry_numbers() {
+        if n != DOD_REGISTRY && !covered.contains(&n) {
+            roots.push(n);
+        }
+    }
+    let shards = crossref::shards(opts.from, opts.to, opts.crossref.shard_days);
+    let jobs: Vec<(String, NaiveDate, NaiveDate)> = roots
+        .iter()
+        .flat_map(|r| shards.iter().map(move |(a, b)| (r.clone(), *a, *b)))
+        .collect();
+    let works = AtomicU64::new(0);
+    let on_page = |n: u64| {
+        works.fetch_add(n, Ordering::Relaxed);
+        pb.inc(n);
+        let (req, _, _) = ep.stats.snapshot();
+        pb.set_message(format!("works, {req} requests"));
+    };
+    let crawler = Crawler {
+        http,
+        ep,
+        cfg: &opts.crossref,
+        store,
+        run_id,
+        refresh: opts.refresh,
+        on_page: &on_page,
+    };
+    let _ = dod;
+    let results: Vec<(String, Result<crossref::ShardResult>)> = futures::stream::iter(jobs)
+        .map(|(root, a, b)| {
+            let crawler = &crawler;
+            async move {
+                (
+                    format!("{root}:{a}:{b}"),
+                    crawler.crawl_shard(&root, a, b).await,
+                )
+            }
+        })
+        .buffer_unordered(opts.crossref_limits.concurrency.max(1))
+        .collect()
+        .await;
+    let mut announced = None::<u64>;
+    let mut items = 0;
+    for (shard, r) in results {
+        match r {
+            Ok(res) => {
+                items += res.items;
+                if let Some(a) = res.announced {
+                    announced = Some(announced.unwrap_or(0) + a);
+                }
+            }
+            Err(e) => {
+                tracing::error!("crossref shard {shard}: {e}");
+                record(store, run_id, Source::Crossref, &e).await?;
+                if status == SourceStatus::Ok {
+                    status = status_of(&e);
+                }
+            }
+        }
+    }
+    let (requests, retries, errors) = ep.stats.snapshot();
+    Ok((
+        SourceSummary {
+            source: Source::Crossref,
+            works: items,
+            announced,
+            requests,
+            retries,
+            errors,
+            status,
+        },
+        descendants.unwrap_or_default(),
+    ))
+}
+
+async fn scan_openalex(
+    http: &HttpClient,
+    ep: &Endpoint,
+    opts: &ScanOptions,
+    store: &SharedStore,
+    run_id: i64,
+    dod: &DodClassifier,
+    pb: &ProgressBar,
+) -> Result<(SourceSummary, Vec<(String, String, Option<String>)>)> {
+    let mut status = SourceStatus::Ok;
+    let mut works_seen = 0;
+    let mut announced = None;
+    let on_page = |n: u64| {
+        pb.inc(n);
+        let (req, _, _) = ep.stats.snapshot();
+        pb.set_message(format!("works, {req} requests"));
+    };
+    let resolved =
+        match openalex::resolve_funders(http, ep, &opts.openalex, &dod.registry_numbers()).await {
+            Ok(r) => {
+                let rows = r.clone();
+                store
+                    .run(move |s| s.save_dod_ids("openalex", &rows))
+                    .await?;
+                r
+            }
+            Err(e) => {
+                record(store, run_id, Source::OpenAlex, &e).await?;
+                status = status_of(&e);
+                Vec::new()
+            }
+        };
+    let (from, to) = (opts.from.to_string(), opts.to.to_string());
+    if status == SourceStatus::Ok && !resolved.is_empty() {
+        let ids: Vec<String> = resolved.iter().map(|(id, _, _)| id.clone()).collect();
+        let countries = if opts.policy.mainland_only {
+            "CN"
+        } else {
+            "CN|HK|MO"
+        };
+        let d = Discoverer {
+            http,
+            ep,
+            cfg: &opts.openalex,
+            store,
+            run_id,
+            refresh: opts.refresh,
+            on_page: &on_page,
+        };
+        match d.discover(&ids, &from, &to, countries).await {
+            Ok((n, a, _)) => {
+                works_seen += n;
+                announced = a;
+            }
+            Err(e) => {
+                record(store, run_id, Source::OpenAlex, &e).await?;
+                status = status_of(&e);
+            }
+        }
+    }
+    if !matches!(status, SourceStatus::Incomplete(_)) {
+        let (f2, t2) = (from.clone(), to.clone());
+        let missing = store
+            .run(move |s| s.works_missing_source(Source::OpenAlex, &f2, &t2))
+            .await?;
+        let e = Enricher {
+            http,
+            ep,
+            cfg: &opts.openalex,
+            store,
+            run_id,
+            on_batch: &on_page,
+        };
+        match e.enrich(missing).await {
+            Ok((n, _)) => works_seen += n,
+            Err(e) => {
+                record(store, run_id, Source::OpenAlex, &e).await?;
+                if status == SourceStatus::Ok {
+                    status = status_of(&e);
+                }
+            }
+        }
+    }
+    let (requests, retries, errors) = ep.stats.snapshot();
+    Ok((
+        SourceSummary {
+            source: Source::OpenAlex,
+            works: works_seen,
+            announced,
+            requests,
+            retries,
+            errors,
+            status,
+        },
+        resolved,
+    ))
+}
+
+/// Classify every work a source changed since it was last classified. Returns
+/// `(classified, candidates among them, new flags)`.
+pub async fn classify_dirty(
+    store: &SharedStore,
+    run_id: Option<i64>,
+    classifier: Classifier,
+    pb: &ProgressBar,
+) -> Result<(u64, u64, u64)> {
+    let classifier = std::sync::Arc::new(classifier);
+    let ids = store.run(|s| s.dirty_work_ids()).await?;
+    pb.set_length(ids.len() as u64);
+    let (mut classified, mut candidates, mut new_flags) = (0, 0, 0);
+    for chunk in ids.chunks(500) {
+        let chunk = chunk.to_vec();
+        let c = classifier.clone();
+        let (n, cand, new) = store
+            .run(move |s| {
+                let mut decisions = Vec::with_capacity(chunk.len());
+                for id in &chunk {
+                    let facts = s.work_facts(*id)?;
+                    decisions.push((*id, c.decide(&facts)));
+                }
+                let (cand, _, new) = s.apply_decisions(run_id, &decisions)?;
+                Ok((decisions.len() as u64, cand, new))
+            })
+            .await?;
+        classified += n;
+        candidates += cand;
+        new_flags += new;
+        pb.inc(n);
+    }
+    Ok((classified, candidates, new_flags))
+}

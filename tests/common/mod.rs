@@ -1,0 +1,157 @@
+//! Shared helpers: recorded fixtures, local servers that replay them, fast scan options.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use wiremock::matchers::{method, path, path_regex, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+use xrefscan::classify::china::RegionPolicy;
+use xrefscan::model::Source;
+use xrefscan::scan::ScanOptions;
+use xrefscan::sources::crossref::CrossrefConfig;
+use xrefscan::sources::http::{ClientConfig, Limits};
+use xrefscan::sources::openalex::OpenAlexConfig;
+
+pub fn fixture_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}
+
+pub fn fixture(rel: &str) -> String {
+    std::fs::read_to_string(fixture_path(rel)).unwrap_or_else(|e| panic!("fixture {rel}: {e}"))
+}
+
+/// A JSON response with the recorded body, as the API sends it.
+pub fn json(rel: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_raw(fixture(rel), "application/json")
+}
+
+pub fn date(s: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+/// Options for a scan against local servers: fast limits and short back-off.
+pub fn options(crossref: &str, openalex: &str, sources: &[Source]) -> ScanOptions {
+    ScanOptions {
+        from: date("2023-06-01"),
+        to: date("2025-06-30"),
+        sources: sources.to_vec(),
+        crossref: CrossrefConfig {
+            base_url: crossref.to_string(),
+            mailto: Some("staff@example.org".into()),
+            rows: 1000,
+            shard_days: 10_000,
+        },
+        crossref_limits: Limits {
+            requests_per_second: 50.0,
+            concurrency: 3,
+        },
+        openalex: OpenAlexConfig {
+            base_url: openalex.to_string(),
+            api_key: Some("TEST-KEY-123".into()),
+            batch: 50,
+        },
+        openalex_limits: Limits {
+            requests_per_second: 50.0,
+            concurrency: 5,
+        },
+        client: ClientConfig {
+            user_agent: "xrefscan-test".into(),
+            timeout: Duration::from_secs(5),
+            max_attempts: 4,
+            max_retry_after: Duration::from_secs(30),
+            min_backoff: Duration::from_millis(20),
+        },
+        policy: RegionPolicy::default(),
+        refresh: false,
+        progress: false,
+    }
+}
+
+/// The DoD funder record, and an empty page for every funder route nothing else answers.
+pub async fn mount_crossref_defaults(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path("/funders/10.13039/100000005"))
+        .respond_with(json("crossref/funder_dod.synthetic.json"))
+        .with_priority(10)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/funders/10\.13039/\d+/works$"))
+        .respond_with(json("crossref/empty_page.synthetic.json"))
+        .with_priority(20)
+        .mount(server)
+        .await;
+}
+
+/// OpenAlex that knows the DoD funders and has no works.
+pub async fn mount_openalex_defaults(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path("/funders"))
+        .respond_with(json("openalex/funders_dod.synthetic.json"))
+        .with_priority(10)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/works"))
+        .respond_with(json("openalex/empty_page.synthetic.json"))
+        .with_priority(20)
+        .mount(server)
+        .await;
+}
+
+/// The recorded DoD works page at the first cursor of the DoD route.
+pub async fn mount_dod_page(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path("/funders/10.13039/100000005/works"))
+        .and(query_param("cursor", "*"))
+        .respond_with(json("crossref/dod_works_page.json"))
+        .with_priority(5)
+        .mount(server)
+        .await;
+}
+
+pub fn count(db: &Path, sql: &str) -> i64 {
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+/// Every row of every data table, for "nothing changed" comparisons.
+pub fn snapshot(db: &Path) -> Vec<String> {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let mut out = Vec::new();
+    for (table, cols) in [
+        (
+            "works",
+            "doi, openalex_id, title, publication_date, venue, first_seen_at, updated_at",
+        ),
+        ("source_records", "work_id, source, raw_json, fetched_at"),
+        ("authorships", "*"),
+        ("affiliations", "*"),
+        ("funders", "*"),
+        ("awards", "*"),
+        (
+            "flags",
+            "work_id, active, first_flagged_at, dod_components, dod_evidence, china_evidence, updated_at",
+        ),
+        ("flag_evidence", "work_id, kind, source, summary"),
+    ] {
+        let mut st = c
+            .prepare(&format!("SELECT {cols} FROM {table} ORDER BY 1, 2"))
+            .unwrap();
+        let n = st.column_count();
+        let rows = st
+            .query_map([], |r| {
+                Ok((0..n)
+                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                    .collect::<Vec<_>>()
+                    .join("|"))
+            })
+            .unwrap();
+        for row in rows {
+            out.push(format!("{table}: {}", row.unwrap()));
+        }
+    }
+    out
+}

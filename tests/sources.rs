@@ -1,0 +1,485 @@
+//! The crawlers against local servers replaying real recorded Crossref and OpenAlex responses,
+//! including every failure the real APIs produce.
+
+mod common;
+
+use common::*;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use xrefscan::model::Source;
+use xrefscan::scan::{self, SourceStatus};
+
+async fn servers() -> (MockServer, MockServer) {
+    let (cr, oa) = (MockServer::start().await, MockServer::start().await);
+    mount_crossref_defaults(&cr).await;
+    mount_openalex_defaults(&oa).await;
+    (cr, oa)
+}
+
+#[tokio::test]
+async fn the_recorded_dod_page_is_stored_classified_and_flagged_with_evidence() {
+    let (cr, oa) = servers().await;
+    mount_dod_page(&cr).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    let s = scan::run(
+        &db,
+        options(&cr.uri(), &oa.uri(), &[Source::Crossref, Source::OpenAlex]),
+    )
+    .await
+    .unwrap();
+    assert!(s.complete(), "{s}");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM works"), 20);
+    // Every item of the DoD route is DoD-funded by registry id or name.
+    assert_eq!(s.candidates, 20, "{s}");
+    // Only 10.1039/d2fd00050d (ARO MURI + Northwest University, Xi'an) has a China-based author.
+    assert_eq!(s.flagged, 1);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let (doi, comps, awards, inst, regions, dod_ev, cn_ev): (String, String, String, String, String, String, String) = conn
+        .query_row(
+            "SELECT doi, dod_components, award_numbers, china_institutions, china_regions, dod_evidence, china_evidence FROM flagged_papers",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+        )
+        .unwrap();
+    assert_eq!(doi, "10.1039/d2fd00050d");
+    assert!(comps.contains("Army Research Office"), "{comps}");
+    assert!(awards.contains("W911NF-19-1-0283"));
+    assert!(inst.contains("Northwest University"), "{inst}");
+    assert_eq!(regions, "CN");
+    assert!(
+        dod_ev.contains("crossref funder record: Army Research Office (10.13039/100000183)"),
+        "{dod_ev}"
+    );
+    assert!(cn_ev.contains("Xian"), "{cn_ev}");
+    // The raw JSON of every record is kept.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM source_records WHERE source='crossref' AND raw_json LIKE '{%'"
+        ),
+        20
+    );
+    // The component outside the registry subtree was queried on its own route.
+    let outside = cr
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/funders/10.13039/100007485/works")
+        .count();
+    assert_eq!(outside, 1);
+}
+
+#[tokio::test]
+async fn a_second_identical_scan_changes_nothing() {
+    let (cr, oa) = servers().await;
+    mount_dod_page(&cr).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    let opts = options(&cr.uri(), &oa.uri(), &[Source::Crossref, Source::OpenAlex]);
+    scan::run(&db, opts.clone()).await.unwrap();
+    let before = snapshot(&db);
+    let second = scan::run(&db, opts.clone()).await.unwrap();
+    assert_eq!(snapshot(&db), before);
+    assert_eq!(
+        (second.works_new, second.new_flags, second.flagged),
+        (0, 0, 1)
+    );
+    // Even a forced refetch of every shard adds and changes nothing.
+    let mut refresh = opts;
+    refresh.refresh = true;
+    let third = scan::run(&db, refresh).await.unwrap();
+    assert_eq!(snapshot(&db), before);
+    assert_eq!(third.classified, 0);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM scan_runs WHERE status = 'ok'"),
+        3
+    );
+}
+
+/// Serves recorded pages in order, whatever the cursor; then the empty page.
+struct Pages {
+    pages: Vec<String>,
+    next: AtomicUsize,
+}
+
+impl Respond for Pages {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        let i = self.next.fetch_add(1, Ordering::SeqCst);
+        let body = self
+            .pages
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| fixture("crossref/empty_page.synthetic.json"));
+        ResponseTemplate::new(200).set_body_raw(body, "application/json")
+    }
+}
+
+#[tokio::test]
+async fn cursor_paging_runs_to_the_empty_page_even_though_crossref_repeats_its_cursor() {
+    let (cr, oa) = servers().await;
+    let pages = (1..=4)
+        .map(|i| fixture(&format!("crossref/cursor_page_{i}.json")))
+        .collect();
+    Mock::given(method("GET"))
+        .and(path("/funders/10.13039/100000005/works"))
+        .respond_with(Pages {
+            pages,
+            next: AtomicUsize::new(0),
+        })
+        .with_priority(5)
+        .mount(&cr)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    let s = scan::run(&db, options(&cr.uri(), &oa.uri(), &[Source::Crossref]))
+        .await
+        .unwrap();
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM works"), 20);
+    let reqs = cr.received_requests().await.unwrap();
+    let dod: Vec<_> = reqs
+        .iter()
+        .filter(|r| r.url.path() == "/funders/10.13039/100000005/works")
+        .collect();
+    assert_eq!(dod.len(), 5, "four pages and the empty one");
+    assert!(dod[1].url.query().unwrap().contains("cursor=DnF1ZXJ5"));
+    assert!(
+        dod.iter()
+            .all(|r| r.url.query().unwrap().contains("rows=1000"))
+    );
+    // The announced total (138,567 for that member) exceeds what came back: said, not hidden.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM scan_errors WHERE kind = 'short-count'"
+        ),
+        1
+    );
+    assert!(s.sources[0].announced.is_some());
+}
+
+/// First cursor page, then an expired cursor once, then the pages again.
+struct ExpiringCursor {
+    calls: AtomicUsize,
+}
+
+impl Respond for ExpiringCursor {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst);
+        let first = req
+            .url
+            .query_pairs()
+            .any(|(k, v)| k == "cursor" && v == "*");
+        match (n, first) {
+            (1, false) => ResponseTemplate::new(404).set_body_raw(
+                fixture("crossref/cursor_invalid_404.json"),
+                "application/json",
+            ),
+            (_, true) => ResponseTemplate::new(200)
+                .set_body_raw(fixture("crossref/cursor_page_1.json"), "application/json"),
+            (n, false) if n < 5 => ResponseTemplate::new(200)
+                .set_body_raw(fixture("crossref/cursor_page_2.json"), "application/json"),
+            _ => ResponseTemplate::new(200).set_body_raw(
+                fixture("crossref/empty_page.synthetic.json"),
+                "application/json",
+            ),
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_expired_cursor_restarts_its_shard_and_duplicates_nothing() {
+    let (cr, oa) = servers().await;
+    Mock::given(method("GET"))
+        .and(path("/funders/10.13039/100000005/works"))
+        .respond_with(ExpiringCursor {
+            calls: AtomicUsize::new(0),
+        })
+        .with_priority(5)
+        .mount(&cr)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    let s = scan::run(&db, options(&cr.uri(), &oa.uri(), &[Source::Crossref]))
+        .await
+        .unwrap();
+    assert!(s.complete(), "{s}");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM works"), 10);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM source_records"), 10);
+}
+
+/// Answers with `first` for the first `n` calls, then the recorded DoD page.
+struct FailThenServe {
+    first: ResponseTemplate,
+    n: usize,
+    calls: AtomicUsize,
+    times: Arc<std::sync::Mutex<Vec<Instant>>>,
+}
+
+impl Respond for FailThenServe {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        self.times.lock().unwrap().push(Instant::now());
+        if self.calls.fetch_add(1, Ordering::SeqCst) < self.n {
+            self.first.clone()
+        } else {
+            json("crossref/dod_works_page.json")
+        }
+    }
+}
+
+async fn scan_with_first_responses(
+    first: ResponseTemplate,
+    n: usize,
+) -> (scan::ScanSummary, Vec<Instant>, tempfile::TempDir) {
+    let (cr, oa) = servers().await;
+    let times = Arc::new(std::sync::Mutex::new(Vec::new()));
+    Mock::given(method("GET"))
+        .and(path("/funders/10.13039/100000005/works"))
+        .and(query_param("cursor", "*"))
+        .respond_with(FailThenServe {
+            first,
+            n,
+            calls: AtomicUsize::new(0),
+            times: times.clone(),
+        })
+        .with_priority(5)
+        .mount(&cr)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    let s = scan::run(&db, options(&cr.uri(), &oa.uri(), &[Source::Crossref]))
+        .await
+        .unwrap();
+    let t = times.lock().unwrap().clone();
+    (s, t, dir)
+}
+
+#[tokio::test]
+async fn a_429_is_retried_no_sooner_than_retry_after() {
+    let r = ResponseTemplate::new(429)
+        .insert_header("Retry-After", "1")
+        .set_body_string("Too Many Requests");
+    let (s, times, _d) = scan_with_first_responses(r, 1).await;
+    assert!(s.complete(), "{s}");
+    assert_eq!(s.flagged, 1);
+    assert_eq!(s.sources[0].retries, 1);
+    assert!(
+        times[1] - times[0] >= Duration::from_millis(950),
+        "waited {:?}",
+        times[1] - times[0]
+    );
+}
+
+#[tokio::test]
+async fn a_500_then_success_is_retried() {
+    let (s, times, _d) = scan_with_first_responses(
+        ResponseTemplate::new(500).set_body_string("Internal Server Error"),
+        2,
+    )
+    .await;
+    assert!(s.complete(), "{s}");
+    assert_eq!(times.len(), 3);
+    assert_eq!(s.flagged, 1);
+}
+
+#[tokio::test]
+async fn an_html_error_page_is_retried_and_never_decoded_as_json() {
+    let page = ResponseTemplate::new(503)
+        .set_body_raw(fixture("crossref/error_page.synthetic.html"), "text/html");
+    let (s, _, _d) = scan_with_first_responses(page, 1).await;
+    assert!(s.complete(), "{s}");
+    assert_eq!(s.flagged, 1);
+    // A 200 with HTML every time: the source fails with a message that says what came back.
+    let page = ResponseTemplate::new(200)
+        .set_body_raw(fixture("crossref/error_page.synthetic.html"), "text/html");
+    let (s, _, _d) = scan_with_first_responses(page, 100).await;
+    let SourceStatus::Failed(msg) = &s.sources[0].status else {
+        panic!("{s}")
+    };
+    assert!(msg.contains("text/html instead of JSON"), "{msg}");
+    assert!(msg.contains("503 Service Temporarily Unavailable"), "{msg}");
+}
+
+#[tokio::test]
+async fn a_400_fails_the_source_with_the_servers_own_message() {
+    let bad = ResponseTemplate::new(400).set_body_raw(
+        fixture("crossref/rows_invalid_400.json"),
+        "application/json;charset=utf-8",
+    );
+    let (s, times, dir) = scan_with_first_responses(bad, 100).await;
+    assert_eq!(times.len(), 1, "a 400 is not retried");
+    assert!(!s.complete());
+    let SourceStatus::Failed(msg) = &s.sources[0].status else {
+        panic!("{s}")
+    };
+    assert!(msg.contains("less than or equal to 1000"), "{msg}");
+    let db = dir.path().join("x.sqlite");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM scan_runs WHERE status = 'incomplete'"
+        ),
+        1
+    );
+    assert!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM scan_errors WHERE kind = 'http-status'"
+        ) >= 1
+    );
+}
+
+#[tokio::test]
+async fn a_missing_funder_record_falls_back_to_every_reference_component() {
+    let cr = MockServer::start().await;
+    let oa = MockServer::start().await;
+    mount_openalex_defaults(&oa).await;
+    Mock::given(method("GET"))
+        .and(path("/funders/10.13039/100000005"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_raw(fixture("crossref/not_found_404.txt"), "text/plain"),
+        )
+        .mount(&cr)
+        .await;
+    mount_crossref_defaults(&cr).await;
+    mount_dod_page(&cr).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    let s = scan::run(&db, options(&cr.uri(), &oa.uri(), &[Source::Crossref]))
+        .await
+        .unwrap();
+    assert_eq!(s.flagged, 1);
+    let routes = cr
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path().ends_with("/works"))
+        .count();
+    assert!(routes > 20, "every reference component queried: {routes}");
+    assert!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM scan_errors WHERE message LIKE '%Resource not found%'"
+        ) == 1
+    );
+}
+
+#[tokio::test]
+async fn openalex_lookups_are_batched_and_misses_are_not_asked_twice() {
+    let (cr, oa) = servers().await;
+    mount_dod_page(&cr).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    let opts = options(&cr.uri(), &oa.uri(), &[Source::Crossref, Source::OpenAlex]);
+    scan::run(&db, opts.clone()).await.unwrap();
+    let lookups = |reqs: &[Request]| {
+        reqs.iter()
+            .filter(|r| {
+                r.url.path() == "/works"
+                    && r.url
+                        .query_pairs()
+                        .any(|(k, v)| k == "filter" && v.starts_with("doi:"))
+            })
+            .count()
+    };
+    let reqs = oa.received_requests().await.unwrap();
+    assert_eq!(lookups(&reqs), 1, "every DOI in the window in one call");
+    assert!(
+        reqs.iter()
+            .all(|r| r.url.query().unwrap_or("").contains("api_key=TEST-KEY-123"))
+    );
+    // Only works published in the window are looked up (3 of the 20 recorded ones).
+    let in_window = count(
+        &db,
+        "SELECT COUNT(*) FROM works WHERE substr(publication_date || '-01-01', 1, 10) BETWEEN '2023-06-01' AND '2025-06-30'",
+    );
+    assert_eq!(in_window, 3);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM source_misses WHERE source = 'openalex'"
+        ),
+        in_window
+    );
+    scan::run(&db, opts).await.unwrap();
+    assert_eq!(lookups(&oa.received_requests().await.unwrap()), 1);
+    // The key never reaches the database.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM scan_errors WHERE url LIKE '%TEST-KEY%' OR message LIKE '%TEST-KEY%'"
+        ),
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_spent_openalex_budget_stops_the_source_and_says_when_to_resume() {
+    let cr = MockServer::start().await;
+    let oa = MockServer::start().await;
+    mount_crossref_defaults(&cr).await;
+    mount_dod_page(&cr).await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("x-ratelimit-remaining-usd", "0")
+                .insert_header("x-ratelimit-reset", "3600")
+                .set_body_raw(r#"{"error":"Rate limit exceeded"}"#, "application/json"),
+        )
+        .mount(&oa)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    let s = scan::run(
+        &db,
+        options(&cr.uri(), &oa.uri(), &[Source::Crossref, Source::OpenAlex]),
+    )
+    .await
+    .unwrap();
+    let SourceStatus::Incomplete(msg) = &s.sources[1].status else {
+        panic!("{s}")
+    };
+    assert!(msg.contains("resume after"), "{msg}");
+    assert_eq!(
+        oa.received_requests().await.unwrap().len(),
+        1,
+        "no retries against a spent budget"
+    );
+    // Crossref's work is kept and classified anyway.
+    assert_eq!(s.flagged, 1);
+}
+
+#[tokio::test]
+async fn an_invalid_openalex_key_fails_with_a_hint() {
+    let cr = MockServer::start().await;
+    let oa = MockServer::start().await;
+    mount_crossref_defaults(&cr).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(401).set_body_raw(
+            fixture("openalex/api_key_invalid_401.json"),
+            "application/json",
+        ))
+        .mount(&oa)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let s = scan::run(
+        &dir.path().join("x.sqlite"),
+        options(&cr.uri(), &oa.uri(), &[Source::OpenAlex]),
+    )
+    .await
+    .unwrap();
+    let SourceStatus::Failed(msg) = &s.sources[0].status else {
+        panic!("{s}")
+    };
+    assert!(
+        msg.contains("API key not found") && msg.contains("OPENALEX_API_KEY"),
+        "{msg}"
+    );
+    assert!(!msg.contains("TEST-KEY-123"), "{msg}");
+}
