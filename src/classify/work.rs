@@ -98,6 +98,57 @@ impl WorkDecision {
     }
 }
 
+/// The institution named in a raw affiliation string: the comma-separated part that names a
+/// university, academy or similar (the most senior one when there are several), so exports
+/// list "Northwest University" rather than the lab, street and postcode around it.
+pub fn institution_in(raw: &str) -> Option<String> {
+    const RANKED: &[&[&str]] = &[
+        &[
+            "university",
+            "universität",
+            "université",
+            "universidad",
+            "大学",
+            "大學",
+        ],
+        &["academy", "学院", "研究院"],
+        &[
+            "institute of technology",
+            "polytechnic",
+            "college",
+            "hospital",
+            "school of medicine",
+        ],
+        &[
+            "institute",
+            "laboratory",
+            "center",
+            "centre",
+            "研究所",
+            "corporation",
+            "company",
+            "inc.",
+            "ltd",
+        ],
+    ];
+    let parts: Vec<&str> = raw
+        .split([',', ';', '，', '；'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    for words in RANKED {
+        if let Some(p) = parts.iter().find(|p| {
+            let l = p.to_lowercase();
+            words.iter().any(|w| l.contains(w))
+                && !l.starts_with("department")
+                && !l.starts_with("school of")
+        }) {
+            return Some(p.to_string());
+        }
+    }
+    None
+}
+
 /// Both classifiers plus the region policy.
 pub struct Classifier {
     pub china: ChinaClassifier,
@@ -160,7 +211,10 @@ impl Classifier {
                     .clone()
                     .or_else(|| aff.institution_name.clone())
                     .unwrap_or_default(),
-                institution: aff.institution_name.clone(),
+                institution: aff
+                    .institution_name
+                    .clone()
+                    .or_else(|| aff.raw.as_deref().and_then(institution_in)),
                 country_code: aff.country_code.clone(),
             };
             if !decision.china.contains(&ev) {
@@ -168,5 +222,23 @@ impl Classifier {
             }
         }
         decision
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::institution_in;
+
+    #[test]
+    fn the_institution_is_picked_out_of_a_raw_affiliation() {
+        assert_eq!(
+            institution_in("Institute of Modern Physics, Shaanxi Key Laboratory for Theoretical Physics Frontiers, Northwest University, Xian, Shaanxi, 710127, China").as_deref(),
+            Some("Northwest University")
+        );
+        assert_eq!(
+            institution_in("State Key Laboratory of X, Institute of Physics, Chinese Academy of Sciences, Beijing 100190, China").as_deref(),
+            Some("Chinese Academy of Sciences")
+        );
+        assert_eq!(institution_in("Beijing, China"), None);
     }
 }

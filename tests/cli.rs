@@ -1,0 +1,251 @@
+//! The command line as a scheduled job or a staff member uses it: env-var configuration,
+//! exit codes, exports in every format, read-only queries.
+
+mod common;
+
+use assert_cmd::Command;
+use common::*;
+use predicates::prelude::*;
+use std::path::Path;
+use wiremock::MockServer;
+
+fn xrefscan(db: &Path) -> Command {
+    let mut c = Command::cargo_bin("xrefscan").unwrap();
+    c.env_clear().env("XREFSCAN_DB", db).env("NO_COLOR", "1");
+    c
+}
+
+/// A database scanned from the recorded DoD page, through the binary.
+async fn scanned() -> (tempfile::TempDir, std::path::PathBuf) {
+    let cr = MockServer::start().await;
+    let oa = MockServer::start().await;
+    mount_crossref_defaults(&cr).await;
+    mount_openalex_defaults(&oa).await;
+    mount_dod_page(&cr).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nested/folder/x.sqlite");
+    let (cru, oau, db2) = (cr.uri(), oa.uri(), db.clone());
+    tokio::task::spawn_blocking(move || {
+        xrefscan(&db2)
+            .args(["scan", "--from", "2000-01-01", "--to", "2026-06-30"])
+            .env("XREFSCAN_CROSSREF_URL", cru)
+            .env("XREFSCAN_OPENALEX_URL", oau)
+            .env("XREFSCAN_MAILTO", "staff@example.org")
+            .env("OPENALEX_API_KEY", "SECRET-KEY-999")
+            .env("XREFSCAN_OPENALEX_RPS", "50")
+            .env("XREFSCAN_CROSSREF_RPS", "50")
+            .env("XREFSCAN_SHARD_DAYS", "20000")
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(
+                "flagged (DoD ∧ China-based coauthor): 1 (1 new)",
+            ))
+            .stdout(predicate::str::contains("crossref"))
+            .stderr(predicate::str::contains("SECRET-KEY-999").not());
+    })
+    .await
+    .unwrap();
+    (dir, db)
+}
+
+#[tokio::test]
+async fn scan_creates_the_database_folder_and_reports_a_summary() {
+    let (_dir, db) = scanned().await;
+    assert!(db.exists());
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM flags WHERE active = 1"), 1);
+}
+
+#[tokio::test]
+async fn csv_export_opens_cleanly_in_excel() {
+    let (dir, db) = scanned().await;
+    let out = dir.path().join("flagged.csv");
+    xrefscan(&db)
+        .args(["export", "--format", "csv", "--bom", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("wrote 1 flagged paper"));
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.starts_with("\u{feff}".as_bytes()));
+    let mut r = csv::Reader::from_reader(&bytes[3..]);
+    let headers: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    assert_eq!(headers, xrefscan::export::COLUMNS);
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][0], "10.1039/d2fd00050d");
+    assert!(rows[0][4].contains("Army Research Office"));
+    assert!(rows[0][5].contains("W911NF-19-1-0283"));
+    assert_eq!(&rows[0][8], "CN");
+    assert!(rows[0][10].contains("crossref"));
+}
+
+#[tokio::test]
+async fn json_and_xlsx_exports_carry_the_same_rows() {
+    let (dir, db) = scanned().await;
+    let json_out = dir.path().join("flagged.json");
+    xrefscan(&db)
+        .args(["export", "--format", "json", "--out"])
+        .arg(&json_out)
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_out).unwrap()).unwrap();
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["doi"], "10.1039/d2fd00050d");
+    assert!(
+        rows[0]["china_evidence"]
+            .as_str()
+            .unwrap()
+            .contains("Northwest University")
+    );
+    for col in xrefscan::export::COLUMNS {
+        assert!(rows[0].get(col).is_some(), "{col}");
+    }
+    let xlsx = dir.path().join("flagged.xlsx");
+    xrefscan(&db)
+        .args(["export", "--format", "xlsx", "--out"])
+        .arg(&xlsx)
+        .assert()
+        .success();
+    let bytes = std::fs::read(&xlsx).unwrap();
+    assert!(bytes.starts_with(b"PK"), "an XLSX is a zip archive");
+    // Mainland-only keeps the paper: its coauthor is in Xi'an.
+    let only = dir.path().join("mainland.json");
+    xrefscan(&db)
+        .args(["export", "--format", "json", "--mainland-only", "--out"])
+        .arg(&only)
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&only).unwrap()).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn queries_are_read_only() {
+    let (_dir, db) = scanned().await;
+    let works = count(&db, "SELECT COUNT(*) FROM works");
+    for sql in [
+        "DELETE FROM works",
+        "UPDATE flags SET active = 0",
+        "DROP TABLE works",
+        "INSERT INTO works(doi, first_seen_at, updated_at) VALUES ('x','y','z')",
+    ] {
+        xrefscan(&db)
+            .args(["query", "--sql", sql])
+            .assert()
+            .failure()
+            .code(1)
+            .stderr(
+                predicate::str::contains("read-only")
+                    .and(predicate::str::contains("nothing was changed")),
+            );
+    }
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM works"), works);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM flags WHERE active = 1"), 1);
+}
+
+#[tokio::test]
+async fn canned_queries_and_stats_answer_staff_questions() {
+    let (_dir, db) = scanned().await;
+    xrefscan(&db)
+        .args(["query", "flagged_papers", "--format", "csv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("10.1039/d2fd00050d"));
+    xrefscan(&db)
+        .args(["query", "flagged_by_component", "--format", "json"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "\"component\": \"Army Research Office\"",
+        ));
+    xrefscan(&db)
+        .args(["query", "top_china_institutions"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Northwest University  CN      1"));
+    xrefscan(&db)
+        .args(["query", "scan_history"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("(1 row)"));
+    xrefscan(&db)
+        .args(["query", "no_such_query"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "available: flagged_by_component, flagged_papers",
+        ));
+    xrefscan(&db).arg("stats").assert().success().stdout(
+        predicate::str::contains("Works per source")
+            .and(predicate::str::contains("Flagged by region")),
+    );
+}
+
+#[test]
+fn bad_input_gets_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    xrefscan(&db)
+        .args(["scan", "--from", "2024-13-01", "--to", "2024-12-31"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("not a date in YYYY-MM-DD form"));
+    xrefscan(&db)
+        .args(["scan", "--from", "2025-01-01", "--to", "2024-12-31"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("is after --to"));
+    xrefscan(&db)
+        .args([
+            "scan",
+            "--from",
+            "2024-01-01",
+            "--to",
+            "2024-12-31",
+            "--sources",
+            "scopus",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "known sources: crossref, openalex",
+        ));
+    xrefscan(&db)
+        .args(["export", "--out", "x.csv"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("run `xrefscan scan` first"));
+    xrefscan(&db)
+        .arg("env")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("XREFSCAN_CROSSREF_URL"));
+}
+
+#[test]
+fn scan_settings_come_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    // From/to from the environment; an unreachable server makes the sources fail, recorded,
+    // and the run exits with the "completed with failures" code.
+    xrefscan(&db)
+        .arg("scan")
+        .env("XREFSCAN_FROM", "2024-01-01")
+        .env("XREFSCAN_TO", "2024-01-31")
+        .env("XREFSCAN_CROSSREF_URL", "http://127.0.0.1:9")
+        .env("XREFSCAN_OPENALEX_URL", "http://127.0.0.1:9")
+        .env("XREFSCAN_MAX_RETRIES", "1")
+        .env("XREFSCAN_CROSSREF_RPS", "100")
+        .env("XREFSCAN_TIMEOUT", "2")
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("failed"));
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM scan_runs WHERE status = 'incomplete' AND from_date = '2024-01-01'"
+        ),
+        1
+    );
+}
