@@ -438,7 +438,8 @@ async fn scan_openalex(
 ) -> Result<(SourceSummary, Vec<(String, String, Option<String>)>)> {
     let mut status = SourceStatus::Ok;
     let mut works_seen = 0;
-    let mut announced = None;
+    // Discovery and lookups mix in one count, so no "announced" total is shown for OpenAlex.
+    let announced = None;
     let on_page = |n: u64| {
         pb.inc(n);
         let (req, _, _) = ep.stats.snapshot();
@@ -479,7 +480,25 @@ async fn scan_openalex(
         match d.discover(&ids, &from, &to, countries).await {
             Ok((n, a, _)) => {
                 works_seen += n;
-                announced = a;
+                if a.is_some_and(|a| n < a) {
+                    let msg = format!(
+                        "OpenAlex announced {} discoverable works but returned {n}",
+                        a.unwrap_or(0)
+                    );
+                    tracing::warn!("{msg}");
+                    store
+                        .run(move |s| {
+                            s.record_error(
+                                Some(run_id),
+                                Source::OpenAlex,
+                                None,
+                                "short-count",
+                                &msg,
+                                None,
+                            )
+                        })
+                        .await?;
+                }
             }
             Err(e) => {
                 record(store, run_id, Source::OpenAlex, &e).await?;

@@ -55,10 +55,10 @@ pub struct Endpoint {
 
 impl Endpoint {
     pub fn new(name: &'static str, limits: Limits) -> Endpoint {
-        // Space requests 5% wider than 1/rate: a server counting a sliding one-second window
-        // with its own clock jitter must never see one request too many.
+        // Space requests 10% wider than 1/rate: a server counting a sliding one-second window
+        // with its own clock and scheduling jitter must never see one request too many.
         let rps = limits.requests_per_second.max(0.01);
-        let period = Duration::from_secs_f64(1.05 / rps);
+        let period = Duration::from_secs_f64(1.10 / rps);
         let quota = Quota::with_period(period)
             .expect("non-zero period")
             .allow_burst(NonZeroU32::new(1).expect("one"));
@@ -318,8 +318,10 @@ impl HttpClient {
             retryable: true,
             retry_after: None,
         };
-        ep.wait_turn().await;
+        // Permit first, then the rate slot: a request never waits for a permit after its slot,
+        // so requests leave exactly as the limiter spaced them.
         let _permit = ep.inflight.acquire().await.expect("semaphore open");
+        ep.wait_turn().await;
         ep.stats.requests.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(source = ep.name, url = %shown, "GET");
         let resp = self

@@ -1,0 +1,202 @@
+//! Done means, tried as a new user would: against a local imitation of Crossref and OpenAlex
+//! serving a few thousand works with their limits enforced, a scan finishes with no rate-limit
+//! violation, flags the DoD-funded papers with China-based coauthors with high precision and
+//! recall, a second identical scan changes nothing, and `export` writes the list.
+
+mod common;
+#[path = "support/imitation.rs"]
+mod imitation;
+
+use common::*;
+use imitation::{CROSSREF_POLITE, ServerLimits};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use xrefscan::model::Source;
+use xrefscan::scan;
+
+const OPENALEX_LIMITS: ServerLimits = ServerLimits {
+    per_second: 10,
+    in_flight: 5,
+    latency: Duration::from_millis(20),
+};
+
+fn imitation_options(im: &imitation::Imitation) -> xrefscan::scan::ScanOptions {
+    let mut o = options(
+        &im.crossref_url,
+        &im.openalex_url,
+        &[Source::Crossref, Source::OpenAlex],
+    );
+    // The documented polite-pool limits, as a real user with --mailto gets them.
+    o.crossref_limits.requests_per_second = 3.0;
+    o.crossref_limits.concurrency = 3;
+    o.crossref.shard_days = 92;
+    o.openalex_limits.requests_per_second = 10.0;
+    o.openalex_limits.concurrency = 5;
+    o
+}
+
+fn flagged_dois(db: &std::path::Path) -> HashSet<String> {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let mut st = c.prepare("SELECT doi FROM flagged_papers").unwrap();
+    st.query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scan_of_the_imitation_flags_the_right_papers_within_the_limits() {
+    let (from, to) = (date("2023-06-01"), date("2025-06-30"));
+    let corpus = Arc::new(imitation::generate(3000, 0x5eed, from, to));
+    let im = imitation::start(corpus.clone(), CROSSREF_POLITE, OPENALEX_LIMITS).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("imitation.sqlite");
+    let s = scan::run(&db, imitation_options(&im)).await.unwrap();
+    assert!(s.complete(), "{s}");
+    assert_eq!(
+        im.crossref.rate_violations.load(Ordering::SeqCst),
+        0,
+        "Crossref rate limit respected"
+    );
+    assert_eq!(
+        im.crossref.concurrency_violations.load(Ordering::SeqCst),
+        0,
+        "Crossref in-flight cap respected"
+    );
+    assert_eq!(
+        im.openalex.rate_violations.load(Ordering::SeqCst),
+        0,
+        "OpenAlex rate limit respected"
+    );
+    assert!(
+        im.crossref.max_in_flight.load(Ordering::SeqCst) > 1,
+        "shards use the allowed concurrency"
+    );
+
+    let expected: HashSet<String> = corpus
+        .works
+        .iter()
+        .filter(|w| w.should_flag())
+        .map(|w| w.doi.clone())
+        .collect();
+    let got = flagged_dois(&db);
+    let tp = got.intersection(&expected).count() as f64;
+    let precision = tp / got.len() as f64;
+    let recall = tp / expected.len() as f64;
+    let wrong: Vec<_> = got.difference(&expected).take(5).collect();
+    let missed: Vec<_> = expected.difference(&got).take(5).collect();
+    eprintln!(
+        "{s}\nexpected {} flagged {} precision {precision:.4} recall {recall:.4}",
+        expected.len(),
+        got.len()
+    );
+    assert!(
+        expected.len() > 300,
+        "the corpus has enough positives: {}",
+        expected.len()
+    );
+    assert!(
+        precision >= 0.99,
+        "precision {precision}: false flags {wrong:?}"
+    );
+    assert!(recall >= 0.99, "recall {recall}: missed {missed:?}");
+
+    // A second identical scan changes nothing.
+    let before = snapshot(&db);
+    let requests_before = im.crossref.requests.load(Ordering::SeqCst);
+    let again = scan::run(&db, imitation_options(&im)).await.unwrap();
+    assert_eq!(snapshot(&db), before);
+    assert_eq!((again.works_new, again.new_flags), (0, 0));
+    assert!(
+        im.crossref.requests.load(Ordering::SeqCst) - requests_before <= 1,
+        "finished shards are not fetched again"
+    );
+
+    // And the export writes the list.
+    let out = dir.path().join("flagged.csv");
+    let conn = xrefscan::store::Store::open_read_only(&db).unwrap();
+    let opts = xrefscan::export::ExportOptions {
+        format: xrefscan::export::Format::Csv,
+        bom: false,
+        mainland_only: false,
+    };
+    let n = xrefscan::export::export(&conn, &out, &opts).unwrap();
+    assert_eq!(n, got.len());
+    let mut r = csv::Reader::from_path(&out).unwrap();
+    let exported: HashSet<String> = r.records().map(|x| x.unwrap()[0].to_string()).collect();
+    assert_eq!(exported, got);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mainland_only_drops_papers_whose_only_china_link_is_hong_kong_or_macau() {
+    let (from, to) = (date("2024-01-01"), date("2024-06-30"));
+    let corpus = Arc::new(imitation::generate(600, 0xabcd, from, to));
+    let limits = ServerLimits {
+        per_second: 50,
+        in_flight: 5,
+        latency: Duration::from_millis(5),
+    };
+    let im = imitation::start(corpus.clone(), limits, limits).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.sqlite");
+    let mut o = options(
+        &im.crossref_url,
+        &im.openalex_url,
+        &[Source::Crossref, Source::OpenAlex],
+    );
+    o.from = from;
+    o.to = to;
+    o.policy.mainland_only = true;
+    let s = scan::run(&db, o).await.unwrap();
+    assert!(s.complete(), "{s}");
+    let got = flagged_dois(&db);
+    let expected: HashSet<String> = corpus
+        .works
+        .iter()
+        .filter(|w| w.should_flag() && w.truth_mainland)
+        .map(|w| w.doi.clone())
+        .collect();
+    assert_eq!(got, expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spent_openalex_budget_resumes_on_the_next_run() {
+    let (from, to) = (date("2024-01-01"), date("2024-03-31"));
+    let corpus = Arc::new(imitation::generate(400, 0x77, from, to));
+    let limits = ServerLimits {
+        per_second: 50,
+        in_flight: 5,
+        latency: Duration::from_millis(5),
+    };
+    let im = imitation::start(corpus.clone(), limits, limits).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("b.sqlite");
+    let mut o = options(
+        &im.crossref_url,
+        &im.openalex_url,
+        &[Source::Crossref, Source::OpenAlex],
+    );
+    o.from = from;
+    o.to = to;
+    o.openalex.batch = 20;
+    im.openalex_budget_calls.store(4, Ordering::SeqCst);
+    let first = scan::run(&db, o.clone()).await.unwrap();
+    assert!(!first.complete(), "{first}");
+    // The budget resets; the next run finishes the work without redoing what was stored.
+    im.openalex_budget_calls.store(u64::MAX, Ordering::SeqCst);
+    let second = scan::run(&db, o.clone()).await.unwrap();
+    assert!(second.complete(), "{second}");
+    let expected: HashSet<String> = corpus
+        .works
+        .iter()
+        .filter(|w| w.should_flag())
+        .map(|w| w.doi.clone())
+        .collect();
+    assert_eq!(flagged_dois(&db), expected);
+    // Same result as one uninterrupted run.
+    let clean = dir.path().join("clean.sqlite");
+    scan::run(&clean, o).await.unwrap();
+    assert_eq!(flagged_dois(&clean), flagged_dois(&db));
+}

@@ -1,0 +1,805 @@
+//! A local imitation of Crossref and OpenAlex serving a generated corpus, with their limits
+//! enforced: a sliding one-second request window and an in-flight cap per server; a request over
+//! either is answered 429 and counted as a violation. Used by `tests/imitation.rs` and by
+//! `cargo run --example imitation` (to try the tool by hand, as a new user would).
+//!
+//! The corpus is built from real shapes: Crossref items as the funder route returns them
+//! (`funder[].DOI/name/award`, `author[].affiliation[].name`), OpenAlex works as the 2026 API
+//! returns them (`authorships[].institutions[].country_code`, `countries`, raw strings,
+//! `funders[]`). Affiliations are composed from institutions whose country is known, so every
+//! work has a ground truth; the traps (China Lake, Taiwan "Republic of China", PLA universities
+//! as funders, look-alike acronyms) are in the pools.
+#![allow(dead_code)]
+
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// A deterministic generator (no dependency needed for test data).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() % 10_000) as f64 / 10_000.0 < p
+    }
+    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
+        &v[self.below(v.len())]
+    }
+}
+
+/// (institution, place, country written, ISO code of where it really is)
+const INSTITUTIONS: &[(&str, &str, &str, &str)] = &[
+    ("Tsinghua University", "Beijing 100084", "China", "CN"),
+    ("Zhejiang University", "Hangzhou 310027", "P.R. China", "CN"),
+    (
+        "Shanghai Jiao Tong University",
+        "Shanghai 200240",
+        "People's Republic of China",
+        "CN",
+    ),
+    (
+        "Harbin Institute of Technology",
+        "Harbin 150001",
+        "China",
+        "CN",
+    ),
+    (
+        "Northwestern Polytechnical University",
+        "Xi'an 710072",
+        "PR China",
+        "CN",
+    ),
+    ("Sun Yat-sen University", "Guangzhou 510275", "", "CN"),
+    (
+        "University of Science and Technology of China",
+        "Hefei 230026",
+        "China",
+        "CN",
+    ),
+    (
+        "Institute of Physics, Chinese Academy of Sciences",
+        "Beijing 100190",
+        "China",
+        "CN",
+    ),
+    ("Wuhan University", "Wuhan 430072", "China", "CN"),
+    (
+        "Nanjing University of Aeronautics and Astronautics",
+        "Nanjing 210016",
+        "China",
+        "CN",
+    ),
+    (
+        "Southern University of Science and Technology",
+        "Shenzhen 518055",
+        "",
+        "CN",
+    ),
+    (
+        "Duke Kunshan University",
+        "Kunshan, Jiangsu 215316",
+        "China",
+        "CN",
+    ),
+    (
+        "The Chinese University of Hong Kong, Shenzhen",
+        "Shenzhen, Guangdong 518172",
+        "China",
+        "CN",
+    ),
+    (
+        "Northwest University",
+        "Xian, Shaanxi, 710127",
+        "China",
+        "CN",
+    ),
+    (
+        "The Chinese University of Hong Kong",
+        "Shatin, N.T.",
+        "Hong Kong",
+        "HK",
+    ),
+    (
+        "The Hong Kong Polytechnic University",
+        "Hung Hom, Kowloon",
+        "Hong Kong SAR, China",
+        "HK",
+    ),
+    ("City University of Hong Kong", "Kowloon", "Hong Kong", "HK"),
+    ("University of Macau", "Taipa", "Macau SAR, China", "MO"),
+    (
+        "National Tsing Hua University",
+        "Hsinchu 30013",
+        "Taiwan",
+        "TW",
+    ),
+    (
+        "National Taiwan University",
+        "Taipei 10617",
+        "Taiwan, ROC",
+        "TW",
+    ),
+    (
+        "National Sun Yat-sen University",
+        "Kaohsiung 80424",
+        "Taiwan, Republic of China",
+        "TW",
+    ),
+    ("China Medical University", "Taichung 40402", "Taiwan", "TW"),
+    ("Academia Sinica", "Taipei 11529", "Taiwan, China", "TW"),
+    (
+        "Massachusetts Institute of Technology",
+        "Cambridge, MA 02139",
+        "USA",
+        "US",
+    ),
+    ("University of Missouri", "Columbia, MO 65211", "USA", "US"),
+    (
+        "Naval Air Warfare Center Weapons Division",
+        "China Lake, CA 93555",
+        "USA",
+        "US",
+    ),
+    ("Northeastern University", "Boston, MA 02115", "USA", "US"),
+    (
+        "US-China Institute, University of Southern California",
+        "Los Angeles, CA 90089",
+        "USA",
+        "US",
+    ),
+    (
+        "Sino Biological US Inc.",
+        "Wayne, PA 19087",
+        "United States",
+        "US",
+    ),
+    ("University of Oxford", "Oxford OX1 3PU", "UK", "GB"),
+    ("ETH Zurich", "8092 Zurich", "Switzerland", "CH"),
+    ("The University of Tokyo", "Tokyo 113-8656", "Japan", "JP"),
+    (
+        "Czech Academy of Sciences",
+        "Prague",
+        "Czech Republic",
+        "CZ",
+    ),
+    (
+        "National University of Singapore",
+        "117542",
+        "Singapore",
+        "SG",
+    ),
+];
+
+const DEPARTMENTS: &[&str] = &[
+    "Department of Physics",
+    "School of Materials Science and Engineering",
+    "State Key Laboratory of Robotics and Systems",
+    "Department of Electrical and Computer Engineering",
+    "College of Chemistry",
+    "Department of Mechanical Engineering",
+];
+
+/// (registry number, name as the publisher wrote it, award prefix)
+const DOD_FUNDERS: &[(&str, &str, &str)] = &[
+    ("100000183", "Army Research Office", "W911NF-{y}-1-{n}"),
+    ("100000006", "Office of Naval Research", "N00014-{y}-1-{n}"),
+    (
+        "100000006",
+        "DOD | United States Navy | Office of Naval Research",
+        "N00014{y}1{n}",
+    ),
+    (
+        "100000181",
+        "Air Force Office of Scientific Research",
+        "FA9550-{y}-1-{n}",
+    ),
+    ("100000181", "USAFOSR", "FA9550-{y}-1-{n}"),
+    (
+        "100000185",
+        "Defense Advanced Research Projects Agency",
+        "HR0011-{y}-C-{n}",
+    ),
+    (
+        "100000005",
+        "U.S. Department of Defense",
+        "W81XWH-{y}-1-{n}",
+    ),
+    ("100006754", "Army Research Laboratory", "W911NF-{y}-2-{n}"),
+];
+
+/// (registry number or "", name) of funders that are not DoD, traps included.
+const OTHER_FUNDERS: &[(&str, &str)] = &[
+    ("100000001", "National Science Foundation"),
+    ("100000002", "National Institutes of Health"),
+    (
+        "501100001809",
+        "National Natural Science Foundation of China",
+    ),
+    ("100000015", "U.S. Department of Energy"),
+    ("501100012397", "Army Medical University"),
+    ("501100016312", "Air Force Engineering University"),
+    ("100000104", "National Aeronautics and Space Administration"),
+    ("", "Australian Government Department of Defence"),
+    ("", "Muscular Dystrophy Association"),
+];
+
+/// The OpenAlex id the imitation gives a registry number.
+pub fn openalex_funder_id(registry: &str) -> String {
+    format!("F9{registry}")
+}
+
+/// One generated work and its ground truth.
+#[derive(Debug, Clone)]
+pub struct SynthWork {
+    pub doi: String,
+    pub date: String,
+    pub crossref: Value,
+    pub openalex: Option<Value>,
+    /// Registry numbers of DoD funders in the Crossref record.
+    pub crossref_dod: bool,
+    pub openalex_dod: bool,
+    pub openalex_countries: Vec<String>,
+    /// Ground truth: funded by DoD; has an author really located in CN/HK/MO.
+    pub truth_dod: bool,
+    pub truth_china: bool,
+    pub truth_mainland: bool,
+    /// Whether the China-based affiliation is visible to the tool at all (it may be only in an
+    /// OpenAlex record that does not exist).
+    pub china_visible: bool,
+    pub dod_visible: bool,
+}
+
+impl SynthWork {
+    /// What a correct tool flags.
+    pub fn should_flag(&self) -> bool {
+        self.truth_dod && self.truth_china && self.china_visible && self.dod_visible
+    }
+}
+
+/// The corpus.
+pub struct Corpus {
+    pub works: Vec<SynthWork>,
+}
+
+fn date_in(rng: &mut Rng, from: chrono::NaiveDate, to: chrono::NaiveDate) -> chrono::NaiveDate {
+    let span = (to - from).num_days().max(0) as usize;
+    from + chrono::Days::new(rng.below(span + 1) as u64)
+}
+
+/// Generate `n` works published between `from` and `to`.
+pub fn generate(n: usize, seed: u64, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Corpus {
+    let mut rng = Rng(seed | 1);
+    let china_idx: Vec<usize> = (0..INSTITUTIONS.len())
+        .filter(|&i| matches!(INSTITUTIONS[i].3, "CN" | "HK" | "MO"))
+        .collect();
+    let other_idx: Vec<usize> = (0..INSTITUTIONS.len())
+        .filter(|&i| !matches!(INSTITUTIONS[i].3, "CN" | "HK" | "MO"))
+        .collect();
+    let mut works = Vec::with_capacity(n);
+    for i in 0..n {
+        let doi = format!("10.99999/imitation.{i:05}");
+        let d = date_in(&mut rng, from, to);
+        let date = d.format("%Y-%m-%d").to_string();
+        let yy = d.format("%y").to_string();
+        // Funding.
+        let dod_kind = rng.below(100);
+        let mut cr_funders = Vec::new();
+        let mut oa_funders = Vec::new();
+        let (mut crossref_dod, mut openalex_dod) = (false, false);
+        if dod_kind < 45 {
+            let (reg, name, pattern) = *rng.pick(DOD_FUNDERS);
+            let award = pattern
+                .replace("{y}", &yy)
+                .replace("{n}", &format!("{:04}", rng.below(10_000)));
+            cr_funders.push(json!({"DOI": format!("10.13039/{reg}"), "name": name, "doi-asserted-by": "publisher", "award": [award]}));
+            oa_funders.push(json!({"id": format!("https://openalex.org/{}", openalex_funder_id(reg)), "display_name": name, "ror": null}));
+            crossref_dod = true;
+            openalex_dod = true;
+        } else if dod_kind < 50 {
+            // DoD only in OpenAlex's funder list (the publisher deposited no funding).
+            let (reg, name, _) = *rng.pick(DOD_FUNDERS);
+            oa_funders.push(json!({"id": format!("https://openalex.org/{}", openalex_funder_id(reg)), "display_name": name, "ror": null}));
+            openalex_dod = true;
+        }
+        if rng.chance(0.6) {
+            let (reg, name) = *rng.pick(OTHER_FUNDERS);
+            let mut f = json!({"name": name, "doi-asserted-by": "publisher", "award": [format!("{}", 100_000 + rng.below(900_000))]});
+            if !reg.is_empty() {
+                f["DOI"] = json!(format!("10.13039/{reg}"));
+                oa_funders.push(json!({"id": format!("https://openalex.org/F8{reg}"), "display_name": name, "ror": null}));
+            }
+            cr_funders.push(f);
+        }
+        // Authors.
+        let n_authors = 2 + rng.below(5);
+        let has_china = rng.chance(0.35);
+        let china_author = if has_china {
+            rng.below(n_authors)
+        } else {
+            usize::MAX
+        };
+        let crossref_affs = rng.chance(0.6);
+        let has_openalex = rng.chance(0.95);
+        let (mut cr_authors, mut oa_authorships) = (Vec::new(), Vec::new());
+        let mut countries_all = Vec::new();
+        let (mut truth_china, mut truth_mainland) = (false, false);
+        for a in 0..n_authors {
+            let idx = if a == china_author {
+                *rng.pick(&china_idx)
+            } else {
+                *rng.pick(&other_idx)
+            };
+            let (inst, place, country, code) = INSTITUTIONS[idx];
+            truth_china |= matches!(code, "CN" | "HK" | "MO");
+            truth_mainland |= code == "CN";
+            let dept = rng.pick(DEPARTMENTS);
+            let raw = if country.is_empty() {
+                format!("{dept}, {inst}, {place}")
+            } else {
+                format!("{dept}, {inst}, {place}, {country}")
+            };
+            let (given, family) = (format!("Author{a}"), format!("Name{i}"));
+            let affs = if crossref_affs {
+                json!([{"name": raw}])
+            } else {
+                json!([])
+            };
+            cr_authors.push(json!({"given": given, "family": family, "sequence": if a == 0 {"first"} else {"additional"}, "affiliation": affs}));
+            let inst_id = format!("https://openalex.org/I{}", 1000 + idx);
+            countries_all.push(code.to_string());
+            oa_authorships.push(json!({
+                "author_position": if a == 0 {"first"} else if a + 1 == n_authors {"last"} else {"middle"},
+                "author": {"id": format!("https://openalex.org/A{i}{a}"), "display_name": format!("{given} {family}"), "orcid": null},
+                "institutions": [{"id": inst_id, "display_name": inst, "ror": null, "country_code": code, "type": "education", "lineage": [inst_id]}],
+                "countries": [code],
+                "is_corresponding": a == 0,
+                "raw_author_name": format!("{given} {family}"),
+                "raw_affiliation_strings": [raw],
+                "affiliations": [{"raw_affiliation_string": raw, "institution_ids": [inst_id]}]
+            }));
+        }
+        let title = format!("Imitation study {i} of defect dynamics");
+        let crossref = json!({
+            "DOI": doi, "title": [title], "container-title": ["Journal of Imitation"], "type": "journal-article",
+            "issued": {"date-parts": [[d.format("%Y").to_string().parse::<i64>().unwrap(), d.format("%m").to_string().parse::<i64>().unwrap(), d.format("%d").to_string().parse::<i64>().unwrap()]]},
+            "author": cr_authors, "funder": cr_funders
+        });
+        let openalex = has_openalex.then(|| {
+            json!({
+                "id": format!("https://openalex.org/W9{i:07}"), "doi": format!("https://doi.org/{doi}"),
+                "title": title, "display_name": title, "publication_date": date, "type": "article",
+                "primary_location": {"source": {"display_name": "Journal of Imitation"}},
+                "authorships": oa_authorships, "funders": oa_funders, "awards": []
+            })
+        });
+        let dod_visible = crossref_dod || (openalex_dod && has_openalex && truth_china);
+        works.push(SynthWork {
+            doi,
+            date,
+            crossref,
+            openalex,
+            crossref_dod,
+            openalex_dod: openalex_dod && has_openalex,
+            openalex_countries: if has_openalex {
+                countries_all
+            } else {
+                Vec::new()
+            },
+            truth_dod: crossref_dod || openalex_dod,
+            truth_china,
+            truth_mainland,
+            china_visible: crossref_affs || has_openalex,
+            dod_visible,
+        });
+    }
+    Corpus { works }
+}
+
+/// Limits a server enforces.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerLimits {
+    pub per_second: usize,
+    pub in_flight: usize,
+    /// Artificial latency per response, so concurrency is real.
+    pub latency: Duration,
+}
+
+/// Counters a test reads.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub requests: AtomicU64,
+    pub rate_violations: AtomicU64,
+    pub concurrency_violations: AtomicU64,
+    pub max_in_flight: AtomicUsize,
+}
+
+struct Limiter {
+    limits: ServerLimits,
+    window: Mutex<std::collections::VecDeque<Instant>>,
+    in_flight: AtomicUsize,
+    counters: Arc<Counters>,
+}
+
+impl Limiter {
+    /// Admit a request or say why not.
+    fn admit(&self) -> Result<(), &'static str> {
+        self.counters.requests.fetch_add(1, Ordering::SeqCst);
+        let now_in = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.counters
+            .max_in_flight
+            .fetch_max(now_in, Ordering::SeqCst);
+        if now_in > self.limits.in_flight {
+            self.counters
+                .concurrency_violations
+                .fetch_add(1, Ordering::SeqCst);
+            return Err("too many requests in flight");
+        }
+        let now = Instant::now();
+        let mut w = self.window.lock().unwrap();
+        while w
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+        {
+            w.pop_front();
+        }
+        if w.len() >= self.limits.per_second {
+            self.counters.rate_violations.fetch_add(1, Ordering::SeqCst);
+            return Err("rate limit exceeded");
+        }
+        w.push_back(now);
+        Ok(())
+    }
+    fn done(&self) {
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+type Handler = Arc<
+    dyn Fn(&str, &HashMap<String, String>) -> (u16, Vec<(String, String)>, String) + Send + Sync,
+>;
+
+async fn serve(limits: ServerLimits, handler: Handler) -> (String, Arc<Counters>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let counters = Arc::new(Counters::default());
+    let limiter = Arc::new(Limiter {
+        limits,
+        window: Mutex::new(Default::default()),
+        in_flight: AtomicUsize::new(0),
+        counters: counters.clone(),
+    });
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                break;
+            };
+            let (limiter, handler) = (limiter.clone(), handler.clone());
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    let Ok(n) = sock.read(&mut chunk).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    if buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                        break;
+                    }
+                }
+                let head = String::from_utf8_lossy(&buf).to_string();
+                let target = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+                let url = url::Url::parse(&format!("http://x{target}")).unwrap();
+                let query: HashMap<String, String> = url
+                    .query_pairs()
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect();
+                let (status, headers, body) = match limiter.admit() {
+                    Err(why) => (
+                        429,
+                        vec![("Retry-After".into(), "1".into())],
+                        format!("{{\"error\":\"{why}\"}}"),
+                    ),
+                    Ok(()) => {
+                        tokio::time::sleep(limiter.limits.latency).await;
+                        handler(url.path(), &query)
+                    }
+                };
+                let reason = match status {
+                    200 => "OK",
+                    404 => "Not Found",
+                    429 => "Too Many Requests",
+                    _ => "Error",
+                };
+                let mut resp = format!(
+                    "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+                    body.len()
+                );
+                for (k, v) in headers {
+                    resp.push_str(&format!("{k}: {v}\r\n"));
+                }
+                resp.push_str("\r\n");
+                resp.push_str(&body);
+                let _ = sock.write_all(resp.as_bytes()).await;
+                let _ = sock.shutdown().await;
+                limiter.done();
+            });
+        }
+    });
+    (format!("http://{addr}"), counters)
+}
+
+/// The running imitation.
+pub struct Imitation {
+    pub crossref_url: String,
+    pub openalex_url: String,
+    pub crossref: Arc<Counters>,
+    pub openalex: Arc<Counters>,
+    /// OpenAlex list calls left before the daily budget is spent (u64::MAX: unlimited).
+    pub openalex_budget_calls: Arc<AtomicU64>,
+}
+
+/// Crossref's limits for the polite pool (Dec 2025): 3 requests/s, 3 in flight.
+pub const CROSSREF_POLITE: ServerLimits = ServerLimits {
+    per_second: 3,
+    in_flight: 3,
+    latency: Duration::from_millis(600),
+};
+
+/// Start both servers over `corpus`.
+pub async fn start(
+    corpus: Arc<Corpus>,
+    crossref_limits: ServerLimits,
+    openalex_limits: ServerLimits,
+) -> Imitation {
+    let dod_record = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/crossref/funder_dod.synthetic.json"),
+    )
+    .unwrap();
+    let dod_desc: Vec<String> = {
+        let v: Value = serde_json::from_str(&dod_record).unwrap();
+        v["message"]["descendants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_str().unwrap().to_string())
+            .collect()
+    };
+    // Crossref scroll sessions: token → (position, last used). The same token comes back on
+    // every page, as the real API does.
+    let sessions: Arc<Mutex<HashMap<String, (usize, Instant)>>> = Default::default();
+    let next_token = Arc::new(AtomicU64::new(1));
+    let c = corpus.clone();
+    let crossref: Handler = Arc::new(move |path, q| {
+        if path == "/funders/10.13039/100000005" {
+            return (200, vec![], dod_record.clone());
+        }
+        let Some(funder) = path
+            .strip_prefix("/funders/10.13039/")
+            .and_then(|p| p.strip_suffix("/works"))
+        else {
+            return (404, vec![], "Resource not found.".into());
+        };
+        let family: Vec<String> = if funder == "100000005" {
+            let mut f = dod_desc.clone();
+            f.push("100000005".into());
+            f
+        } else {
+            vec![funder.to_string()]
+        };
+        let filter = q.get("filter").cloned().unwrap_or_default();
+        let get = |k: &str| {
+            filter
+                .split(',')
+                .find_map(|p| p.strip_prefix(&format!("{k}:")).map(str::to_string))
+        };
+        let (from, until) = (
+            get("from-pub-date").unwrap_or_default(),
+            get("until-pub-date").unwrap_or("9999".into()),
+        );
+        let matching: Vec<&SynthWork> = c
+            .works
+            .iter()
+            .filter(|w| w.date >= from && w.date <= until)
+            .filter(|w| {
+                w.crossref["funder"].as_array().unwrap().iter().any(|f| {
+                    f["DOI"]
+                        .as_str()
+                        .is_some_and(|d| family.iter().any(|x| d == format!("10.13039/{x}")))
+                })
+            })
+            .collect();
+        let rows: usize = q.get("rows").and_then(|r| r.parse().ok()).unwrap_or(20);
+        if rows > 1000 {
+            return (400, vec![], r#"{"status":"failed","message-type":"validation-failure","message":[{"type":"integer-not-valid","value":"rows","message":"Integer specified as rows but must be a positive integer less than or equal to 1000. "}]}"#.into());
+        }
+        let cursor = q.get("cursor").cloned();
+        let mut sess = sessions.lock().unwrap();
+        let (token, start) = match cursor.as_deref() {
+            Some("*") => {
+                let t = format!("DnF1ZXJ5{}", next_token.fetch_add(1, Ordering::SeqCst));
+                (Some(t), 0)
+            }
+            Some(t) => match sess.get(t) {
+                Some((pos, used)) if used.elapsed() < Duration::from_secs(300) => {
+                    (Some(t.to_string()), *pos)
+                }
+                _ => {
+                    return (
+                        404,
+                        vec![],
+                        format!(
+                            r#"{{"status":"failed","message-type":"resource-failure","message":[{{"type":"cursor-invalid","value":"{t}","message":"Cursor specified but it is invalid"}}]}}"#
+                        ),
+                    );
+                }
+            },
+            None => (None, 0),
+        };
+        let items: Vec<&Value> = matching
+            .iter()
+            .skip(start)
+            .take(rows)
+            .map(|w| &w.crossref)
+            .collect();
+        if let Some(t) = &token {
+            sess.insert(t.clone(), (start + items.len(), Instant::now()));
+        }
+        let mut message = json!({"facets": {}, "total-results": matching.len(), "items": items, "items-per-page": rows, "query": {"start-index": 0, "search-terms": null}});
+        if let Some(t) = token {
+            message["next-cursor"] = json!(t);
+        }
+        let headers = vec![
+            ("x-api-pool".into(), "polite".into()),
+            ("x-rate-limit-limit".into(), "10".into()),
+            ("x-rate-limit-interval".into(), "1s".into()),
+            ("x-concurrency-limit".into(), "3".into()),
+        ];
+        (200, headers, json!({"status": "ok", "message-type": "work-list", "message-version": "1.0.0", "message": message}).to_string())
+    });
+    let (crossref_url, crossref_counters) = serve(crossref_limits, crossref).await;
+
+    let budget = Arc::new(AtomicU64::new(u64::MAX));
+    let b = budget.clone();
+    let c = corpus.clone();
+    let by_doi: Arc<HashMap<String, usize>> = Arc::new(
+        c.works
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.doi.clone(), i))
+            .collect(),
+    );
+    let openalex: Handler = Arc::new(move |path, q| {
+        let left = b.load(Ordering::SeqCst);
+        if left == 0 {
+            return (
+                429,
+                vec![
+                    ("x-ratelimit-remaining-usd".into(), "0".into()),
+                    ("x-ratelimit-reset".into(), "3600".into()),
+                ],
+                r#"{"error":"Rate limit exceeded","message":"daily budget spent"}"#.into(),
+            );
+        }
+        if left != u64::MAX {
+            b.fetch_sub(1, Ordering::SeqCst);
+        }
+        let budget_headers = vec![
+            ("x-ratelimit-limit-usd".into(), "1".into()),
+            (
+                "x-ratelimit-remaining-usd".into(),
+                if left == u64::MAX {
+                    "0.9".into()
+                } else {
+                    format!("{:.4}", (left - 1) as f64 * 0.0001)
+                },
+            ),
+            ("x-ratelimit-cost-usd".into(), "0.0001".into()),
+        ];
+        let filter = q.get("filter").cloned().unwrap_or_default();
+        if path == "/funders" {
+            let ids = filter.strip_prefix("ids.crossref:").unwrap_or("");
+            let results: Vec<Value> = ids
+                .split('|')
+                .filter(|s| !s.is_empty())
+                .map(|r| json!({"id": format!("https://openalex.org/{}", openalex_funder_id(r)), "display_name": format!("Funder {r}"), "ids": {"crossref": r}}))
+                .collect();
+            return (
+                200,
+                budget_headers,
+                json!({"meta": {"count": results.len()}, "results": results}).to_string(),
+            );
+        }
+        if path != "/works" {
+            return (404, vec![], r#"{"error":"Not found"}"#.into());
+        }
+        let per_page: usize = q
+            .get("per_page")
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(25)
+            .min(200);
+        if let Some(dois) = filter.strip_prefix("doi:") {
+            let results: Vec<&Value> = dois
+                .split('|')
+                .filter_map(|d| by_doi.get(d))
+                .filter_map(|&i| c.works[i].openalex.as_ref())
+                .collect();
+            return (200, budget_headers, json!({"meta": {"count": results.len(), "per_page": per_page, "next_cursor": null}, "results": results}).to_string());
+        }
+        let parts: HashMap<&str, &str> = filter
+            .split(',')
+            .filter_map(|p| p.split_once(':'))
+            .collect();
+        let funders: Vec<&str> = parts
+            .get("funders.id")
+            .map(|s| s.split('|').collect())
+            .unwrap_or_default();
+        let countries: Vec<&str> = parts
+            .get("authorships.countries")
+            .map(|s| s.split('|').collect())
+            .unwrap_or_default();
+        let (from, to) = (
+            parts.get("from_publication_date").copied().unwrap_or(""),
+            parts.get("to_publication_date").copied().unwrap_or("9999"),
+        );
+        let matching: Vec<&Value> = c
+            .works
+            .iter()
+            .filter(|w| w.date.as_str() >= from && w.date.as_str() <= to)
+            .filter_map(|w| w.openalex.as_ref().map(|o| (w, o)))
+            .filter(|(_, o)| {
+                o["funders"].as_array().unwrap().iter().any(|f| {
+                    funders
+                        .iter()
+                        .any(|id| f["id"].as_str().unwrap().ends_with(id))
+                })
+            })
+            .filter(|(w, _)| {
+                w.openalex_countries
+                    .iter()
+                    .any(|c| countries.contains(&c.as_str()))
+            })
+            .map(|(_, o)| o)
+            .collect();
+        let start = match q.get("cursor").map(String::as_str) {
+            Some("*") | None => 0,
+            Some(c) => c.trim_start_matches("oa").parse().unwrap_or(0),
+        };
+        let results: Vec<&Value> = matching
+            .iter()
+            .skip(start)
+            .take(per_page)
+            .copied()
+            .collect();
+        let next = if results.is_empty() {
+            Value::Null
+        } else {
+            json!(format!("oa{}", start + results.len()))
+        };
+        (200, budget_headers, json!({"meta": {"count": matching.len(), "per_page": per_page, "next_cursor": next}, "results": results}).to_string())
+    });
+    let (openalex_url, openalex_counters) = serve(openalex_limits, openalex).await;
+    Imitation {
+        crossref_url,
+        openalex_url,
+        crossref: crossref_counters,
+        openalex: openalex_counters,
+        openalex_budget_calls: budget,
+    }
+}
