@@ -14,19 +14,21 @@ CREATE TABLE works (
     -- 1 when a source changed this work since it was last classified.
     dirty            INTEGER NOT NULL DEFAULT 1
 );
-CREATE INDEX works_dirty ON works(dirty) WHERE dirty = 1;
-CREATE INDEX works_pubdate ON works(publication_date);
+-- No index on dirty or publication_date: each is read once per scan, and every insert would
+-- pay for them (see benches/store.rs).
 
--- The raw JSON of every record, per source.
+-- The raw JSON of every record, per source. (A rowid table: rows of several KB do not suit
+-- WITHOUT ROWID.)
 CREATE TABLE source_records (
+    id         INTEGER PRIMARY KEY,
     work_id    INTEGER NOT NULL REFERENCES works(id) ON DELETE CASCADE,
     source     TEXT NOT NULL,
     source_key TEXT NOT NULL,
     raw_json   TEXT NOT NULL,
     fetched_at TEXT NOT NULL,
     run_id     INTEGER,
-    PRIMARY KEY (work_id, source)
-) WITHOUT ROWID;
+    UNIQUE (work_id, source)
+);
 
 -- Works a source was asked about and did not have (so a re-run does not ask again).
 CREATE TABLE source_misses (

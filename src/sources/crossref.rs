@@ -91,18 +91,48 @@ struct Item {
 #[serde(default)]
 struct DateParts {
     #[serde(rename = "date-parts")]
-    date_parts: Vec<Vec<Option<serde_json::Value>>>,
+    date_parts: Vec<Vec<DatePart>>,
+}
+
+/// A date part: a number, a numeric string, or null (`[[null]]` occurs).
+#[derive(Default, Clone, Copy)]
+struct DatePart(Option<i64>);
+
+impl<'de> Deserialize<'de> for DatePart {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = DatePart;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a date part")
+            }
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<DatePart, E> {
+                Ok(DatePart(Some(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<DatePart, E> {
+                Ok(DatePart(i64::try_from(v).ok()))
+            }
+            fn visit_f64<E>(self, v: f64) -> std::result::Result<DatePart, E> {
+                Ok(DatePart(Some(v as i64)))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<DatePart, E> {
+                Ok(DatePart(v.trim().parse().ok()))
+            }
+            fn visit_unit<E>(self) -> std::result::Result<DatePart, E> {
+                Ok(DatePart(None))
+            }
+            fn visit_none<E>(self) -> std::result::Result<DatePart, E> {
+                Ok(DatePart(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl DateParts {
     fn iso(&self) -> Option<String> {
         let parts = self.date_parts.first()?;
-        let num = |i: usize| -> Option<i64> {
-            parts
-                .get(i)?
-                .as_ref()
-                .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
-        };
+        let num = |i: usize| -> Option<i64> { parts.get(i)?.0 };
         let y = num(0)?;
         Some(match (num(1), num(2)) {
             (Some(m), Some(d)) => format!("{y:04}-{m:02}-{d:02}"),
@@ -235,11 +265,7 @@ pub fn parse_item(raw: &str) -> std::result::Result<WorkRecord, String> {
     Ok(WorkRecord {
         doi,
         openalex_id: None,
-        title: item
-            .title
-            .into_iter()
-            .next()
-            .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" ")),
+        title: item.title.into_iter().next().map(tidy),
         publication_date: date,
         venue: item.container_title.into_iter().next(),
         work_type: item.work_type,
@@ -247,6 +273,16 @@ pub fn parse_item(raw: &str) -> std::result::Result<WorkRecord, String> {
         funders,
         raw: raw.to_string(),
     })
+}
+
+/// Titles with line breaks or runs of spaces get single spaces; clean ones are kept as they are.
+fn tidy(t: String) -> String {
+    if t.contains(['\n', '\t', '\r']) || t.contains("  ") || t.starts_with(' ') || t.ends_with(' ')
+    {
+        t.split_whitespace().collect::<Vec<_>>().join(" ")
+    } else {
+        t
+    }
 }
 
 /// The DoD funder record's descendants, with names: `(registry id, name)`.
