@@ -43,7 +43,7 @@ pub struct Cli {
     pub verbose: u8,
 
     /// Only errors on stderr; no progress bars.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, env = env::XREFSCAN_QUIET)]
     pub quiet: bool,
 
     #[command(subcommand)]
@@ -128,7 +128,7 @@ pub struct ScanArgs {
     #[arg(long, env = env::XREFSCAN_MAINLAND_ONLY)]
     pub mainland_only: bool,
     /// Fetch shards again even when an earlier run finished them.
-    #[arg(long)]
+    #[arg(long, env = env::XREFSCAN_REFRESH)]
     pub refresh: bool,
 }
 
@@ -208,13 +208,13 @@ impl ScanArgs {
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value = "csv")]
+    #[arg(long, value_enum, env = env::XREFSCAN_EXPORT_FORMAT, default_value = "csv")]
     pub format: Format,
     /// Output file.
-    #[arg(long)]
+    #[arg(long, env = env::XREFSCAN_EXPORT_OUT)]
     pub out: PathBuf,
     /// Start CSV with a UTF-8 byte-order mark (for older Excel).
-    #[arg(long)]
+    #[arg(long, env = env::XREFSCAN_CSV_BOM)]
     pub bom: bool,
     /// Only papers with a mainland-China coauthor.
     #[arg(long, env = env::XREFSCAN_MAINLAND_ONLY)]
@@ -233,9 +233,9 @@ pub struct QueryArgs {
     #[arg(long)]
     pub list: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
+    #[arg(long, value_enum, env = env::XREFSCAN_QUERY_FORMAT, default_value = "table")]
     pub format: QueryFormat,
     /// Folder of canned queries.
-    #[arg(long, default_value = "queries")]
+    #[arg(long, env = env::XREFSCAN_QUERIES_DIR, default_value = "queries")]
     pub queries_dir: PathBuf,
 }

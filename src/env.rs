@@ -40,6 +40,20 @@ pub const XREFSCAN_TIMEOUT: &str = "XREFSCAN_TIMEOUT";
 pub const XREFSCAN_MAX_RETRY_AFTER: &str = "XREFSCAN_MAX_RETRY_AFTER";
 /// Count only mainland China, not Hong Kong or Macau (`--mainland-only`).
 pub const XREFSCAN_MAINLAND_ONLY: &str = "XREFSCAN_MAINLAND_ONLY";
+/// Fetch finished shards again (`--refresh`).
+pub const XREFSCAN_REFRESH: &str = "XREFSCAN_REFRESH";
+/// Only errors on stderr, no progress bars (`--quiet`).
+pub const XREFSCAN_QUIET: &str = "XREFSCAN_QUIET";
+/// Export format: csv, json or xlsx (`export --format`).
+pub const XREFSCAN_EXPORT_FORMAT: &str = "XREFSCAN_EXPORT_FORMAT";
+/// Export file (`export --out`).
+pub const XREFSCAN_EXPORT_OUT: &str = "XREFSCAN_EXPORT_OUT";
+/// Start CSV exports with a UTF-8 byte-order mark (`export --bom`).
+pub const XREFSCAN_CSV_BOM: &str = "XREFSCAN_CSV_BOM";
+/// Output format of `query`: table, csv or json (`query --format`).
+pub const XREFSCAN_QUERY_FORMAT: &str = "XREFSCAN_QUERY_FORMAT";
+/// Folder of canned queries (`query --queries-dir`).
+pub const XREFSCAN_QUERIES_DIR: &str = "XREFSCAN_QUERIES_DIR";
 /// Log filter in `tracing` syntax, e.g. `xrefscan=debug`.
 pub const XREFSCAN_LOG: &str = "XREFSCAN_LOG";
 
@@ -101,6 +115,28 @@ pub const ALL: &[(&str, &str)] = &[
     (
         XREFSCAN_MAINLAND_ONLY,
         "count mainland China only (true/false)",
+    ),
+    (XREFSCAN_REFRESH, "fetch finished shards again (true/false)"),
+    (
+        XREFSCAN_QUIET,
+        "only errors on stderr, no progress bars (true/false)",
+    ),
+    (
+        XREFSCAN_EXPORT_FORMAT,
+        "export format: csv, json, xlsx (default csv)",
+    ),
+    (XREFSCAN_EXPORT_OUT, "export file"),
+    (
+        XREFSCAN_CSV_BOM,
+        "start CSV exports with a UTF-8 BOM (true/false)",
+    ),
+    (
+        XREFSCAN_QUERY_FORMAT,
+        "query output: table, csv, json (default table)",
+    ),
+    (
+        XREFSCAN_QUERIES_DIR,
+        "folder of canned queries (default queries)",
     ),
     (XREFSCAN_LOG, "log filter, e.g. xrefscan=debug"),
 ];

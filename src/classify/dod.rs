@@ -404,10 +404,10 @@ impl DodClassifier {
         }
         for a in &awards {
             out.push(DodMatch {
-                component: a.issuing_office.clone(),
+                component: a.group.clone(),
                 group: a.group.clone(),
                 via: Via::Award,
-                matched: a.text.clone(),
+                matched: format!("{} → {}", a.text, a.issuing_office),
             });
         }
         out
@@ -448,10 +448,27 @@ impl DodClassifier {
             .filter(|(_, s, _)| *s == Strength::Strong || context)
             .map(|(c, _, m)| self.matched(c, Via::Name, m))
             .collect();
-        // "U.S. Department of Defense : U.S. Air Force : AFOSR" names one component.
+        // "DOD | United States Navy | Office of Naval Research" and "U.S. Department of
+        // Defense : U.S. Air Force : AFOSR" name one component: the most specific, which
+        // publishers write last.
         if out.len() > 1 {
+            let last_segment = text.rfind(['|', ':', '>']).map(|i| i + 1).filter(|&start| {
+                hits.iter().any(|h| {
+                    h.start >= start && out.iter().any(|m| m.matched == text[h.start..h.end])
+                })
+            });
+            if let Some(start) = last_segment {
+                let in_last: Vec<&str> = hits
+                    .iter()
+                    .filter(|h| h.start >= start)
+                    .map(|h| &text[h.start..h.end])
+                    .collect();
+                out.retain(|m| in_last.contains(&m.matched.as_str()));
+            }
             let top = &self.components[self.registry[DOD_REGISTRY]].0;
-            out.retain(|m| &m.component != top);
+            if out.iter().any(|m| &m.component != top) {
+                out.retain(|m| &m.component != top);
+            }
         }
         out
     }

@@ -22,22 +22,26 @@ pub struct AffiliationFact {
     pub author_countries: Vec<String>,
 }
 
-/// Why the work counts as DoD-funded.
+/// Why the work counts as DoD-funded: one funder record and every reason it is DoD.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DodEvidence {
     pub source: Source,
+    /// The most specific component the record names (a funder id or name), or the service of
+    /// the award's issuing office when only an award number says DoD.
     pub component: String,
     pub group: String,
+    /// The strongest kind of match.
     pub via: Via,
-    pub matched: String,
+    /// Every match as "kind: matched".
+    pub reasons: Vec<String>,
     pub funder_name: Option<String>,
     pub funder_id: Option<String>,
     pub awards: Vec<String>,
 }
 
 impl DodEvidence {
-    /// One line for exports: "crossref funder record: Army Research Office (10.13039/100000183)
-    /// award W911NF-19-1-0283 [funder registry id]".
+    /// One line for exports: "crossref funder record: Army Research Office
+    /// (10.13039/100000183) award W911NF-19-1-0283 [funder registry id: …; award number: …]".
     pub fn describe(&self) -> String {
         let mut s = format!("{} funder record: ", self.source);
         s.push_str(self.funder_name.as_deref().unwrap_or("(no name)"));
@@ -47,8 +51,17 @@ impl DodEvidence {
         if !self.awards.is_empty() {
             s.push_str(&format!(" award {}", self.awards.join(", ")));
         }
-        s.push_str(&format!(" [{}: {}]", self.via.as_str(), self.matched));
+        s.push_str(&format!(" [{}]", self.reasons.join("; ")));
         s
+    }
+
+    /// The matched text of the strongest reason.
+    pub fn matched(&self) -> &str {
+        self.reasons
+            .first()
+            .and_then(|r| r.split_once(": "))
+            .map(|(_, m)| m)
+            .unwrap_or("")
     }
 }
 
@@ -168,20 +181,30 @@ impl Classifier {
     pub fn decide(&self, facts: &WorkFacts) -> WorkDecision {
         let mut decision = WorkDecision::default();
         for (source, f) in &facts.funders {
-            for m in self.dod.classify_funder(f) {
-                let ev = DodEvidence {
-                    source: *source,
-                    component: m.component,
-                    group: m.group,
-                    via: m.via,
-                    matched: m.matched,
-                    funder_name: f.name.clone(),
-                    funder_id: f.funder_id.clone(),
-                    awards: f.awards.clone(),
-                };
-                if !decision.dod.contains(&ev) {
-                    decision.dod.push(ev);
-                }
+            let matches = self.dod.classify_funder(f);
+            // Identity (id or name) names the component; an award only names its office.
+            let Some(best) = matches
+                .iter()
+                .find(|m| m.via != Via::Award)
+                .or_else(|| matches.first())
+            else {
+                continue;
+            };
+            let ev = DodEvidence {
+                source: *source,
+                component: best.component.clone(),
+                group: best.group.clone(),
+                via: best.via,
+                reasons: matches
+                    .iter()
+                    .map(|m| format!("{}: {}", m.via.as_str(), m.matched))
+                    .collect(),
+                funder_name: f.name.clone(),
+                funder_id: f.funder_id.clone(),
+                awards: f.awards.clone(),
+            };
+            if !decision.dod.contains(&ev) {
+                decision.dod.push(ev);
             }
         }
         for a in &facts.affiliations {

@@ -488,7 +488,7 @@ impl Store {
                         e.describe(),
                         e.component,
                         e.via.as_str(),
-                        e.matched,
+                        e.matched(),
                         e.funder_name,
                         e.funder_id,
                         e.awards.join("; ")
@@ -545,8 +545,16 @@ impl From<&WorkDecision> for FlagColumns {
     fn from(d: &WorkDecision) -> Self {
         let mut components = Vec::new();
         let mut awards = Vec::new();
+        // Components named by a funder's identity; the services of award issuing offices
+        // only when nothing else names one.
+        let named = d
+            .dod
+            .iter()
+            .any(|e| e.via != crate::classify::dod::Via::Award);
         for e in &d.dod {
-            push_unique(&mut components, &e.component);
+            if !named || e.via != crate::classify::dod::Via::Award {
+                push_unique(&mut components, &e.component);
+            }
             for a in &e.awards {
                 push_unique(&mut awards, a.trim());
             }
