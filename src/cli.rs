@@ -109,6 +109,10 @@ pub struct ScanArgs {
     /// OpenAlex requests in flight.
     #[arg(long, env = env::XREFSCAN_OPENALEX_CONCURRENCY, default_value_t = 5)]
     pub openalex_concurrency: usize,
+    /// DOIs per OpenAlex lookup call (at most 100): every list call costs the same, so fuller
+    /// batches stretch the daily budget.
+    #[arg(long, env = env::XREFSCAN_OPENALEX_BATCH, default_value_t = 100)]
+    pub openalex_batch: usize,
     /// Crossref rows per page (at most 1000).
     #[arg(long, env = env::XREFSCAN_CROSSREF_ROWS, default_value_t = 1000)]
     pub crossref_rows: u32,
@@ -183,7 +187,7 @@ impl ScanArgs {
                     .openalex_api_key
                     .clone()
                     .filter(|k| !k.trim().is_empty()),
-                batch: 50,
+                batch: self.openalex_batch.clamp(1, 100),
             },
             openalex_limits: Limits {
                 requests_per_second: self.openalex_rps,

@@ -1,8 +1,8 @@
 //! Every environment variable xrefscan reads, in one place.
 //!
 //! Scheduled jobs configure the tool through the environment, so the names are part of the
-//! contract: the README's table is generated from the same list (`xrefscan env` prints it) and
-//! a flag and its variable always mean the same thing.
+//! contract: `xrefscan env` prints this list, a test holds the README's table to it, and a flag
+//! and its variable always mean the same thing.
 
 /// SQLite database path (`--db`).
 pub const XREFSCAN_DB: &str = "XREFSCAN_DB";
@@ -28,6 +28,8 @@ pub const XREFSCAN_CROSSREF_CONCURRENCY: &str = "XREFSCAN_CROSSREF_CONCURRENCY";
 pub const XREFSCAN_OPENALEX_RPS: &str = "XREFSCAN_OPENALEX_RPS";
 /// OpenAlex requests in flight (`--openalex-concurrency`).
 pub const XREFSCAN_OPENALEX_CONCURRENCY: &str = "XREFSCAN_OPENALEX_CONCURRENCY";
+/// DOIs per OpenAlex lookup call, at most 100 (`--openalex-batch`).
+pub const XREFSCAN_OPENALEX_BATCH: &str = "XREFSCAN_OPENALEX_BATCH";
 /// Crossref rows per page, at most 1000 (`--crossref-rows`).
 pub const XREFSCAN_CROSSREF_ROWS: &str = "XREFSCAN_CROSSREF_ROWS";
 /// Days per Crossref shard (`--shard-days`).
@@ -99,6 +101,10 @@ pub const ALL: &[(&str, &str)] = &[
         "OpenAlex requests in flight (default 5)",
     ),
     (
+        XREFSCAN_OPENALEX_BATCH,
+        "DOIs per OpenAlex lookup call (default 100, at most 100)",
+    ),
+    (
         XREFSCAN_CROSSREF_ROWS,
         "Crossref rows per page (default 1000)",
     ),
@@ -140,3 +146,26 @@ pub const ALL: &[(&str, &str)] = &[
     ),
     (XREFSCAN_LOG, "log filter, e.g. xrefscan=debug"),
 ];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_variable_is_documented_in_the_readme() {
+        let readme = include_str!("../README.md");
+        let missing: Vec<&str> = super::ALL
+            .iter()
+            .map(|(name, _)| *name)
+            .filter(|name| !readme.contains(&format!("`{name}`")))
+            .collect();
+        assert!(missing.is_empty(), "README lacks {missing:?}");
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut names: Vec<&str> = super::ALL.iter().map(|(n, _)| *n).collect();
+        names.sort();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(before, names.len());
+    }
+}
