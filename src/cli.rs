@@ -62,6 +62,56 @@ pub enum Command {
     Stats,
     /// List every environment variable xrefscan reads.
     Env,
+    /// Explain how one affiliation or funding text is classified (or many, one per line).
+    #[command(subcommand)]
+    Classify(ClassifyCommand),
+    /// Measure the classifiers on third-party labelled data; optionally write docs/ACCURACY.md.
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClassifyCommand {
+    /// Where is this affiliation: CN, HK, MO, TW, OTHER or UNKNOWN, with the evidence.
+    Affiliation(ClassifyArgs),
+    /// Does this text acknowledge DoD funding: components, award numbers, matched spans.
+    Funding(ClassifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// The text to classify (omit it and pass --stdin to read one text per line).
+    pub text: Option<String>,
+    /// Read texts from standard input, one per line.
+    #[arg(long, conflicts_with = "text")]
+    pub stdin: bool,
+    /// Output: readable text, or one JSON object per line.
+    #[arg(long, value_enum, env = env::XREFSCAN_CLASSIFY_FORMAT, default_value = "text")]
+    pub format: ClassifyFormat,
+    /// Count mainland China only (not Hong Kong or Macau) when saying whether it is China-based.
+    #[arg(long, env = env::XREFSCAN_MAINLAND_ONLY)]
+    pub mainland_only: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClassifyFormat {
+    Text,
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Folder of the labelled data (the layout of shared/data/eval).
+    #[arg(long, env = env::XREFSCAN_EVAL_DATA, default_value = "../shared/data/eval")]
+    pub data: PathBuf,
+    /// Also write the report as Markdown here (docs/ACCURACY.md).
+    #[arg(long)]
+    pub write: Option<PathBuf>,
+    /// Misclassified examples to print per task.
+    #[arg(long, default_value_t = 10)]
+    pub examples: usize,
+    /// Exit with status 1 when a target is missed.
+    #[arg(long)]
+    pub check: bool,
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {

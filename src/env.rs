@@ -56,6 +56,10 @@ pub const XREFSCAN_CSV_BOM: &str = "XREFSCAN_CSV_BOM";
 pub const XREFSCAN_QUERY_FORMAT: &str = "XREFSCAN_QUERY_FORMAT";
 /// Folder of canned queries (`query --queries-dir`).
 pub const XREFSCAN_QUERIES_DIR: &str = "XREFSCAN_QUERIES_DIR";
+/// Output of `classify`: text or jsonl (`--format`).
+pub const XREFSCAN_CLASSIFY_FORMAT: &str = "XREFSCAN_CLASSIFY_FORMAT";
+/// Folder of the labelled evaluation data (`eval --data`).
+pub const XREFSCAN_EVAL_DATA: &str = "XREFSCAN_EVAL_DATA";
 /// Log filter in `tracing` syntax, e.g. `xrefscan=debug`.
 pub const XREFSCAN_LOG: &str = "XREFSCAN_LOG";
 
@@ -143,6 +147,14 @@ pub const ALL: &[(&str, &str)] = &[
     (
         XREFSCAN_QUERIES_DIR,
         "folder of canned queries (default queries)",
+    ),
+    (
+        XREFSCAN_CLASSIFY_FORMAT,
+        "classify output: text, jsonl (default text)",
+    ),
+    (
+        XREFSCAN_EVAL_DATA,
+        "labelled evaluation data folder (default ../shared/data/eval)",
     ),
     (XREFSCAN_LOG, "log filter, e.g. xrefscan=debug"),
 ];

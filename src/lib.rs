@@ -8,6 +8,7 @@ pub mod classify;
 pub mod cli;
 pub mod env;
 pub mod error;
+pub mod eval;
 pub mod export;
 pub mod model;
 pub mod query;

@@ -3,9 +3,12 @@
 use anyhow::Context;
 use clap::Parser;
 use std::io::IsTerminal;
-use xrefscan::cli::{Cli, Command, exit};
+use xrefscan::classify::china::{ChinaClassifier, RegionPolicy};
+use xrefscan::classify::dod::DodClassifier;
+use xrefscan::classify::explain;
+use xrefscan::cli::{ClassifyArgs, ClassifyCommand, ClassifyFormat, Cli, Command, exit};
 use xrefscan::store::Store;
-use xrefscan::{env, export, query, scan, stats};
+use xrefscan::{env, eval, export, query, scan, stats};
 
 fn main() {
     let cli = Cli::parse();
@@ -99,6 +102,25 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             stats::print(&conn, &mut std::io::stdout().lock())?;
             Ok(exit::OK)
         }
+        Command::Classify(cmd) => classify(cmd),
+        Command::Eval(args) => {
+            let report = eval::run(&args.data, &ChinaClassifier::new(), &DodClassifier::new())?;
+            print!("{}", eval::render_text(&report, args.examples));
+            if let Some(path) = &args.write {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("creating {}", dir.display()))?;
+                }
+                std::fs::write(path, eval::render_markdown(&report))
+                    .with_context(|| format!("writing {}", path.display()))?;
+                eprintln!("wrote {}", path.display());
+            }
+            Ok(if args.check && !report.all_targets_met() {
+                exit::FAILURE
+            } else {
+                exit::OK
+            })
+        }
         Command::Env => {
             for (name, meaning) in env::ALL {
                 println!("{name:<32} {meaning}");
@@ -106,4 +128,44 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(exit::OK)
         }
     }
+}
+
+fn classify(cmd: &ClassifyCommand) -> anyhow::Result<i32> {
+    let args: &ClassifyArgs = match cmd {
+        ClassifyCommand::Affiliation(a) | ClassifyCommand::Funding(a) => a,
+    };
+    let input = match (&args.text, args.stdin) {
+        (Some(t), _) => t.clone(),
+        (None, true) => std::io::read_to_string(std::io::stdin()).context("reading stdin")?,
+        (None, false) => anyhow::bail!("give the text to classify, or --stdin to read lines"),
+    };
+    let lines: Vec<&str> = if args.stdin {
+        input.lines().collect()
+    } else {
+        vec![input.as_str()]
+    };
+    let mut out = std::io::stdout().lock();
+    let mut emit = |text: String, json: String| -> std::io::Result<()> {
+        use std::io::Write;
+        match args.format {
+            ClassifyFormat::Text => writeln!(out, "{text}"),
+            ClassifyFormat::Jsonl => writeln!(out, "{json}"),
+        }
+    };
+    match cmd {
+        ClassifyCommand::Affiliation(_) => {
+            let policy = RegionPolicy {
+                mainland_only: args.mainland_only,
+            };
+            for e in explain::affiliations(&ChinaClassifier::new(), policy, lines) {
+                emit(e.to_text(), serde_json::to_string(&e)?)?;
+            }
+        }
+        ClassifyCommand::Funding(_) => {
+            for e in explain::fundings(&DodClassifier::new(), lines) {
+                emit(e.to_text(), serde_json::to_string(&e)?)?;
+            }
+        }
+    }
+    Ok(exit::OK)
 }

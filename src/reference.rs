@@ -13,6 +13,8 @@ pub const PROVINCES_CSV: &str =
 pub const PLACES_EXTRA_CSV: &str = include_str!("../db/reference/places_extra_compiled.csv");
 pub const INSTITUTIONS_CSV: &str = include_str!("../db/reference/institutions_compiled.csv");
 pub const COUNTRIES_CSV: &str = include_str!("../db/reference/countries_compiled.csv");
+pub const AFFILIATION_TEST_CASES_CSV: &str =
+    include_str!("../db/reference/affiliation_country_test_cases_compiled.csv");
 
 /// Parse an embedded CSV into header-keyed rows. Embedded files are checked by tests, so a
 /// malformed one is a build defect, not a user error.
@@ -54,6 +56,7 @@ mod tests {
             ("places", PLACES_EXTRA_CSV),
             ("institutions", INSTITUTIONS_CSV),
             ("countries", COUNTRIES_CSV),
+            ("affiliation test cases", AFFILIATION_TEST_CASES_CSV),
         ] {
             assert!(rows(text).len() > 5, "{name} has rows");
         }

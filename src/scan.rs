@@ -358,10 +358,20 @@ async fn scan_crossref(
             roots.push(n);
         }
     }
+    // The DoD family route carries almost every work, so it is split into date shards to use
+    // the allowed concurrency; components outside the tree are small and take one request
+    // (plus cursor pages) each for the whole window.
     let shards = crossref::shards(opts.from, opts.to, opts.crossref.shard_days);
     let jobs: Vec<(String, NaiveDate, NaiveDate)> = roots
         .iter()
-        .flat_map(|r| shards.iter().map(move |(a, b)| (r.clone(), *a, *b)))
+        .flat_map(|r| {
+            let windows = if r == DOD_REGISTRY {
+                shards.clone()
+            } else {
+                vec![(opts.from, opts.to)]
+            };
+            windows.into_iter().map(move |(a, b)| (r.clone(), a, b))
+        })
         .collect();
     let works = AtomicU64::new(0);
     let on_page = |n: u64| {

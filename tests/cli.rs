@@ -249,3 +249,54 @@ fn scan_settings_come_from_the_environment() {
         1
     );
 }
+
+#[test]
+fn classify_explains_one_text_or_every_line_of_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    xrefscan(&db)
+        .args([
+            "classify",
+            "affiliation",
+            "Department of Physics, National Tsing Hua University, Hsinchu 30013, Taiwan, R.O.C.",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("region: TW").and(predicate::str::contains("China-based: no")),
+        );
+    let out = xrefscan(&db)
+        .args(["classify", "funding", "--stdin", "--format", "jsonl"])
+        .write_stdin(
+            "Supported by the Office of Naval Research under grant N00014-21-1-2345.\n\
+             Funded by NSFC (22073073).\n",
+        )
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let lines: Vec<serde_json::Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["dod"], true);
+    assert_eq!(lines[0]["awards"][0]["prefix"], "N00014");
+    assert_eq!(lines[0]["spans"][0]["text"], "Office of Naval Research");
+    assert_eq!(lines[1]["dod"], false);
+    // Classifying never touches the database.
+    assert!(!db.exists());
+}
+
+#[test]
+fn eval_says_where_its_data_should_be() {
+    let dir = tempfile::tempdir().unwrap();
+    xrefscan(&dir.path().join("x.sqlite"))
+        .args(["eval", "--data"])
+        .arg(dir.path().join("missing"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("pass --data"));
+}

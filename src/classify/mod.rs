@@ -4,5 +4,6 @@
 
 pub mod china;
 pub mod dod;
+pub mod explain;
 pub mod text;
 pub mod work;

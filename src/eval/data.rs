@@ -1,0 +1,614 @@
+//! Readers for the third-party evaluation files, and the rules that turn their labels into
+//! this project's terms. The rules are fixed here once; they never look at what the
+//! classifiers say.
+
+use crate::classify::china::Region;
+use crate::classify::text::normalize;
+use crate::error::{Error, Result};
+use crate::reference;
+use quick_xml::events::Event;
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::LazyLock;
+
+/// An affiliation string with its gold region.
+#[derive(Debug, Clone)]
+pub struct AffItem {
+    pub text: String,
+    pub gold: Region,
+}
+
+/// A funding or acknowledgment text with its annotated spans.
+#[derive(Debug, Clone, Default)]
+pub struct FundingItem {
+    pub text: String,
+    pub funders: Vec<String>,
+    pub grants: Vec<String>,
+}
+
+fn io(path: &Path, source: std::io::Error) -> Error {
+    Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn xml_error(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Invalid(format!("{}: not well-formed XML: {e}", path.display()))
+}
+
+/// The text of an entity or character reference (`&amp;`, `&#x4E2D;`).
+fn entity(r: &quick_xml::events::BytesRef<'_>) -> String {
+    if let Ok(Some(c)) = r.resolve_char_ref() {
+        return c.to_string();
+    }
+    match &**r {
+        b"amp" => "&",
+        b"lt" => "<",
+        b"gt" => ">",
+        b"quot" => "\"",
+        b"apos" => "'",
+        _ => " ",
+    }
+    .to_string()
+}
+
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The gold region of a `<country>` mention: the ISO code when GROBID gives one, else the
+/// words. "Republic of China" and "ROC" are Taiwan; "People's Republic of China" is not.
+pub fn gold_region_of_country(text: &str, key: Option<&str>) -> Region {
+    if let Some(k) = key.map(str::trim).filter(|k| k.len() == 2) {
+        return Region::from_country_code(k);
+    }
+    let t: String = normalize(text)
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let t = squash(&t);
+    let words: Vec<&str> = t.split(' ').collect();
+    let has = |w: &str| words.contains(&w);
+    if t.contains("taiwan") || (!t.contains("people") && t.contains("republic of china")) {
+        return Region::TW;
+    }
+    if matches!(t.as_str(), "roc" | "r o c") || (has("roc") && !has("prc")) {
+        return Region::TW;
+    }
+    if t.contains("hong kong") || has("hk") || has("hksar") {
+        return Region::HK;
+    }
+    if t.contains("macau") || t.contains("macao") {
+        return Region::MO;
+    }
+    if t.contains("china") || has("prc") || t == "p r c" || t == "中国" {
+        return Region::CN;
+    }
+    if t.is_empty() {
+        Region::Unknown
+    } else {
+        Region::Other
+    }
+}
+
+/// Country names (any country) as the last part of an address may write them.
+static COUNTRY_NAMES: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    let mut names: HashSet<String> = reference::rows(reference::COUNTRIES_CSV)
+        .iter()
+        .map(|r| simple(&r["name"]))
+        .collect();
+    for n in [
+        "usa",
+        "u s a",
+        "us",
+        "u s",
+        "united states",
+        "united states of america",
+        "uk",
+        "u k",
+        "united kingdom",
+        "england",
+        "scotland",
+        "wales",
+        "korea",
+        "south korea",
+        "republic of korea",
+        "russia",
+        "iran",
+        "the netherlands",
+        "czech republic",
+        "china",
+        "pr china",
+        "p r china",
+        "prc",
+        "people s republic of china",
+        "peoples republic of china",
+        "the people s republic of china",
+        "taiwan",
+        "roc",
+        "r o c",
+        "republic of china",
+        "taiwan roc",
+        "taiwan r o c",
+        "taiwan republic of china",
+        "hong kong",
+        "hong kong sar",
+        "macau",
+        "macao",
+        "macau sar",
+        "macao sar",
+    ] {
+        names.insert(n.to_string());
+    }
+    names
+});
+
+fn simple(s: &str) -> String {
+    let t: String = normalize(s)
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    squash(&t)
+}
+
+/// The region of the country an affiliation string names in its last part
+/// (`…, Beijing 100084, P.R. China.`), or `None` when the last part is not a country.
+/// `Taiwan, China`, `Hong Kong, China` and `Macau, China` are the smaller region.
+pub fn named_country(s: &str) -> Option<Region> {
+    let parts: Vec<String> = s
+        .split([',', ';'])
+        .map(|p| {
+            let p = simple(p);
+            // Postcodes before or after the country ("100084 China", "China 100084").
+            p.split(' ')
+                .filter(|w| !w.chars().all(|c| c.is_ascii_digit()))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|p| !p.is_empty())
+        .collect();
+    let last = parts.last()?;
+    if !COUNTRY_NAMES.contains(last.as_str()) {
+        return None;
+    }
+    let region = gold_region_of_country(last, None);
+    if region == Region::CN && parts.len() >= 2 {
+        let before = gold_region_of_country(&parts[parts.len() - 2], None);
+        if COUNTRY_NAMES.contains(parts[parts.len() - 2].as_str())
+            && matches!(before, Region::TW | Region::HK | Region::MO)
+        {
+            return Some(before);
+        }
+    }
+    Some(region)
+}
+
+/// Every `<affiliation>` with a `<country>` in the GROBID affiliation corpus.
+pub fn grobid_affiliations(dir: &Path) -> Result<Vec<AffItem>> {
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| io(dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+        .collect();
+    paths.sort();
+    let mut out = Vec::new();
+    for path in paths {
+        let xml = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
+        let mut reader = quick_xml::Reader::from_str(&xml);
+        let mut depth_in_aff = 0usize;
+        let mut in_country = 0usize;
+        let mut text = String::new();
+        let mut country = String::new();
+        let mut key: Option<String> = None;
+        loop {
+            match reader.read_event().map_err(|e| xml_error(&path, e))? {
+                Event::Start(e) => {
+                    let name = e.local_name();
+                    if name.as_ref() == b"affiliation" {
+                        depth_in_aff += 1;
+                        if depth_in_aff == 1 {
+                            text.clear();
+                            country.clear();
+                            key = None;
+                        }
+                    } else if depth_in_aff > 0 && name.as_ref() == b"country" {
+                        in_country += 1;
+                        key = e
+                            .attributes()
+                            .flatten()
+                            .find(|a| a.key.local_name().as_ref() == b"key")
+                            .and_then(|a| a.unescape_value().ok().map(|v| v.to_string()));
+                    }
+                }
+                Event::End(e) => {
+                    let name = e.local_name();
+                    if name.as_ref() == b"country" && in_country > 0 {
+                        in_country -= 1;
+                    } else if name.as_ref() == b"affiliation" && depth_in_aff > 0 {
+                        depth_in_aff -= 1;
+                        if depth_in_aff == 0 && !country.trim().is_empty() {
+                            let gold = gold_region_of_country(&country, key.as_deref());
+                            let t = squash(&text);
+                            if gold != Region::Unknown && !t.is_empty() {
+                                out.push(AffItem { text: t, gold });
+                            }
+                        }
+                    }
+                }
+                Event::Text(t) if depth_in_aff > 0 => {
+                    let s = t.decode().map_err(|e| xml_error(&path, e))?;
+                    text.push_str(&s);
+                    if in_country > 0 {
+                        country.push_str(&s);
+                    }
+                }
+                Event::GeneralRef(r) if depth_in_aff > 0 => {
+                    let s = entity(&r);
+                    text.push_str(&s);
+                    if in_country > 0 {
+                        country.push_str(&s);
+                    }
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// S2AFF strings whose last part names a country, and how many others were left out.
+pub fn s2aff(path: &Path) -> Result<(Vec<AffItem>, usize)> {
+    let mut reader = csv::Reader::from_path(path).map_err(|e| csv_error(path, e))?;
+    let headers = reader.headers().map_err(|e| csv_error(path, e))?.clone();
+    let col = headers
+        .iter()
+        .position(|h| h.trim_start_matches('\u{feff}') == "original_affiliation")
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "{}: no original_affiliation column",
+                path.display()
+            ))
+        })?;
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    let mut skipped = 0;
+    for row in reader.records() {
+        let row = row.map_err(|e| csv_error(path, e))?;
+        let text = squash(row.get(col).unwrap_or(""));
+        if text.is_empty() || !seen.insert(text.clone()) {
+            continue;
+        }
+        match named_country(&text) {
+            Some(gold) => out.push(AffItem { text, gold }),
+            None => skipped += 1,
+        }
+    }
+    Ok((out, skipped))
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> Error {
+    Error::Invalid(format!("{}: {e}", path.display()))
+}
+
+/// The trap list shipped in `db/reference/`.
+pub fn traps() -> Vec<AffItem> {
+    reference::rows(reference::AFFILIATION_TEST_CASES_CSV)
+        .into_iter()
+        .map(|r| AffItem {
+            text: r["affiliation"].clone(),
+            gold: Region::from_country_code(&r["expected_country"]),
+        })
+        .collect()
+}
+
+/// The texts of one GROBID funding/acknowledgement file, with their funder and grant spans.
+pub fn grobid_funding(path: &Path) -> Result<Vec<FundingItem>> {
+    let xml = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut item = FundingItem::default();
+    // The open <funder>/<grantNumber> span, with where its text starts in `item.text`.
+    let mut open: Option<(&'static str, usize)> = None;
+    loop {
+        match reader.read_event().map_err(|e| xml_error(path, e))? {
+            Event::Start(e) => {
+                depth += 1;
+                // depth 1 = the root, depth 2 = one text, deeper = inline spans.
+                if depth == 2 {
+                    item = FundingItem::default();
+                } else if depth > 2 {
+                    match e.local_name().as_ref() {
+                        b"funder" => open = Some(("funder", item.text.len())),
+                        b"grantNumber" => open = Some(("grant", item.text.len())),
+                        _ => {}
+                    }
+                }
+            }
+            Event::End(e) => {
+                if depth > 2 {
+                    let kind = match e.local_name().as_ref() {
+                        b"funder" => Some("funder"),
+                        b"grantNumber" => Some("grant"),
+                        _ => None,
+                    };
+                    if let (Some(kind), Some((open_kind, start))) = (kind, open) {
+                        if kind == open_kind {
+                            let span = squash(&item.text[start..]);
+                            if kind == "funder" {
+                                item.funders.push(span);
+                            } else {
+                                item.grants.push(span);
+                            }
+                            open = None;
+                        }
+                    }
+                }
+                if depth == 2 {
+                    item.text = squash(&item.text);
+                    if !item.text.is_empty() {
+                        out.push(std::mem::take(&mut item));
+                    }
+                }
+                depth = depth.saturating_sub(1);
+            }
+            Event::Text(t) if depth >= 2 => {
+                let s = t.decode().map_err(|e| xml_error(path, e))?;
+                item.text.push_str(&s);
+            }
+            Event::GeneralRef(r) if depth >= 2 => item.text.push_str(&entity(&r)),
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+struct SpanLabel {
+    kind: String,
+    span: String,
+    context: String,
+    dod: bool,
+}
+
+/// The committed per-span DoD decisions (`src/eval/dod_spans.csv`).
+pub struct SpanLabels {
+    labels: Vec<SpanLabel>,
+}
+
+impl SpanLabels {
+    pub fn embedded() -> SpanLabels {
+        let mut reader = csv::ReaderBuilder::new()
+            .comment(Some(b'#'))
+            .from_reader(include_str!("dod_spans.csv").as_bytes());
+        let labels = reader
+            .deserialize::<(String, String, String, String, String, String)>()
+            .map(|r| {
+                let (kind, span, context, dod, _, _) = r.expect("dod_spans.csv is well formed");
+                SpanLabel {
+                    kind,
+                    span,
+                    context,
+                    dod: dod == "yes",
+                }
+            })
+            .collect();
+        SpanLabels { labels }
+    }
+
+    fn label(&self, kind: &str, span: &str, text: &str) -> bool {
+        self.labels
+            .iter()
+            .find(|l| {
+                l.kind == kind
+                    && l.span == span
+                    && (l.context.is_empty() || text.contains(l.context.as_str()))
+            })
+            .is_some_and(|l| l.dod)
+    }
+
+    /// The spans of `item` labelled DoD.
+    pub fn dod_spans(&self, item: &FundingItem) -> Vec<String> {
+        let funders = item
+            .funders
+            .iter()
+            .filter(|s| self.label("funder", s, &item.text));
+        let grants = item
+            .grants
+            .iter()
+            .filter(|s| self.label("grant", s, &item.text));
+        funders.chain(grants).cloned().collect()
+    }
+
+    pub fn is_dod(&self, item: &FundingItem) -> bool {
+        !self.dod_spans(item).is_empty()
+    }
+}
+
+/// Texts whose annotation misses a DoD funder the text names (`src/eval/dod_text_noise.csv`).
+pub struct TextNoise {
+    rows: Vec<(String, bool, String)>,
+}
+
+impl TextNoise {
+    pub fn embedded() -> TextNoise {
+        let mut reader = csv::ReaderBuilder::new()
+            .comment(Some(b'#'))
+            .from_reader(include_str!("dod_text_noise.csv").as_bytes());
+        let rows = reader
+            .deserialize::<(String, String, String)>()
+            .map(|r| {
+                let (contains, dod, reason) = r.expect("dod_text_noise.csv is well formed");
+                (contains, dod == "yes", reason)
+            })
+            .collect();
+        TextNoise { rows }
+    }
+
+    pub fn judged(&self, text: &str) -> Option<(bool, &str)> {
+        self.rows
+            .iter()
+            .find(|(c, _, _)| text.contains(c.as_str()))
+            .map(|(_, d, r)| (*d, r.as_str()))
+    }
+}
+
+/// `(registry number, name)` pairs from a publisher funder assertions file.
+pub fn funder_assertions(path: &Path) -> Result<Vec<(String, String)>> {
+    let mut reader = csv::Reader::from_path(path).map_err(|e| csv_error(path, e))?;
+    let mut out = Vec::new();
+    for row in reader.records() {
+        let row = row.map_err(|e| csv_error(path, e))?;
+        let id = row.get(0).unwrap_or("").trim();
+        let name = squash(row.get(1).unwrap_or(""));
+        let id = id.rsplit('/').next().unwrap_or(id).to_string();
+        if !id.is_empty() && !name.is_empty() {
+            out.push((id, name));
+        }
+    }
+    Ok(out)
+}
+
+/// Publisher assertions whose registry id is plainly wrong, judged by reading
+/// (`src/eval/funder_assertion_noise.csv`).
+pub struct NoiseLabels {
+    rows: Vec<(String, String, bool, String)>,
+}
+
+impl NoiseLabels {
+    pub fn embedded() -> NoiseLabels {
+        let mut reader = csv::ReaderBuilder::new()
+            .comment(Some(b'#'))
+            .from_reader(include_str!("funder_assertion_noise.csv").as_bytes());
+        let rows = reader
+            .deserialize::<(String, String, String, String)>()
+            .map(|r| {
+                let (id, name, dod, reason) = r.expect("funder_assertion_noise.csv is well formed");
+                (id, name, dod == "yes", reason)
+            })
+            .collect();
+        NoiseLabels { rows }
+    }
+
+    pub fn judged(&self, id: &str, name: &str) -> Option<(bool, &str)> {
+        self.rows
+            .iter()
+            .find(|(i, n, _, _)| i == id && n == name)
+            .map(|(_, _, d, r)| (*d, r.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gold_country_words_map_to_regions() {
+        for (text, region) in [
+            ("China", Region::CN),
+            ("P. R. China", Region::CN),
+            ("People's Republic of China", Region::CN),
+            ("PRC", Region::CN),
+            ("Taiwan", Region::TW),
+            ("Taiwan, ROC", Region::TW),
+            ("Republic of China", Region::TW),
+            ("R.O.C.", Region::TW),
+            ("Hong Kong", Region::HK),
+            ("Macao", Region::MO),
+            ("USA", Region::Other),
+        ] {
+            assert_eq!(gold_region_of_country(text, None), region, "{text}");
+        }
+        assert_eq!(gold_region_of_country("Chine", Some("CN")), Region::CN);
+    }
+
+    #[test]
+    fn the_last_part_of_an_address_names_its_country() {
+        assert_eq!(
+            named_country("Dept of Physics, Tsinghua University, Beijing 100084, P.R. China."),
+            Some(Region::CN)
+        );
+        assert_eq!(
+            named_country("Academia Sinica, Taipei, Taiwan, China"),
+            Some(Region::TW)
+        );
+        assert_eq!(
+            named_country("MIT, Cambridge, MA 02139, USA"),
+            Some(Region::Other)
+        );
+        assert_eq!(named_country("Chinese Academy of Sciences (CAS)"), None);
+    }
+
+    #[test]
+    fn grobid_funding_texts_keep_their_spans() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.xml");
+        std::fs::write(
+            &path,
+            "<fundings><funding>Supported by the <funder>Office of Naval Research</funder> \
+             (<grantNumber>N00014-21-1-2345</grantNumber>) &amp; NSF.</funding>\
+             <funding>Nothing here.</funding></fundings>",
+        )
+        .unwrap();
+        let items = grobid_funding(&path).unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(
+            items[0].text,
+            "Supported by the Office of Naval Research (N00014-21-1-2345) & NSF."
+        );
+        assert_eq!(items[0].funders, ["Office of Naval Research"]);
+        assert_eq!(items[0].grants, ["N00014-21-1-2345"]);
+        assert!(SpanLabels::embedded().is_dod(&items[0]));
+        assert!(!SpanLabels::embedded().is_dod(&items[1]));
+    }
+
+    #[test]
+    fn grobid_affiliations_take_gold_from_the_country_element() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a.tei.xml"),
+            "<tei><affiliation><orgName>National Tsing Hua University</orgName>, \
+             <address><settlement>Hsinchu</settlement>, <country>Taiwan, ROC</country></address>\
+             </affiliation><affiliation><orgName>MIT</orgName></affiliation>\
+             <affiliation><orgName>Fudan University</orgName>, <country key=\"CN\">Chine</country>\
+             </affiliation></tei>",
+        )
+        .unwrap();
+        let items = grobid_affiliations(dir.path()).unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(
+            items[0].text,
+            "National Tsing Hua University, Hsinchu, Taiwan, ROC"
+        );
+        assert_eq!(items[0].gold, Region::TW);
+        assert_eq!(items[1].gold, Region::CN);
+    }
+
+    #[test]
+    fn every_trap_in_the_list_is_decided_right() {
+        let china = crate::classify::china::ChinaClassifier::new();
+        let wrong: Vec<String> = traps()
+            .into_iter()
+            .filter_map(|t| {
+                let v = china.classify_text(&t.text);
+                let right = match t.gold {
+                    Region::Other => {
+                        !matches!(v.region, Region::CN | Region::HK | Region::MO | Region::TW)
+                    }
+                    g => v.region == g,
+                };
+                (!right).then(|| {
+                    format!(
+                        "{} → {} (want {})",
+                        t.text,
+                        v.region.as_str(),
+                        t.gold.as_str()
+                    )
+                })
+            })
+            .collect();
+        assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+}
