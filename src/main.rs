@@ -157,7 +157,8 @@ fn classify(cmd: &ClassifyCommand) -> anyhow::Result<i32> {
             let policy = RegionPolicy {
                 mainland_only: args.mainland_only,
             };
-            for e in explain::affiliations(&ChinaClassifier::new(), policy, lines) {
+            let entities = xrefscan::classify::entities::EntityMatcher::bundled();
+            for e in explain::affiliations(&ChinaClassifier::new(), &entities, policy, lines) {
                 emit(e.to_text(), serde_json::to_string(&e)?)?;
             }
         }

@@ -13,6 +13,12 @@ pub const PROVINCES_CSV: &str =
 pub const PLACES_EXTRA_CSV: &str = include_str!("../db/reference/places_extra_compiled.csv");
 pub const INSTITUTIONS_CSV: &str = include_str!("../db/reference/institutions_compiled.csv");
 pub const COUNTRIES_CSV: &str = include_str!("../db/reference/countries_compiled.csv");
+pub const ENTITY_LISTS_CSV: &str = include_str!("../db/reference/entity_lists_compiled.csv");
+pub const ENTITY_INDEX_CSV: &str =
+    include_str!("../db/reference/china_risk_entity_name_index_compiled.csv");
+pub const ASPI_TRACKER_CSV: &str = include_str!("../db/reference/aspi_tracker_flat_compiled.csv");
+pub const CSET_VENDORS_CSV: &str =
+    include_str!("../db/reference/cset_pla_ai_vendors_named_compiled.csv");
 pub const AFFILIATION_TEST_CASES_CSV: &str =
     include_str!("../db/reference/affiliation_country_test_cases_compiled.csv");
 
@@ -57,6 +63,9 @@ mod tests {
             ("institutions", INSTITUTIONS_CSV),
             ("countries", COUNTRIES_CSV),
             ("affiliation test cases", AFFILIATION_TEST_CASES_CSV),
+            ("entity lists", ENTITY_LISTS_CSV),
+            ("entity index", ENTITY_INDEX_CSV),
+            ("aspi tracker", ASPI_TRACKER_CSV),
         ] {
             assert!(rows(text).len() > 5, "{name} has rows");
         }

@@ -72,11 +72,14 @@ async fn csv_export_opens_cleanly_in_excel() {
     assert_eq!(headers, xrefscan::export::COLUMNS);
     let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
     assert_eq!(rows.len(), 1);
-    assert_eq!(&rows[0][0], "10.1039/d2fd00050d");
-    assert!(rows[0][4].contains("Army Research Office"));
-    assert!(rows[0][5].contains("W911NF-19-1-0283"));
-    assert_eq!(&rows[0][8], "CN");
-    assert!(rows[0][10].contains("crossref"));
+    let col = |name: &str| &rows[0][headers.iter().position(|h| h == name).unwrap()];
+    assert_eq!(col("doi"), "10.1039/d2fd00050d");
+    assert!(col("dod_components").contains("Army Research Office"));
+    assert!(col("award_numbers").contains("W911NF-19-1-0283"));
+    assert_eq!(col("china_regions"), "CN");
+    assert!(col("sources").contains("crossref"));
+    assert!(matches!(col("tier"), "1" | "2"));
+    assert_eq!(col("tier") == "1", !col("entity_hits").is_empty());
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 
 use super::china::{ChinaClassifier, RegionPolicy, Verdict};
 use super::dod::{DodClassifier, TextFunding};
+use super::entities::{EntityHit, EntityMatcher};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -27,10 +28,13 @@ pub struct AffiliationExplanation {
     pub decided_by: Option<&'static str>,
     pub institution: Option<String>,
     pub evidence: Vec<RegionEvidence>,
+    /// Defense-linked list entries named in the string (they make a flag tier 1 only when the
+    /// affiliation is China-based).
+    pub entities: Vec<EntityHit>,
 }
 
 impl AffiliationExplanation {
-    pub fn new(input: &str, v: &Verdict, policy: RegionPolicy) -> Self {
+    pub fn new(input: &str, v: &Verdict, policy: RegionPolicy, entities: Vec<EntityHit>) -> Self {
         AffiliationExplanation {
             input: input.to_string(),
             region: v.region.as_str(),
@@ -48,6 +52,7 @@ impl AffiliationExplanation {
                     deciding: Some(s.level) == v.decided_by,
                 })
                 .collect(),
+            entities,
         }
     }
 
@@ -81,6 +86,9 @@ impl AffiliationExplanation {
                 e.matched,
                 e.region
             );
+        }
+        for h in &self.entities {
+            let _ = writeln!(out, "  entity: {} — {}", h.describe(), h.detail);
         }
         out
     }
@@ -210,13 +218,14 @@ impl FundingExplanation {
 /// Explain every line of `input` as an affiliation.
 pub fn affiliations<'a>(
     china: &ChinaClassifier,
+    entities: &EntityMatcher,
     policy: RegionPolicy,
     lines: impl IntoIterator<Item = &'a str>,
 ) -> Vec<AffiliationExplanation> {
     lines
         .into_iter()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| AffiliationExplanation::new(l, &china.classify_text(l), policy))
+        .map(|l| AffiliationExplanation::new(l, &china.classify_text(l), policy, entities.find(l)))
         .collect()
 }
 
@@ -258,6 +267,7 @@ mod tests {
         let china = ChinaClassifier::new();
         let e = &affiliations(
             &china,
+            &EntityMatcher::bundled(),
             RegionPolicy::default(),
             ["Dept. of Physics, National Tsing Hua University, Hsinchu, Taiwan, R.O.C."],
         )[0];

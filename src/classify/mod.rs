@@ -4,6 +4,7 @@
 
 pub mod china;
 pub mod dod;
+pub mod entities;
 pub mod explain;
 pub mod text;
 pub mod work;

@@ -3,6 +3,7 @@
 
 use super::china::{AffiliationInput, ChinaClassifier, Region, RegionPolicy};
 use super::dod::{DodClassifier, Via};
+use super::entities::{EntityHit, EntityMatcher};
 use crate::model::{AffiliationRecord, FunderRecord, Source};
 
 /// Everything stored about one work, across sources.
@@ -77,6 +78,8 @@ pub struct ChinaEvidence {
     pub affiliation: String,
     pub institution: Option<String>,
     pub country_code: Option<String>,
+    /// Defense-linked list entries named in this affiliation.
+    pub entities: Vec<EntityHit>,
 }
 
 impl ChinaEvidence {
@@ -108,6 +111,18 @@ pub struct WorkDecision {
 impl WorkDecision {
     pub fn flagged(&self) -> bool {
         !self.dod.is_empty() && !self.china.is_empty()
+    }
+
+    /// 1 = a China-based coauthor at a listed defense-linked entity, 2 = other China-based
+    /// coauthors; `None` when the work is not flagged.
+    pub fn tier(&self) -> Option<u8> {
+        self.flagged().then(|| {
+            if self.china.iter().any(|e| !e.entities.is_empty()) {
+                1
+            } else {
+                2
+            }
+        })
     }
 }
 
@@ -162,20 +177,29 @@ pub fn institution_in(raw: &str) -> Option<String> {
     None
 }
 
-/// Both classifiers plus the region policy.
+/// The classifiers, the entity lists and the region policy.
 pub struct Classifier {
     pub china: ChinaClassifier,
     pub dod: DodClassifier,
+    pub entities: EntityMatcher,
     pub policy: RegionPolicy,
 }
 
 impl Classifier {
+    /// With the bundled entity lists.
     pub fn new(dod: DodClassifier, policy: RegionPolicy) -> Classifier {
         Classifier {
             china: ChinaClassifier::new(),
             dod,
+            entities: EntityMatcher::bundled(),
             policy,
         }
+    }
+
+    /// With the lists in force for a database (bundled plus imported).
+    pub fn with_entities(mut self, entities: EntityMatcher) -> Classifier {
+        self.entities = entities;
+        self
     }
 
     pub fn decide(&self, facts: &WorkFacts) -> WorkDecision {
@@ -239,6 +263,21 @@ impl Classifier {
                     .clone()
                     .or_else(|| aff.raw.as_deref().and_then(institution_in)),
                 country_code: aff.country_code.clone(),
+                entities: {
+                    let mut hits = aff
+                        .raw
+                        .as_deref()
+                        .map(|r| self.entities.find(r))
+                        .unwrap_or_default();
+                    if let Some(name) = &aff.institution_name {
+                        for h in self.entities.find(name) {
+                            if !hits.iter().any(|x| x.list == h.list && x.entry == h.entry) {
+                                hits.push(h);
+                            }
+                        }
+                    }
+                    hits
+                },
             };
             if !decision.china.contains(&ev) {
                 decision.china.push(ev);

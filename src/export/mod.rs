@@ -24,45 +24,52 @@ pub struct FlaggedRow {
     pub title: String,
     pub publication_date: String,
     pub venue: String,
+    /// 1 = a China-based coauthor at a listed defense-linked entity, 2 = other.
+    pub tier: String,
     pub dod_components: String,
     pub award_numbers: String,
     pub dod_evidence: String,
     pub china_institutions: String,
     pub china_regions: String,
     pub china_evidence: String,
+    pub entity_hits: String,
     pub sources: String,
     pub first_flagged_at: String,
 }
 
 /// Column names, in export order.
-pub const COLUMNS: [&str; 12] = [
+pub const COLUMNS: [&str; 14] = [
     "doi",
     "title",
     "publication_date",
     "venue",
+    "tier",
     "dod_components",
     "award_numbers",
     "dod_evidence",
     "china_institutions",
     "china_regions",
     "china_evidence",
+    "entity_hits",
     "sources",
     "first_flagged_at",
 ];
 
 impl FlaggedRow {
-    pub fn cells(&self) -> [&str; 12] {
+    pub fn cells(&self) -> [&str; 14] {
         [
             &self.doi,
             &self.title,
             &self.publication_date,
             &self.venue,
+            &self.tier,
             &self.dod_components,
             &self.award_numbers,
             &self.dod_evidence,
             &self.china_institutions,
             &self.china_regions,
             &self.china_evidence,
+            &self.entity_hits,
             &self.sources,
             &self.first_flagged_at,
         ]
@@ -84,8 +91,8 @@ pub fn load_rows(conn: &Connection, mainland_only: bool) -> Result<Vec<FlaggedRo
     let mut st = conn.prepare(
         "SELECT COALESCE(doi, openalex_id, ''), COALESCE(title, ''), COALESCE(publication_date, ''), COALESCE(venue, ''),
                 dod_components, award_numbers, dod_evidence, china_institutions, china_regions, china_evidence,
-                COALESCE(sources, ''), first_flagged_at
-         FROM flagged_papers ORDER BY publication_date DESC, doi",
+                COALESCE(sources, ''), first_flagged_at, COALESCE(CAST(tier AS TEXT), ''), entity_hits
+         FROM flagged_papers ORDER BY COALESCE(tier, 9), publication_date DESC, doi",
     )?;
     let rows = st.query_map([], |r| {
         Ok(FlaggedRow {
@@ -101,6 +108,8 @@ pub fn load_rows(conn: &Connection, mainland_only: bool) -> Result<Vec<FlaggedRo
             china_evidence: r.get(9)?,
             sources: r.get(10)?,
             first_flagged_at: r.get(11)?,
+            tier: r.get(12)?,
+            entity_hits: r.get(13)?,
         })
     })?;
     let mut out: Vec<FlaggedRow> = rows.collect::<rusqlite::Result<_>>()?;

@@ -13,7 +13,10 @@ use rusqlite_migration::{M, Migrations};
 use std::collections::BTreeSet;
 use std::path::Path;
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../../db/migrations/0001_initial.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../../db/migrations/0001_initial.sql")),
+    M::up(include_str!("../../db/migrations/0002_entities.sql")),
+];
 
 /// The current time as stored (UTC, seconds).
 pub fn now() -> String {
@@ -443,7 +446,7 @@ impl Store {
                     tx.prepare_cached(
                         "UPDATE flags SET active = 1, last_run_id = ?2, updated_at = ?3, dod_components = ?4,
                             award_numbers = ?5, dod_evidence = ?6, china_institutions = ?7, china_regions = ?8,
-                            china_evidence = ?9 WHERE work_id = ?1",
+                            china_evidence = ?9, tier = ?10, entity_hits = ?11 WHERE work_id = ?1",
                     )?
                     .execute(params![
                         work_id,
@@ -454,14 +457,17 @@ impl Store {
                         cols.dod_evidence,
                         cols.china_institutions,
                         cols.china_regions,
-                        cols.china_evidence
+                        cols.china_evidence,
+                        cols.tier,
+                        cols.entity_hits
                     ])?;
                 } else {
                     new_flags += 1;
                     tx.prepare_cached(
                         "INSERT INTO flags (work_id, active, first_flagged_at, first_run_id, last_run_id, updated_at,
-                            dod_components, award_numbers, dod_evidence, china_institutions, china_regions, china_evidence)
-                         VALUES (?1, 1, ?2, ?3, ?3, ?2, ?4, ?5, ?6, ?7, ?8, ?9)",
+                            dod_components, award_numbers, dod_evidence, china_institutions, china_regions, china_evidence,
+                            tier, entity_hits)
+                         VALUES (?1, 1, ?2, ?3, ?3, ?2, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                     )?
                     .execute(params![
                         work_id,
@@ -472,7 +478,9 @@ impl Store {
                         cols.dod_evidence,
                         cols.china_institutions,
                         cols.china_regions,
-                        cols.china_evidence
+                        cols.china_evidence,
+                        cols.tier,
+                        cols.entity_hits
                     ])?;
                 }
                 tx.prepare_cached("DELETE FROM flag_evidence WHERE work_id = ?1")?
@@ -513,6 +521,25 @@ impl Store {
                         e.country_code,
                         e.region.as_str()
                     ])?;
+                    for h in &e.entities {
+                        tx.prepare_cached(
+                            "INSERT INTO flag_evidence (work_id, kind, source, summary, component, via, matched,
+                                author_position, author_name, affiliation, institution, region)
+                             VALUES (?1, 'entity', ?2, ?3, ?4, 'entity list', ?5, ?6, ?7, ?8, ?9, ?10)",
+                        )?
+                        .execute(params![
+                            work_id,
+                            e.source.as_str(),
+                            format!("{} — {}", h.describe(), h.detail),
+                            h.list,
+                            h.matched,
+                            e.author_position,
+                            e.author_name,
+                            e.affiliation,
+                            h.entry,
+                            e.region.as_str()
+                        ])?;
+                    }
                 }
             } else if existing == Some(1) {
                 tx.prepare_cached("UPDATE flags SET active = 0, last_run_id = ?2, updated_at = ?3 WHERE work_id = ?1")?
@@ -539,6 +566,8 @@ struct FlagColumns {
     china_institutions: String,
     china_regions: String,
     china_evidence: String,
+    tier: Option<u8>,
+    entity_hits: String,
 }
 
 impl From<&WorkDecision> for FlagColumns {
@@ -561,7 +590,11 @@ impl From<&WorkDecision> for FlagColumns {
         }
         let mut institutions = Vec::new();
         let mut regions = BTreeSet::new();
+        let mut hits = Vec::new();
         for e in &d.china {
+            for h in &e.entities {
+                push_unique(&mut hits, &h.describe());
+            }
             push_unique(
                 &mut institutions,
                 e.institution.as_deref().unwrap_or(&e.affiliation).trim(),
@@ -585,6 +618,8 @@ impl From<&WorkDecision> for FlagColumns {
                 .map(|e| e.describe())
                 .collect::<Vec<_>>()
                 .join(" | "),
+            tier: d.tier(),
+            entity_hits: hits.join(" | "),
         }
     }
 }

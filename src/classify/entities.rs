@@ -1,0 +1,459 @@
+//! Defense-linked entities: is a China-based coauthor's institution on the Seven Sons list, the
+//! ASPI China Defence Universities Tracker, the DoD 1260H list, the NDAA §1286 list, the BIS
+//! military end-user list, or another list loaded at run time?
+//!
+//! Matching rules, each for a reason:
+//! - names, aliases and Chinese names are matched as whole words on the normalised affiliation,
+//!   longest first, so "Nanjing University" never hits inside "Nanjing University of Aeronautics
+//!   and Astronautics";
+//! - short acronyms (`BUAA`, `HIT`, `NPU`) match only as upper-case tokens of the string as
+//!   written, and only ever on an affiliation already placed in China by other evidence;
+//! - an entry that names one laboratory of a university ("Defense S&T Key Laboratory of Radar
+//!   Signal Processing at Xidian University") needs the laboratory named, not just the
+//!   university, so it never flags the whole university.
+
+use super::text::{Lexicon, normalize};
+use crate::reference;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// A loaded list, as `xrefscan lists` shows it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ListInfo {
+    pub id: String,
+    pub title: String,
+    pub source: String,
+    pub as_of: String,
+    pub licence: String,
+    pub entries: usize,
+    /// "bundled" or the file it was imported from.
+    pub origin: String,
+}
+
+/// One entry of a list: the canonical name, the other names it goes by, and what the list
+/// says about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub list_id: String,
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub detail: String,
+}
+
+/// A match of a list entry in an affiliation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EntityHit {
+    pub list: String,
+    pub entry: String,
+    pub matched: String,
+    pub detail: String,
+}
+
+impl EntityHit {
+    /// "dod-1260h: Aviation Industry Corporation of China (matched "AVIC")".
+    pub fn describe(&self) -> String {
+        format!(
+            "{}: {} (matched \"{}\")",
+            self.list, self.entry, self.matched
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Rule {
+    Phrase,
+    /// A laboratory or school of `parent`: the parent must be named too.
+    PartOf(String),
+}
+
+/// The compiled matcher over every loaded list.
+pub struct EntityMatcher {
+    lists: Vec<ListInfo>,
+    entries: Vec<Entry>,
+    lexicon: Lexicon,
+    /// Per phrase of the lexicon, every (entry, rule) it stands for: one phrase can name
+    /// entries on several lists.
+    terms: Vec<Vec<(usize, Rule)>>,
+    acronyms: HashMap<String, Vec<usize>>,
+}
+
+/// Words that mark a sub-unit of an institution.
+const PART_WORDS: &[&str] = &[
+    "laboratory",
+    "laboratories",
+    "lab",
+    "institute",
+    "school",
+    "center",
+    "centre",
+    "department",
+    "college",
+];
+
+impl EntityMatcher {
+    /// The lists bundled in `db/reference/`.
+    pub fn bundled() -> EntityMatcher {
+        Self::build(bundled_lists())
+    }
+
+    /// The bundled lists, with `imported` lists replacing bundled ones of the same id.
+    pub fn with_imported(imported: Vec<(ListInfo, Vec<Entry>)>) -> EntityMatcher {
+        let mut lists = bundled_lists();
+        for (info, entries) in imported {
+            lists.retain(|(l, _)| l.id != info.id);
+            lists.push((info, entries));
+        }
+        Self::build(lists)
+    }
+
+    fn build(lists: Vec<(ListInfo, Vec<Entry>)>) -> EntityMatcher {
+        let mut infos = Vec::new();
+        let mut entries = Vec::new();
+        let mut phrases: Vec<String> = Vec::new();
+        let mut terms: Vec<Vec<(usize, Rule)>> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut acronyms: HashMap<String, Vec<usize>> = HashMap::new();
+        for (info, list_entries) in lists {
+            infos.push(info);
+            for e in list_entries {
+                let i = entries.len();
+                for name in std::iter::once(&e.name).chain(&e.aliases) {
+                    let name = strip_remark(name);
+                    if is_acronym(name) {
+                        acronyms.entry(name.to_string()).or_default().push(i);
+                        continue;
+                    }
+                    let (phrase, rule) = match part_of(name) {
+                        Some((part, parent)) => {
+                            (normalize(&part), Rule::PartOf(normalize(&parent)))
+                        }
+                        None => (normalize(name), Rule::Phrase),
+                    };
+                    if phrase.chars().count() < 4 {
+                        continue;
+                    }
+                    match index.get(&phrase) {
+                        Some(&t) => {
+                            if !terms[t].iter().any(|(e, _)| *e == i) {
+                                terms[t].push((i, rule));
+                            }
+                        }
+                        None => {
+                            index.insert(phrase.clone(), terms.len());
+                            phrases.push(phrase);
+                            terms.push(vec![(i, rule)]);
+                        }
+                    }
+                }
+                entries.push(e);
+            }
+        }
+        EntityMatcher {
+            lists: infos,
+            entries,
+            lexicon: Lexicon::overlapping(&phrases),
+            terms,
+            acronyms,
+        }
+    }
+
+    /// The loaded lists.
+    pub fn lists(&self) -> &[ListInfo] {
+        &self.lists
+    }
+
+    fn title<'a>(&'a self, list_id: &'a str) -> &'a str {
+        self.lists
+            .iter()
+            .find(|l| l.id == list_id)
+            .map_or(list_id, |l| l.title.as_str())
+    }
+
+    /// Every list entry named in an affiliation string.
+    pub fn find(&self, raw: &str) -> Vec<EntityHit> {
+        let text = normalize(raw);
+        let all = self.lexicon.find_all(&text);
+        // Longest match wins: a hit inside a longer hit gives way.
+        let kept: Vec<_> = all
+            .iter()
+            .filter(|h| {
+                !all.iter().any(|o| {
+                    o != *h
+                        && o.start <= h.start
+                        && h.end <= o.end
+                        && o.end - o.start > h.end - h.start
+                })
+            })
+            .collect();
+        let mut hits: Vec<EntityHit> = Vec::new();
+        let push = |entry: usize, matched: &str, hits: &mut Vec<EntityHit>| {
+            let e = &self.entries[entry];
+            let hit = EntityHit {
+                list: self.title(&e.list_id).to_string(),
+                entry: e.name.clone(),
+                matched: matched.to_string(),
+                detail: e.detail.clone(),
+            };
+            // One list naming the same body twice (§1286 lists it once per year) shows once.
+            if !hits
+                .iter()
+                .any(|h| h.list == hit.list && (h.entry == hit.entry || h.matched == hit.matched))
+            {
+                hits.push(hit);
+            }
+        };
+        for h in kept {
+            let matched = &text[h.start..h.end];
+            for (entry, rule) in &self.terms[h.pattern] {
+                let entry = *entry;
+                if let Rule::PartOf(parent) = rule {
+                    if !text.contains(parent.as_str()) {
+                        continue;
+                    }
+                }
+                push(entry, matched, &mut hits);
+            }
+        }
+        for token in raw.split(|c: char| !c.is_alphanumeric() && c != '&') {
+            if token.len() >= 2
+                && token
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '&')
+            {
+                if let Some(list) = self.acronyms.get(token) {
+                    for &entry in list {
+                        push(entry, token, &mut hits);
+                    }
+                }
+            }
+        }
+        hits
+    }
+}
+
+/// "Flytek Digital (closely linked to iFlytek)" → "Flytek Digital": remarks in parentheses are
+/// not part of the name (a parenthesised acronym at the end is kept as an alias elsewhere).
+fn strip_remark(name: &str) -> &str {
+    match name.find(" (") {
+        Some(i)
+            if name.ends_with(')') && name[i..].contains(' ') && name[i + 2..].contains(' ') =>
+        {
+            name[..i].trim()
+        }
+        _ => name.trim(),
+    }
+}
+
+/// An all-capitals token of 2–6 characters (`BUAA`, `NUDT`, `AVIC`).
+fn is_acronym(name: &str) -> bool {
+    let n = name.chars().count();
+    (2..=6).contains(&n)
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '&')
+}
+
+/// "Defense S&T Key Laboratory of Radar Signal Processing at Xidian University" →
+/// ("Key Laboratory of Radar Signal Processing", "Xidian University"). Generic prefixes that
+/// affiliations leave out ("Defense S&T", "National Defense") are dropped from the part.
+fn part_of(name: &str) -> Option<(String, String)> {
+    let lower = name.to_lowercase();
+    let at = lower.rfind(" at ")?;
+    let (part, parent) = (&name[..at], &name[at + 4..]);
+    let part_lower = part.to_lowercase();
+    if !PART_WORDS.iter().any(|w| {
+        part_lower
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|t| t == *w)
+    }) {
+        return None;
+    }
+    let mut part = part.trim();
+    for prefix in [
+        "ATR ",
+        "Defense S&T ",
+        "National Defense ",
+        "Defence S&T ",
+        "Fundamental Science on ",
+    ] {
+        if part.len() > prefix.len() && part[..prefix.len()].eq_ignore_ascii_case(prefix) {
+            part = part[prefix.len()..].trim();
+        }
+    }
+    Some((part.to_string(), parent.trim().to_string()))
+}
+
+/// The bundled lists, from the compiled name index and the list table.
+fn bundled_lists() -> Vec<(ListInfo, Vec<Entry>)> {
+    let meta = reference::rows(reference::ENTITY_LISTS_CSV);
+    let id_of: HashMap<String, String> = meta
+        .iter()
+        .map(|r| (r["list"].clone(), r["id"].clone()))
+        .collect();
+    // ASPI risk levels and supervising agencies, by English name.
+    let aspi: HashMap<String, String> = reference::rows(reference::ASPI_TRACKER_CSV)
+        .into_iter()
+        .map(|r| {
+            let risk = match r["risk_collapsed_cnfigs"].as_str() {
+                "" | "None" => "not rated".to_string(),
+                x => x.to_string(),
+            };
+            (
+                r["name_en"].clone(),
+                format!(
+                    "risk {risk}; category {}; supervised by {}; SASTIND {}",
+                    r["aspi_category"], r["supervising_agencies"], r["sastind_supervised"]
+                ),
+            )
+        })
+        .collect();
+    let mut by_list: HashMap<String, Vec<Entry>> = HashMap::new();
+    let mut positions: HashMap<(String, String), usize> = HashMap::new();
+    for r in reference::rows(reference::ENTITY_INDEX_CSV) {
+        let Some(id) = id_of.get(&r["list"]) else {
+            continue;
+        };
+        let entries = by_list.entry(id.clone()).or_default();
+        let key = (id.clone(), r["canonical_name"].clone());
+        let at = *positions.entry(key).or_insert_with(|| {
+            let detail = aspi
+                .get(&r["canonical_name"])
+                .filter(|_| id == "aspi-unitracker" || id == "seven-sons")
+                .cloned()
+                .unwrap_or_else(|| r["list_detail"].clone());
+            entries.push(Entry {
+                list_id: id.clone(),
+                name: r["canonical_name"].clone(),
+                aliases: Vec::new(),
+                detail,
+            });
+            entries.len() - 1
+        });
+        let alias = r["name_or_alias"].clone();
+        if alias != entries[at].name && !entries[at].aliases.contains(&alias) {
+            entries[at].aliases.push(alias);
+        }
+    }
+    let cset: Vec<Entry> = reference::rows(reference::CSET_VENDORS_CSV)
+        .into_iter()
+        .map(|r| Entry {
+            list_id: "cset-pla-ai".into(),
+            name: r["name"].clone(),
+            aliases: Vec::new(),
+            detail: format!("{}: {}", r["type_per_coverage"], r["detail_per_coverage"]),
+        })
+        .collect();
+    by_list.insert("cset-pla-ai".into(), cset);
+    meta.iter()
+        .filter_map(|r| {
+            let entries = by_list.remove(&r["id"])?;
+            Some((
+                ListInfo {
+                    id: r["id"].clone(),
+                    title: r["title"].clone(),
+                    source: r["source"].clone(),
+                    as_of: r["as_of"].clone(),
+                    licence: r["licence"].clone(),
+                    entries: entries.len(),
+                    origin: "bundled".into(),
+                },
+                entries,
+            ))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::LazyLock;
+
+    static M: LazyLock<EntityMatcher> = LazyLock::new(EntityMatcher::bundled);
+
+    fn entries(s: &str) -> Vec<String> {
+        M.find(s).into_iter().map(|h| h.entry).collect()
+    }
+
+    #[test]
+    fn every_bundled_list_is_loaded_with_entries() {
+        let ids: Vec<&str> = M.lists().iter().map(|l| l.id.as_str()).collect();
+        for id in [
+            "seven-sons",
+            "aspi-unitracker",
+            "dod-1260h",
+            "ndaa-1286",
+            "bis-meu",
+            "cset-pla-ai",
+        ] {
+            assert!(ids.contains(&id), "{id} missing from {ids:?}");
+        }
+        assert!(
+            M.lists()
+                .iter()
+                .all(|l| l.entries > 0 && !l.licence.is_empty())
+        );
+    }
+
+    #[test]
+    fn the_longest_name_wins() {
+        let hits = M.find(
+            "College of Astronautics, Nanjing University of Aeronautics and Astronautics, Nanjing 210016, China",
+        );
+        assert!(
+            hits.iter().all(|h| h.entry != "Nanjing University"),
+            "{hits:?}"
+        );
+        assert!(
+            hits.iter()
+                .any(|h| h.entry.contains("Aeronautics and Astronautics"))
+        );
+        assert!(
+            entries("School of Physics, Nanjing University, Nanjing 210093, China")
+                .iter()
+                .any(|e| e == "Nanjing University")
+        );
+    }
+
+    #[test]
+    fn chinese_names_and_upper_case_acronyms_match() {
+        assert!(!M.find("北京航空航天大学 仪器科学与光电工程学院").is_empty());
+        assert!(
+            !M.find("School of Instrumentation, BUAA, Beijing, China")
+                .is_empty()
+        );
+        // A lower-case word that happens to spell an acronym is not a match.
+        assert!(
+            M.find("a bit of work at Beijing, China")
+                .iter()
+                .all(|h| h.matched != "bit")
+        );
+    }
+
+    #[test]
+    fn a_laboratory_entry_does_not_flag_its_whole_university() {
+        let m = EntityMatcher::with_imported(vec![(
+            ListInfo {
+                id: "test".into(),
+                title: "test".into(),
+                source: "test".into(),
+                as_of: "2026".into(),
+                licence: "none".into(),
+                entries: 1,
+                origin: "test".into(),
+            },
+            vec![Entry {
+                list_id: "test".into(),
+                name: "Defense S&T Key Laboratory of Widget Physics at Foo University".into(),
+                aliases: vec![],
+                detail: String::new(),
+            }],
+        )]);
+        assert!(
+            m.find("Department of Chemistry, Foo University, Xi'an, China")
+                .is_empty()
+        );
+        let hits = m.find("Key Laboratory of Widget Physics, Foo University, Xi'an, China");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].list, "test");
+    }
+}
