@@ -67,6 +67,55 @@ pub enum Command {
     Classify(ClassifyCommand),
     /// Measure the classifiers on third-party labelled data; optionally write docs/ACCURACY.md.
     Eval(EvalArgs),
+    /// Show the defense-linked entity lists in force, or import a newer one.
+    Lists(ListsArgs),
+    /// Classify every stored work again (after a rule or list change), without crawling.
+    Reclassify(ReclassifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListsArgs {
+    #[command(subcommand)]
+    pub command: Option<ListsCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ListsCommand {
+    /// Load a list file into the database: a Consolidated Screening List JSON (trade.gov; one
+    /// list per source, China/Hong Kong/Macau entries) or a CSV with `name`, `aliases`, `detail`.
+    /// A list with the id of a bundled one replaces it. Run `reclassify` afterwards.
+    Import(ListImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListImportArgs {
+    /// The file to load.
+    pub file: PathBuf,
+    /// List id (CSV: default the file name; CSL: one id per source, e.g. bis-entity-list).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Title shown in `lists` and exports.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Licence of the data.
+    #[arg(long)]
+    pub licence: Option<String>,
+    /// Date of the list.
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Where the list comes from.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Consolidated Screening List: keep only sources whose name contains this (e.g. "Entity List").
+    #[arg(long)]
+    pub only_source: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReclassifyArgs {
+    /// Count mainland China only (not Hong Kong or Macau). Taiwan never counts.
+    #[arg(long, env = env::XREFSCAN_MAINLAND_ONLY)]
+    pub mainland_only: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,6 +10,7 @@ pub mod env;
 pub mod error;
 pub mod eval;
 pub mod export;
+pub mod lists;
 pub mod model;
 pub mod query;
 pub mod reference;

@@ -6,7 +6,9 @@ use std::io::IsTerminal;
 use xrefscan::classify::china::{ChinaClassifier, RegionPolicy};
 use xrefscan::classify::dod::DodClassifier;
 use xrefscan::classify::explain;
-use xrefscan::cli::{ClassifyArgs, ClassifyCommand, ClassifyFormat, Cli, Command, exit};
+use xrefscan::cli::{
+    ClassifyArgs, ClassifyCommand, ClassifyFormat, Cli, Command, ListsArgs, ListsCommand, exit,
+};
 use xrefscan::store::Store;
 use xrefscan::{env, eval, export, query, scan, stats};
 
@@ -121,6 +123,19 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 exit::OK
             })
         }
+        Command::Lists(args) => lists(&cli, args),
+        Command::Reclassify(args) => {
+            let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            let progress = !cli.quiet && std::io::stderr().is_terminal();
+            let policy = RegionPolicy {
+                mainland_only: args.mainland_only,
+            };
+            let summary = rt
+                .block_on(scan::reclassify(&cli.db, policy, progress))
+                .with_context(|| format!("reclassifying {}", cli.db.display()))?;
+            println!("{summary}");
+            Ok(exit::OK)
+        }
         Command::Env => {
             for (name, meaning) in env::ALL {
                 println!("{name:<32} {meaning}");
@@ -166,6 +181,45 @@ fn classify(cmd: &ClassifyCommand) -> anyhow::Result<i32> {
             for e in explain::fundings(&DodClassifier::new(), lines) {
                 emit(e.to_text(), serde_json::to_string(&e)?)?;
             }
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn lists(cli: &Cli, args: &ListsArgs) -> anyhow::Result<i32> {
+    use xrefscan::classify::entities::EntityMatcher;
+    match &args.command {
+        None => {
+            let imported = if cli.db.exists() {
+                let conn = Store::open_read_only(&cli.db)?;
+                xrefscan::store::load_entity_lists(&conn).unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            let m = EntityMatcher::with_imported(imported);
+            print!("{}", xrefscan::lists::render(m.lists()));
+        }
+        Some(ListsCommand::Import(a)) => {
+            let opts = xrefscan::lists::ImportOptions {
+                id: a.id.clone(),
+                title: a.title.clone(),
+                licence: a.licence.clone(),
+                as_of: a.as_of.clone(),
+                source: a.source.clone(),
+                only_source: a.only_source.clone(),
+            };
+            let lists = xrefscan::lists::read(&a.file, &opts)?;
+            let mut store = Store::open(&cli.db)?;
+            for (info, entries) in &lists {
+                store.save_entity_list(info, &a.file.display().to_string(), entries)?;
+                eprintln!(
+                    "imported {} ({} entries) into {}",
+                    info.id,
+                    entries.len(),
+                    cli.db.display()
+                );
+            }
+            eprintln!("run `xrefscan reclassify` to apply it to the stored works");
         }
     }
     Ok(exit::OK)

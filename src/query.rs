@@ -20,6 +20,10 @@ pub const CANNED: &[(&str, &str)] = &[
         include_str!("../queries/flagged_by_component.sql"),
     ),
     (
+        "flagged_by_entity_list",
+        include_str!("../queries/flagged_by_entity_list.sql"),
+    ),
+    (
         "top_china_institutions",
         include_str!("../queries/top_china_institutions.sql"),
     ),

@@ -4,6 +4,7 @@
 
 use crate::classify::china::RegionPolicy;
 use crate::classify::dod::{DOD_REGISTRY, DodClassifier};
+use crate::classify::entities::EntityMatcher;
 use crate::classify::work::Classifier;
 use crate::error::{Error, Result};
 use crate::model::Source;
@@ -176,17 +177,7 @@ pub async fn run(db: &Path, opts: ScanOptions) -> Result<ScanSummary> {
     let cr_ep = Endpoint::new("crossref", opts.crossref_limits);
     let oa_ep = Endpoint::new("openalex", opts.openalex_limits);
 
-    let mut dod = DodClassifier::new();
-    let known = store
-        .run(|s| Ok((s.dod_ids("crossref")?, s.dod_ids("openalex")?)))
-        .await?;
-    dod = dod.with_registry_ids(known.0.iter().map(|(id, n, _)| (id.as_str(), n.as_str())));
-    dod = dod.with_openalex_ids(
-        known
-            .1
-            .iter()
-            .filter_map(|(id, _, r)| Some((id.as_str(), r.as_deref()?))),
-    );
+    let mut dod = stored_dod_classifier(&store).await?;
 
     let mut summaries = Vec::new();
     if opts.sources.contains(&Source::Crossref) {
@@ -211,7 +202,9 @@ pub async fn run(db: &Path, opts: ScanOptions) -> Result<ScanSummary> {
     }
 
     let pb = bar(&multi, "classify");
-    let classifier = Classifier::new(dod, opts.policy);
+    let lists = store.run(|s| s.entity_lists()).await?;
+    let classifier =
+        Classifier::new(dod, opts.policy).with_entities(EntityMatcher::with_imported(lists));
     let (classified, candidates_new, new_flags) =
         classify_dirty(&store, Some(run_id), classifier, &pb).await?;
     pb.finish_and_clear();
@@ -552,6 +545,79 @@ async fn scan_openalex(
         },
         resolved,
     ))
+}
+
+/// The DoD classifier with the ids earlier scans learnt (Crossref descendants, OpenAlex ids).
+async fn stored_dod_classifier(store: &SharedStore) -> Result<DodClassifier> {
+    let known = store
+        .run(|s| Ok((s.dod_ids("crossref")?, s.dod_ids("openalex")?)))
+        .await?;
+    Ok(DodClassifier::new()
+        .with_registry_ids(known.0.iter().map(|(id, n, _)| (id.as_str(), n.as_str())))
+        .with_openalex_ids(
+            known
+                .1
+                .iter()
+                .filter_map(|(id, _, r)| Some((id.as_str(), r.as_deref()?))),
+        ))
+}
+
+/// What `reclassify` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReclassifySummary {
+    pub classified: u64,
+    pub candidates: u64,
+    pub flagged: u64,
+    pub new_flags: u64,
+    pub tier1: u64,
+}
+
+impl std::fmt::Display for ReclassifySummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "reclassified {} works: {} DoD-funded candidates, {} flagged ({} new, {} tier 1)",
+            self.classified, self.candidates, self.flagged, self.new_flags, self.tier1
+        )
+    }
+}
+
+/// Classify every stored work again with today's rules and lists; nothing is fetched. Flags
+/// that no longer hold become inactive (never deleted), so their history stays.
+pub async fn reclassify(
+    db: &Path,
+    policy: RegionPolicy,
+    progress: bool,
+) -> Result<ReclassifySummary> {
+    let store = SharedStore::new(Store::open(db)?);
+    store.run(|s| s.mark_all_dirty()).await?;
+    let dod = stored_dod_classifier(&store).await?;
+    let lists = store.run(|s| s.entity_lists()).await?;
+    let classifier =
+        Classifier::new(dod, policy).with_entities(EntityMatcher::with_imported(lists));
+    let pb = if progress {
+        ProgressBar::new(0)
+    } else {
+        ProgressBar::hidden()
+    };
+    let (classified, _, new_flags) = classify_dirty(&store, None, classifier, &pb).await?;
+    pb.finish_and_clear();
+    let (candidates, flagged, tier1) = store
+        .run(|s| {
+            Ok((
+                s.count("SELECT COUNT(*) FROM classifications WHERE dod = 1")?,
+                s.count("SELECT COUNT(*) FROM flags WHERE active = 1")?,
+                s.count("SELECT COUNT(*) FROM flags WHERE active = 1 AND tier = 1")?,
+            ))
+        })
+        .await?;
+    Ok(ReclassifySummary {
+        classified,
+        candidates,
+        flagged,
+        new_flags,
+        tier1,
+    })
 }
 
 /// Classify every work a source changed since it was last classified. Returns

@@ -24,6 +24,11 @@ pub fn print(conn: &Connection, out: &mut dyn Write) -> Result<()> {
              JOIN flags f ON f.work_id = e.work_id AND f.active = 1 WHERE e.kind = 'china' GROUP BY region ORDER BY region",
         ),
         (
+            "Flagged by tier (1 = coauthor at a listed defense-linked entity)",
+            "SELECT COALESCE(tier, 'not yet classified') AS tier, COUNT(*) AS flagged_papers FROM flags
+             WHERE active = 1 GROUP BY 1 ORDER BY 1",
+        ),
+        (
             "Scan history (latest 10)",
             "SELECT id, started_at, from_date, to_date, sources, status, works_seen, flagged, new_flags, requests, retries, errors
              FROM scan_runs ORDER BY id DESC LIMIT 10",

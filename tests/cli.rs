@@ -177,11 +177,12 @@ async fn canned_queries_and_stats_answer_staff_questions() {
         .assert()
         .failure()
         .stderr(predicate::str::contains(
-            "available: flagged_by_component, flagged_papers",
+            "available: flagged_by_component, flagged_by_entity_list, flagged_papers",
         ));
     xrefscan(&db).arg("stats").assert().success().stdout(
         predicate::str::contains("Works per source")
-            .and(predicate::str::contains("Flagged by region")),
+            .and(predicate::str::contains("Flagged by region"))
+            .and(predicate::str::contains("Flagged by tier")),
     );
 }
 
@@ -302,4 +303,58 @@ fn eval_says_where_its_data_should_be() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("pass --data"));
+}
+
+#[tokio::test]
+async fn an_imported_list_applies_after_reclassify_without_crawling() {
+    let (dir, db) = scanned().await;
+    let export = |name: &str| -> serde_json::Value {
+        let out = dir.path().join(name);
+        xrefscan(&db)
+            .args(["export", "--format", "json", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap()
+    };
+    let before = export("before.json");
+    let institution = before[0]["china_institutions"]
+        .as_str()
+        .unwrap()
+        .split("; ")
+        .next()
+        .unwrap()
+        .to_string();
+    let list = dir.path().join("watch list.csv");
+    std::fs::write(
+        &list,
+        format!("name,aliases,detail\n\"{institution}\",,added for the test\n"),
+    )
+    .unwrap();
+    xrefscan(&db)
+        .args(["lists", "import"])
+        .arg(&list)
+        .args(["--title", "Staff watch list", "--licence", "internal"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("imported watch-list (1 entries)"));
+    xrefscan(&db).arg("lists").assert().success().stdout(
+        predicate::str::contains("watch-list")
+            .and(predicate::str::contains("dod-1260h"))
+            .and(predicate::str::contains("CC BY-NC 4.0")),
+    );
+    xrefscan(&db)
+        .arg("reclassify")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 flagged (0 new, 1 tier 1)"));
+    let after = export("after.json");
+    assert_eq!(after[0]["tier"], "1");
+    assert!(
+        after[0]["entity_hits"]
+            .as_str()
+            .unwrap()
+            .contains("Staff watch list")
+    );
+    assert_eq!(after[0]["first_flagged_at"], before[0]["first_flagged_at"]);
 }

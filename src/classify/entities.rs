@@ -234,14 +234,14 @@ impl EntityMatcher {
 /// "Flytek Digital (closely linked to iFlytek)" → "Flytek Digital": remarks in parentheses are
 /// not part of the name (a parenthesised acronym at the end is kept as an alias elsewhere).
 fn strip_remark(name: &str) -> &str {
-    match name.find(" (") {
-        Some(i)
-            if name.ends_with(')') && name[i..].contains(' ') && name[i + 2..].contains(' ') =>
-        {
-            name[..i].trim()
+    let name = name.trim();
+    if let Some(i) = name.rfind(" (") {
+        let inner = &name[i + 2..name.len().saturating_sub(1).max(i + 2)];
+        if name.ends_with(')') && inner.contains(' ') && !inner.contains(['(', ')']) {
+            return name[..i].trim();
         }
-        _ => name.trim(),
     }
+    name
 }
 
 /// An all-capitals token of 2–6 characters (`BUAA`, `NUDT`, `AVIC`).
@@ -258,8 +258,13 @@ fn is_acronym(name: &str) -> bool {
 /// affiliations leave out ("Defense S&T", "National Defense") are dropped from the part.
 fn part_of(name: &str) -> Option<(String, String)> {
     let lower = name.to_lowercase();
-    let at = lower.rfind(" at ")?;
-    let (part, parent) = (&name[..at], &name[at + 4..]);
+    // "Part at Parent", or "Parent – Part" as the §1286 list writes CAS institutes.
+    let (part, parent) = if let Some(at) = lower.rfind(" at ") {
+        (&name[..at], &name[at + 4..])
+    } else {
+        let (parent, part) = name.split_once(" – ").or_else(|| name.split_once(" - "))?;
+        (part, parent)
+    };
     let part_lower = part.to_lowercase();
     if !PART_WORDS.iter().any(|w| {
         part_lower
@@ -268,6 +273,11 @@ fn part_of(name: &str) -> Option<(String, String)> {
     }) {
         return None;
     }
+    // "Chinese Academy of Sciences (CAS)": affiliations rarely repeat the acronym.
+    let parent = match parent.find(" (") {
+        Some(i) if parent.trim_end().ends_with(')') => &parent[..i],
+        _ => parent,
+    };
     let mut part = part.trim();
     for prefix in [
         "ATR ",

@@ -4,6 +4,7 @@
 //! seen twice changes nothing (records are keyed by normalised DOI and replaced only when the
 //! source's JSON changed).
 
+use crate::classify::entities::{Entry, ListInfo};
 use crate::classify::work::{AffiliationFact, WorkDecision, WorkFacts};
 use crate::error::{Error, Result};
 use crate::model::{AffiliationRecord, FunderRecord, Source, WorkRecord};
@@ -101,6 +102,10 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "cache_size", -65536)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // Checkpoint every ~64 MiB of WAL rather than 8: a scan writes in bursts of whole
+        // pages, and each checkpoint writes everything a second time.
+        conn.pragma_update(None, "wal_autocheckpoint", 8192)?;
+        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
         Migrations::from_slice(MIGRATIONS)
             .to_latest(&mut conn)
             .map_err(|e| Error::Migration(e.to_string()))?;
@@ -273,6 +278,48 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Store an imported entity list, replacing any earlier import with the same id.
+    pub fn save_entity_list(
+        &mut self,
+        info: &ListInfo,
+        file: &str,
+        entries: &[Entry],
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM entity_entries WHERE list_id = ?1", [&info.id])?;
+        tx.execute(
+            "INSERT INTO entity_lists (id, title, source, as_of, licence, file, imported_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (id) DO UPDATE SET title = excluded.title, source = excluded.source,
+                as_of = excluded.as_of, licence = excluded.licence, file = excluded.file,
+                imported_at = excluded.imported_at",
+            params![
+                info.id,
+                info.title,
+                info.source,
+                info.as_of,
+                info.licence,
+                file,
+                now()
+            ],
+        )?;
+        {
+            let mut st = tx.prepare(
+                "INSERT INTO entity_entries (list_id, name, aliases, detail) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for e in entries {
+                st.execute(params![info.id, e.name, e.aliases.join("|"), e.detail])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Lists imported into this database, with their entries.
+    pub fn entity_lists(&self) -> Result<Vec<(ListInfo, Vec<Entry>)>> {
+        load_entity_lists(&self.conn)
     }
 
     pub fn dod_ids(&self, scheme: &str) -> Result<Vec<(String, String, Option<String>)>> {
@@ -556,6 +603,54 @@ impl Store {
     pub fn count(&self, sql: &str) -> Result<u64> {
         Ok(self.conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
     }
+}
+
+/// Lists imported into a database (read-only connections too), with their entries.
+pub fn load_entity_lists(conn: &Connection) -> Result<Vec<(ListInfo, Vec<Entry>)>> {
+    let mut st = conn.prepare(
+        "SELECT id, title, source, as_of, licence, file, imported_at FROM entity_lists ORDER BY id",
+    )?;
+    let infos: Vec<ListInfo> = st
+        .query_map([], |r| {
+            Ok(ListInfo {
+                id: r.get(0)?,
+                title: r.get(1)?,
+                source: r.get(2)?,
+                as_of: r.get(3)?,
+                licence: r.get(4)?,
+                entries: 0,
+                origin: format!(
+                    "imported {} from {}",
+                    r.get::<_, String>(6)?,
+                    r.get::<_, String>(5)?
+                ),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out = Vec::new();
+    for mut info in infos {
+        let mut st = conn.prepare_cached(
+            "SELECT name, aliases, detail FROM entity_entries WHERE list_id = ?1 ORDER BY rowid",
+        )?;
+        let entries: Vec<Entry> = st
+            .query_map([&info.id], |r| {
+                let aliases: String = r.get(1)?;
+                Ok(Entry {
+                    list_id: info.id.clone(),
+                    name: r.get(0)?,
+                    aliases: aliases
+                        .split('|')
+                        .filter(|a| !a.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                    detail: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        info.entries = entries.len();
+        out.push((info, entries));
+    }
+    Ok(out)
 }
 
 /// The denormalised text columns of a flag, as exports show them.
@@ -914,5 +1009,45 @@ impl SharedStore {
         })
         .await
         .map_err(|e| Error::Invalid(format!("store task failed: {e}")))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_of_the_first_schema_migrates_with_its_flags_intact() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(include_str!("../../db/migrations/0001_initial.sql"))
+                .unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute_batch(
+                "INSERT INTO works (id, doi, title, first_seen_at, updated_at, dirty)
+                    VALUES (7, '10.1/x', 'Old', '2026-01-01', '2026-01-01', 0);
+                 INSERT INTO flags (work_id, first_flagged_at, updated_at, dod_components, award_numbers,
+                    dod_evidence, china_institutions, china_regions, china_evidence)
+                    VALUES (7, '2026-01-02', '2026-01-02', 'Office of Naval Research', 'N00014-21-1-2345',
+                    'e', 'Fudan University', 'CN', 'c');",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let (doi, first, tier, dirty): (String, String, Option<i64>, i64) = store
+            .conn
+            .query_row(
+                "SELECT p.doi, p.first_flagged_at, p.tier, w.dirty FROM flagged_papers p
+                 JOIN works w ON w.id = p.work_id",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!((doi.as_str(), first.as_str()), ("10.1/x", "2026-01-02"));
+        assert_eq!(tier, None, "tier comes with the next classification");
+        assert_eq!(dirty, 1, "flagged works are queued for reclassification");
+        assert!(store.entity_lists().unwrap().is_empty());
     }
 }
