@@ -17,6 +17,7 @@ pub const ENTITY_LISTS_CSV: &str = include_str!("../db/reference/entity_lists_co
 pub const ENTITY_INDEX_CSV: &str =
     include_str!("../db/reference/china_risk_entity_name_index_compiled.csv");
 pub const ASPI_TRACKER_CSV: &str = include_str!("../db/reference/aspi_tracker_flat_compiled.csv");
+pub const SEVEN_SONS_CSV: &str = include_str!("../db/reference/seven_sons_compiled.csv");
 pub const CSET_VENDORS_CSV: &str =
     include_str!("../db/reference/cset_pla_ai_vendors_named_compiled.csv");
 pub const AFFILIATION_TEST_CASES_CSV: &str =

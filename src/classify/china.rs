@@ -198,6 +198,14 @@ const TRAPS: &[(&str, Region)] = &[
     ("canton, ga", Region::Other),
     ("victoria, bc", Region::Other),
     ("victoria, australia", Region::Other),
+    // Singapore's Nanyang institutions are not in Nanyang, Henan.
+    ("nanyang technological university", Region::Other),
+    ("nanyang technol", Region::Other),
+    ("nanyang polytechnic", Region::Other),
+    ("nanyang academy of fine arts", Region::Other),
+    ("nanyang business school", Region::Other),
+    // Taiwan's National Tsing Hua University is sometimes written "Tsinghua".
+    ("national tsinghua university", Region::TW),
 ];
 
 const CHINA_WORDS: &[&str] = &[
@@ -300,6 +308,39 @@ impl ChinaClassifier {
                 &mut phrases,
                 &mut terms,
             );
+        }
+        // The ASPI tracker and the Seven Sons table name PRC universities, academies and
+        // defence conglomerates, with aliases and Chinese names: all in mainland China.
+        let mut institution = |name: &str, phrases: &mut Vec<String>, terms: &mut Vec<Term>| {
+            let name = name.trim();
+            let acronym = name.chars().count() <= 6
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+            if acronym || name.chars().count() < 4 {
+                return;
+            }
+            let term = Term {
+                kind: Kind::Institution,
+                region: Region::CN,
+            };
+            add(name, term, phrases, terms);
+            // "Xidian Univ.", "Tsinghua Univ": bibliographic abbreviations.
+            if let Some(stem) = name.strip_suffix(" University") {
+                add(&format!("{stem} Univ"), term, phrases, terms);
+            }
+        };
+        for row in reference::rows(reference::ASPI_TRACKER_CSV) {
+            institution(&row["name_en"], &mut phrases, &mut terms);
+            institution(&row["name_zh"], &mut phrases, &mut terms);
+            for alias in row["aliases"].split(';') {
+                institution(alias, &mut phrases, &mut terms);
+            }
+        }
+        for row in reference::rows(reference::SEVEN_SONS_CSV) {
+            for alias in row["aliases_extra_compiled"].split(';') {
+                institution(alias, &mut phrases, &mut terms);
+            }
         }
         for row in reference::rows(reference::COUNTRIES_CSV) {
             let region = Region::from_country_code(&row["code"]);

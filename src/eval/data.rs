@@ -54,7 +54,11 @@ fn entity(r: &quick_xml::events::BytesRef<'_>) -> String {
 }
 
 fn squash(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    // S2AFF marks tabs of its source files as a literal "#TAB#".
+    s.replace("#TAB#", " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The gold region of a `<country>` mention: the ISO code when GROBID gives one, else the
@@ -282,6 +286,79 @@ pub fn s2aff(path: &Path) -> Result<(Vec<AffItem>, usize)> {
         }
         match named_country(&text) {
             Some(gold) => out.push(AffItem { text, gold }),
+            None => skipped += 1,
+        }
+    }
+    Ok((out, skipped))
+}
+
+/// S2AFF strings that name no country, with gold taken from their hand-assigned ROR ids: the
+/// country of a ROR id is the one that the other strings labelled with it (and only it) name
+/// in their text, by majority. Strings whose ids have no such country are left out. Returns
+/// the items and how many were left out.
+pub fn s2aff_without_country(path: &Path) -> Result<(Vec<AffItem>, usize)> {
+    let mut reader = csv::Reader::from_path(path).map_err(|e| csv_error(path, e))?;
+    let headers = reader.headers().map_err(|e| csv_error(path, e))?.clone();
+    let col = |n: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}') == n)
+            .ok_or_else(|| Error::Invalid(format!("{}: no {n} column", path.display())))
+    };
+    let (text_col, labels_col) = (col("original_affiliation")?, col("labels")?);
+    let ror = regex::Regex::new(r"ror\.org/([0-9a-z]{9})").expect("ror regex");
+    let mut rows: Vec<(String, Vec<String>)> = Vec::new();
+    let mut seen = HashSet::new();
+    for row in reader.records() {
+        let row = row.map_err(|e| csv_error(path, e))?;
+        let text = squash(row.get(text_col).unwrap_or(""));
+        if text.is_empty() || !seen.insert(text.clone()) {
+            continue;
+        }
+        let ids: Vec<String> = ror
+            .captures_iter(row.get(labels_col).unwrap_or(""))
+            .map(|c| c[1].to_string())
+            .collect();
+        rows.push((text, ids));
+    }
+    let mut votes: std::collections::HashMap<String, std::collections::HashMap<Region, usize>> =
+        Default::default();
+    for (text, ids) in &rows {
+        if let (Some(region), [id]) = (named_country(text), ids.as_slice()) {
+            *votes
+                .entry(id.clone())
+                .or_default()
+                .entry(region)
+                .or_default() += 1;
+        }
+    }
+    let country_of = |id: &str| -> Option<Region> {
+        let v = votes.get(id)?;
+        let total: usize = v.values().sum();
+        let (region, n) = v.iter().max_by_key(|(_, n)| **n)?;
+        (*n * 2 > total).then_some(*region)
+    };
+    let mut out = Vec::new();
+    let mut skipped = 0;
+    for (text, ids) in rows {
+        if named_country(&text).is_some() || ids.is_empty() {
+            continue;
+        }
+        let regions: Option<Vec<Region>> = ids.iter().map(|id| country_of(id)).collect();
+        match regions {
+            Some(regions) => {
+                let china = regions
+                    .iter()
+                    .find(|r| matches!(r, Region::CN | Region::HK | Region::MO));
+                let gold = china.copied().unwrap_or_else(|| {
+                    if regions.contains(&Region::TW) {
+                        Region::TW
+                    } else {
+                        Region::Other
+                    }
+                });
+                out.push(AffItem { text, gold });
+            }
             None => skipped += 1,
         }
     }

@@ -209,6 +209,27 @@ pub fn run(dir: &Path, china: &ChinaClassifier, dod: &DodClassifier) -> Result<R
         &mut report,
     );
 
+    let (hard, skipped) =
+        data::s2aff_without_country(&dir.join("s2aff_gold/gold_affiliation_annotations.csv"))?;
+    let n = hard.len();
+    affiliation_task(
+        "china-s2aff-hard",
+        "China-based affiliation (CN∪HK∪MO): S2AFF strings that name no country",
+        format!(
+            "s2aff_gold/gold_affiliation_annotations.csv: {n} strings with no country in their \
+             text whose ROR ids have a known country ({skipped} others left out)"
+        ),
+        "the ROR ids assigned by hand: an id's country is the one named (by majority) in the \
+         other S2AFF strings labelled with that id alone; China-based when any id is in \
+         CN/HK/MO. Harder than the other sets: only places, institution names and e-mail \
+         domains can decide. No target is set for it.",
+        hard,
+        &mut report,
+    );
+    if let Some(t) = report.tasks.last_mut() {
+        t.target = None;
+    }
+
     let traps = data::traps();
     affiliation_task(
         "china-traps",
