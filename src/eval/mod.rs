@@ -249,6 +249,7 @@ pub fn run(dir: &Path, china: &ChinaClassifier, dod: &DodClassifier) -> Result<R
 
     report.tasks.push(dod_text_task(dir, dod)?);
     report.tasks.push(funder_name_task(dir, dod)?);
+    report.tasks.push(record_task(dir, dod)?);
     Ok(report)
 }
 
@@ -472,6 +473,93 @@ fn funder_name_task(dir: &Path, dod: &DodClassifier) -> Result<TaskReport> {
         target: Some((0.98, 0.97)),
         misses,
         notes,
+    })
+}
+
+/// Whole Crossref records: is the work DoD-funded, judged from its funder names and award
+/// numbers alone (ids hidden), against the Funder Registry ids the records carry?
+fn record_task(dir: &Path, dod: &DodClassifier) -> Result<TaskReport> {
+    let path = dir.join("crossref_work_records/crossref_work_records.jsonl");
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let mut counts = Counts::default();
+    let mut misses = Vec::new();
+    let mut n = 0;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line)
+            .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+        let Ok(record) = crate::sources::crossref::parse_item(&v["work"].to_string()) else {
+            continue;
+        };
+        if record.funders.is_empty() {
+            continue;
+        }
+        n += 1;
+        let gold = record.funders.iter().any(|f| {
+            f.funder_id
+                .as_deref()
+                .is_some_and(|id| dod.is_dod_registry(id))
+        });
+        let mut reasons = Vec::new();
+        for f in &record.funders {
+            let hidden = crate::model::FunderRecord {
+                funder_id: None,
+                ror: None,
+                ..f.clone()
+            };
+            for m in dod.classify_funder(&hidden) {
+                reasons.push(format!(
+                    "{} {:?} → {}",
+                    m.via.as_str(),
+                    m.matched,
+                    m.component
+                ));
+            }
+        }
+        let predicted = !reasons.is_empty();
+        counts.add(gold, predicted);
+        if gold != predicted {
+            let funders: Vec<String> = record
+                .funders
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{} [{}] {}",
+                        f.name.as_deref().unwrap_or("?"),
+                        f.funder_id.as_deref().unwrap_or("no id"),
+                        f.awards.join(", ")
+                    )
+                })
+                .collect();
+            misses.push(Miss {
+                kind: if predicted {
+                    "false positive"
+                } else {
+                    "false negative"
+                },
+                input: format!("{}: {}", record.doi.unwrap_or_default(), funders.join("; ")),
+                gold: if gold { "DoD" } else { "not DoD" }.into(),
+                predicted: if predicted { "DoD" } else { "not DoD" }.into(),
+                why: reasons.join("; "),
+            });
+        }
+    }
+    Ok(TaskReport {
+        id: "dod-records",
+        title: "DoD-funded works from funder names and award numbers: Crossref records",
+        data: format!(
+            "crossref_work_records/crossref_work_records.jsonl: {n} records with a funder array"
+        ),
+        gold_rule: "a funder of the record carries a Funder Registry id in the DoD family; the \
+                    classifier sees names and award numbers only (ids hidden). No target is set.",
+        counts,
+        target: None,
+        misses,
+        notes: vec![
+            "The gold counts registry ids only: a DoD funder deposited without an id, or under \
+             another funder's id (\"SRC and DARPA\" under SRC's), shows as a false positive \
+             here although the name says DoD; read the examples."
+                .to_string(),
+        ],
     })
 }
 
