@@ -169,8 +169,9 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 }
 
 fn parse_source(s: &str) -> Result<Source, String> {
-    Source::parse(s)
-        .ok_or_else(|| format!("unknown source {s:?}; known sources: crossref, openalex"))
+    Source::parse(s).ok_or_else(|| {
+        format!("unknown source {s:?}; known sources: crossref, openalex, europepmc")
+    })
 }
 
 #[derive(Debug, Args)]

@@ -42,10 +42,11 @@ pub enum Error {
 
     /// The server sent something that is not the JSON we asked for (an HTML error page, say).
     #[error(
-        "{source_name}: {url} sent {content_type} instead of JSON (status {status}): {snippet}"
+        "{source_name}: {url} sent {content_type} instead of {expected} (status {status}): {snippet}"
     )]
     NotJson {
         source_name: &'static str,
+        expected: &'static str,
         url: String,
         status: u16,
         content_type: String,

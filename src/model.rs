@@ -10,15 +10,17 @@ use std::fmt;
 pub enum Source {
     Crossref,
     OpenAlex,
+    EuropePmc,
 }
 
 impl Source {
-    pub const ALL: [Source; 2] = [Source::Crossref, Source::OpenAlex];
+    pub const ALL: [Source; 3] = [Source::Crossref, Source::OpenAlex, Source::EuropePmc];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Source::Crossref => "crossref",
             Source::OpenAlex => "openalex",
+            Source::EuropePmc => "europepmc",
         }
     }
 
@@ -26,6 +28,7 @@ impl Source {
         match s.trim().to_ascii_lowercase().as_str() {
             "crossref" => Some(Source::Crossref),
             "openalex" => Some(Source::OpenAlex),
+            "europepmc" | "europe-pmc" | "epmc" => Some(Source::EuropePmc),
             _ => None,
         }
     }

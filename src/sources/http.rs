@@ -93,6 +93,22 @@ impl Endpoint {
 }
 
 /// A successful response: status 2xx and a JSON content type.
+/// What a request expects back: the `Accept` header and the content types that count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    Json,
+    Xml,
+}
+
+impl Expect {
+    fn accept(self) -> &'static str {
+        match self {
+            Expect::Json => "application/json",
+            Expect::Xml => "application/xml, text/xml;q=0.9",
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct JsonResponse {
     pub url: String,
@@ -237,6 +253,32 @@ impl HttpClient {
     where
         F: Fn(&[u8]) -> Result<T, String>,
     {
+        self.get_as(ep, url, Expect::Json, validate).await
+    }
+
+    /// GET an XML document (JATS full text) with the same politeness and retries.
+    pub async fn get_xml<T, F>(
+        &self,
+        ep: &Endpoint,
+        url: &str,
+        validate: F,
+    ) -> crate::Result<(JsonResponse, T)>
+    where
+        F: Fn(&[u8]) -> Result<T, String>,
+    {
+        self.get_as(ep, url, Expect::Xml, validate).await
+    }
+
+    async fn get_as<T, F>(
+        &self,
+        ep: &Endpoint,
+        url: &str,
+        expect: Expect,
+        validate: F,
+    ) -> crate::Result<(JsonResponse, T)>
+    where
+        F: Fn(&[u8]) -> Result<T, String>,
+    {
         let attempts = std::sync::atomic::AtomicU32::new(0);
         let backoff = ExponentialBuilder::default()
             .with_min_delay(self.config.min_backoff)
@@ -246,7 +288,7 @@ impl HttpClient {
         let max_retry_after = self.config.max_retry_after;
         let result = (|| async {
             attempts.fetch_add(1, Ordering::Relaxed);
-            self.attempt(ep, url, &validate).await
+            self.attempt(ep, url, expect, &validate).await
         })
         .retry(backoff)
         .when(|a: &Attempt| a.retryable)
@@ -302,6 +344,7 @@ impl HttpClient {
         &self,
         ep: &Endpoint,
         url: &str,
+        expect: Expect,
         validate: &F,
     ) -> Result<(JsonResponse, T), Attempt>
     where
@@ -327,7 +370,7 @@ impl HttpClient {
         let resp = self
             .client
             .get(url)
-            .header(reqwest::header::ACCEPT, "application/json")
+            .header(reqwest::header::ACCEPT, expect.accept())
             .send()
             .await
             .map_err(|e| http_err(without_url(&e)))?;
@@ -345,6 +388,10 @@ impl HttpClient {
             .unwrap_or("")
             .to_ascii_lowercase();
         let is_json = content_type.contains("json");
+        let expected = match expect {
+            Expect::Json => is_json,
+            Expect::Xml => content_type.contains("xml"),
+        };
         let ra = retry_after(&headers);
         if status == 429 {
             if let Some(reset) = budget_spent(&headers, &body) {
@@ -426,11 +473,15 @@ impl HttpClient {
                 retry_after: None,
             });
         }
-        if !is_json {
+        if !expected {
             // A 200 with an HTML body is a proxy or maintenance page: worth another try.
             return Err(Attempt {
                 error: Error::NotJson {
                     source_name: ep.name,
+                    expected: match expect {
+                        Expect::Json => "JSON",
+                        Expect::Xml => "XML",
+                    },
                     url: shown.clone(),
                     status,
                     content_type: if content_type.is_empty() {

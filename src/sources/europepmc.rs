@@ -1,0 +1,446 @@
+//! Europe PMC: discovery of papers whose grants or acknowledgments name a DoD component and
+//! whose authors are in China, and the open-access full text (JATS) whose `<ack>` and
+//! `<funding-group>` state DoD funding that publisher metadata often leaves out.
+//!
+//! Only `resultType=core` carries affiliations and `grantsList`. Paging is by `cursorMark`;
+//! the last page hands back the cursor it was given, so a repeated cursor ends the query.
+
+use crate::error::Result;
+use crate::model::{
+    AffiliationRecord, AuthorRecord, FunderRecord, Source, WorkRecord, normalize_doi,
+};
+use crate::sources::http::{Endpoint, HttpClient, redact};
+use crate::store::{Checkpoint, Page, PageOutcome, SharedStore};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// Europe PMC settings.
+#[derive(Debug, Clone)]
+pub struct EuropePmcConfig {
+    pub base_url: String,
+    /// Results per search page (Europe PMC allows up to 1000).
+    pub page_size: u32,
+    pub email: Option<String>,
+}
+
+impl EuropePmcConfig {
+    fn url(&self, path_and_query: &str) -> String {
+        let mut u = format!("{}{}", self.base_url.trim_end_matches('/'), path_and_query);
+        if let Some(e) = &self.email {
+            u.push(if u.contains('?') { '&' } else { '?' });
+            u.push_str("email=");
+            u.push_str(&enc(e));
+        }
+        u
+    }
+
+    /// The full-text JATS of an open-access record.
+    pub fn full_text_url(&self, pmcid: &str) -> String {
+        self.url(&format!("/{}/fullTextXML", enc(pmcid)))
+    }
+}
+
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[derive(Deserialize)]
+struct SearchBody {
+    #[serde(rename = "hitCount", default)]
+    hit_count: Option<u64>,
+    #[serde(rename = "nextCursorMark", default)]
+    next_cursor: Option<String>,
+    #[serde(rename = "resultList", default)]
+    result_list: ResultList,
+}
+
+#[derive(Deserialize, Default)]
+struct ResultList {
+    #[serde(default)]
+    result: Vec<Box<RawValue>>,
+}
+
+/// A parsed search page, results still raw so each is stored exactly as sent.
+pub struct SearchPage {
+    pub results: Vec<Box<RawValue>>,
+    pub hit_count: Option<u64>,
+    pub next_cursor: Option<String>,
+}
+
+/// Decode a search response (`format=json`).
+pub fn parse_page(body: &[u8]) -> std::result::Result<SearchPage, String> {
+    let b: SearchBody = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    Ok(SearchPage {
+        results: b.result_list.result,
+        hit_count: b.hit_count,
+        next_cursor: b.next_cursor,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Result_ {
+    doi: Option<String>,
+    pmid: Option<String>,
+    pmcid: Option<String>,
+    title: Option<String>,
+    #[serde(rename = "firstPublicationDate")]
+    first_publication_date: Option<String>,
+    #[serde(rename = "pubYear")]
+    pub_year: Option<String>,
+    #[serde(rename = "journalInfo")]
+    journal_info: Option<JournalInfo>,
+    #[serde(rename = "authorList")]
+    author_list: Option<AuthorList>,
+    #[serde(rename = "grantsList")]
+    grants_list: Option<GrantsList>,
+    #[serde(rename = "pubTypeList")]
+    pub_type_list: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct JournalInfo {
+    journal: Option<Journal>,
+    #[serde(rename = "printPublicationDate")]
+    print_publication_date: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Journal {
+    title: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AuthorList {
+    author: Vec<Author>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Author {
+    #[serde(rename = "fullName")]
+    full_name: Option<String>,
+    #[serde(rename = "authorId")]
+    author_id: Option<AuthorId>,
+    #[serde(rename = "authorAffiliationDetailsList")]
+    affiliations: Option<AffiliationList>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AuthorId {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    value: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AffiliationList {
+    #[serde(rename = "authorAffiliation")]
+    affiliation: Vec<AffiliationEntry>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AffiliationEntry {
+    affiliation: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct GrantsList {
+    grant: Vec<Grant>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Grant {
+    #[serde(rename = "grantId")]
+    grant_id: Option<String>,
+    agency: Option<String>,
+    acronym: Option<String>,
+}
+
+/// The identifiers a record carries besides its DOI, kept to fetch its full text later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ids {
+    pub pmid: Option<String>,
+    pub pmcid: Option<String>,
+}
+
+/// One `core` result as a work record. Records without a DOI cannot be merged with the other
+/// sources and are refused (the caller counts them).
+pub fn parse_result(raw: &str) -> std::result::Result<(WorkRecord, Ids), String> {
+    let r: Result_ = serde_json::from_str(raw).map_err(|e| e.to_string())?;
+    let doi = r
+        .doi
+        .as_deref()
+        .and_then(normalize_doi)
+        .ok_or_else(|| "record has no DOI".to_string())?;
+    let authors = r
+        .author_list
+        .map(|l| l.author)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| AuthorRecord {
+            name: a.full_name.unwrap_or_default(),
+            orcid: a
+                .author_id
+                .filter(|i| i.kind.as_deref() == Some("ORCID"))
+                .and_then(|i| i.value),
+            affiliations: a
+                .affiliations
+                .map(|l| l.affiliation)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|e| e.affiliation)
+                .filter(|s| !s.trim().is_empty())
+                .map(|raw| AffiliationRecord {
+                    raw: Some(raw),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        })
+        .collect();
+    // Europe PMC lists one grant per row: rows of one agency become one funder with its awards.
+    let mut funders: Vec<FunderRecord> = Vec::new();
+    for g in r.grants_list.map(|l| l.grant).unwrap_or_default() {
+        let name = g.agency.or(g.acronym).filter(|n| !n.trim().is_empty());
+        let Some(name) = name else { continue };
+        let award = g.grant_id.filter(|a| !a.trim().is_empty());
+        match funders
+            .iter_mut()
+            .find(|f| f.name.as_deref() == Some(name.as_str()))
+        {
+            Some(f) => f.awards.extend(award),
+            None => funders.push(FunderRecord {
+                name: Some(name),
+                awards: award.into_iter().collect(),
+                asserted_by: Some("europepmc".into()),
+                ..Default::default()
+            }),
+        }
+    }
+    let date = r
+        .first_publication_date
+        .or(r
+            .journal_info
+            .as_ref()
+            .and_then(|j| j.print_publication_date.clone()))
+        .or(r.pub_year);
+    let work_type = r.pub_type_list.as_ref().and_then(|v| {
+        v.get("pubType")
+            .and_then(|p| p.get(0).or(Some(p)))
+            .and_then(|p| p.as_str())
+            .map(str::to_string)
+    });
+    Ok((
+        WorkRecord {
+            doi: Some(doi),
+            title: r.title.map(|t| t.trim().trim_end_matches('.').to_string()),
+            publication_date: date,
+            venue: r.journal_info.and_then(|j| j.journal).and_then(|j| j.title),
+            work_type,
+            authors,
+            funders,
+            raw: raw.to_string(),
+            ..Default::default()
+        },
+        Ids {
+            pmid: r.pmid,
+            pmcid: r.pmcid,
+        },
+    ))
+}
+
+/// The discovery queries: DoD components named in grant agencies or in the
+/// acknowledgment/funding text, with an author affiliated in China, Hong Kong or Macau, in
+/// the window. Split so that each stays well under URL length limits.
+pub fn discovery_queries(component_names: &[String], from: &str, to: &str) -> Vec<String> {
+    let china = "(AFF:\"China\" OR AFF:\"Hong Kong\" OR AFF:\"Macau\" OR AFF:\"Macao\")";
+    let window = format!("FIRST_PDATE:[{from} TO {to}]");
+    component_names
+        .chunks(12)
+        .map(|chunk| {
+            let terms: Vec<String> = chunk
+                .iter()
+                .flat_map(|n| {
+                    let n = n.replace('"', "");
+                    [
+                        format!("GRANT_AGENCY:\"{n}\""),
+                        format!("ACK_FUNDING:\"{n}\""),
+                    ]
+                })
+                .collect();
+            format!("({}) AND {china} AND {window}", terms.join(" OR "))
+        })
+        .collect()
+}
+
+/// Runs the discovery queries with cursor paging and a checkpoint per query.
+pub struct Searcher<'a> {
+    pub http: &'a HttpClient,
+    pub ep: &'a Endpoint,
+    pub cfg: &'a EuropePmcConfig,
+    pub store: &'a SharedStore,
+    pub run_id: i64,
+    pub refresh: bool,
+    pub on_page: &'a (dyn Fn(u64) + Send + Sync),
+}
+
+/// What the searches did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SearchTotals {
+    pub items: u64,
+    pub announced: Option<u64>,
+    pub without_doi: u64,
+    pub outcome: PageOutcome,
+}
+
+impl Searcher<'_> {
+    pub async fn search(&self, key: &str, query: &str) -> Result<SearchTotals> {
+        let k = key.to_string();
+        let refresh = self.refresh;
+        let cp = self
+            .store
+            .run(move |s| {
+                if refresh {
+                    s.reset_checkpoint(Source::EuropePmc, &k)?;
+                }
+                s.checkpoint(Source::EuropePmc, &k)
+            })
+            .await?
+            .unwrap_or_default();
+        let mut totals = SearchTotals {
+            items: cp.items,
+            announced: cp.announced,
+            ..Default::default()
+        };
+        if cp.done {
+            return Ok(totals);
+        }
+        let mut cursor = cp.cursor.unwrap_or_else(|| "*".into());
+        loop {
+            let url = self.cfg.url(&format!(
+                "/search?query={}&resultType=core&format=json&pageSize={}&cursorMark={}",
+                enc(query),
+                self.cfg.page_size.clamp(1, 1000),
+                enc(&cursor)
+            ));
+            let (_, page) = self.http.get_json(self.ep, &url, parse_page).await?;
+            totals.announced = page.hit_count.or(totals.announced);
+            let mut records = Vec::new();
+            for raw in &page.results {
+                match parse_result(raw.get()) {
+                    Ok((r, _)) => records.push(r),
+                    Err(m) if m == "record has no DOI" => totals.without_doi += 1,
+                    Err(message) => {
+                        let (raw, u, run) = (raw.get().to_string(), redact(&url), self.run_id);
+                        self.store
+                            .run(move |s| {
+                                s.record_error(
+                                    Some(run),
+                                    Source::EuropePmc,
+                                    Some(&u),
+                                    "malformed-record",
+                                    &message,
+                                    Some(&raw),
+                                )
+                            })
+                            .await?;
+                    }
+                }
+            }
+            let count = page.results.len() as u64;
+            totals.items += count;
+            // The last page gives back the cursor it was asked with.
+            let done = count == 0
+                || page
+                    .next_cursor
+                    .as_ref()
+                    .is_none_or(|c| c.is_empty() || *c == cursor);
+            let checkpoint = Checkpoint {
+                cursor: if done { None } else { page.next_cursor.clone() },
+                done,
+                items: totals.items,
+                announced: totals.announced,
+            };
+            let (k, run) = (key.to_string(), self.run_id);
+            let o = self
+                .store
+                .run(move |s| {
+                    s.save_page(&Page {
+                        run_id: run,
+                        source: Source::EuropePmc,
+                        shard: &k,
+                        checkpoint,
+                        records: &records,
+                    })
+                })
+                .await?;
+            totals.outcome.new_works += o.new_works;
+            totals.outcome.changed += o.changed;
+            (self.on_page)(count);
+            if done {
+                return Ok(totals);
+            }
+            cursor = page.next_cursor.unwrap_or_default();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_results_parse_with_affiliations_and_grants() {
+        let body = include_bytes!("../../tests/fixtures/europepmc/search_cancer_core.json");
+        let page = parse_page(body).unwrap();
+        assert_eq!(page.results.len(), 25);
+        assert_eq!(
+            page.next_cursor.as_deref(),
+            Some("AoIIP4ZawSg1MzEyODI1MA==")
+        );
+        let parsed: Vec<_> = page
+            .results
+            .iter()
+            .filter_map(|r| parse_result(r.get()).ok())
+            .collect();
+        assert!(!parsed.is_empty());
+        let with_grants = parsed.iter().filter(|(w, _)| !w.funders.is_empty()).count();
+        assert!(with_grants > 0);
+        let china = parsed
+            .iter()
+            .flat_map(|(w, _)| &w.authors)
+            .flat_map(|a| &a.affiliations)
+            .filter(|a| a.raw.as_deref().is_some_and(|r| r.contains("China")))
+            .count();
+        assert!(china > 0, "the recorded page has China affiliations");
+        for (w, _) in &parsed {
+            assert!(w.doi.as_deref().is_some_and(|d| d.starts_with("10.")));
+        }
+    }
+
+    #[test]
+    fn queries_name_components_in_grants_and_acknowledgments_within_the_window() {
+        let q = discovery_queries(
+            &[
+                "Office of Naval Research".into(),
+                "Army Research Office".into(),
+            ],
+            "2023-06-01",
+            "2025-06-30",
+        );
+        assert_eq!(q.len(), 1);
+        assert!(q[0].contains("GRANT_AGENCY:\"Office of Naval Research\""));
+        assert!(q[0].contains("ACK_FUNDING:\"Army Research Office\""));
+        assert!(q[0].contains("AFF:\"China\""));
+        assert!(q[0].ends_with("FIRST_PDATE:[2023-06-01 TO 2025-06-30]"));
+    }
+}
