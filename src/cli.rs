@@ -9,6 +9,7 @@ use crate::model::Source;
 use crate::query::QueryFormat;
 use crate::scan::ScanOptions;
 use crate::sources::crossref::CrossrefConfig;
+use crate::sources::europepmc::EuropePmcConfig;
 use crate::sources::http::{ClientConfig, Limits};
 use crate::sources::openalex::OpenAlexConfig;
 use chrono::NaiveDate;
@@ -191,6 +192,21 @@ pub struct ScanArgs {
     /// OpenAlex API base URL.
     #[arg(long, env = env::XREFSCAN_OPENALEX_URL, default_value = "https://api.openalex.org")]
     pub openalex_url: String,
+    /// Europe PMC REST API base URL.
+    #[arg(long, env = env::XREFSCAN_EUROPEPMC_URL, default_value = "https://www.ebi.ac.uk/europepmc/webservices/rest")]
+    pub europepmc_url: String,
+    /// Europe PMC requests per second.
+    #[arg(long, env = env::XREFSCAN_EUROPEPMC_RPS, default_value_t = 5.0)]
+    pub europepmc_rps: f64,
+    /// Europe PMC requests in flight.
+    #[arg(long, env = env::XREFSCAN_EUROPEPMC_CONCURRENCY, default_value_t = 2)]
+    pub europepmc_concurrency: usize,
+    /// Europe PMC search results per page (at most 1000).
+    #[arg(long, env = env::XREFSCAN_EUROPEPMC_PAGE_SIZE, default_value_t = 1000)]
+    pub europepmc_page_size: u32,
+    /// Most Europe PMC full texts to fetch in one run; the rest wait for the next run.
+    #[arg(long, env = env::XREFSCAN_FULLTEXT_BUDGET, default_value_t = 2000)]
+    pub fulltext_budget: usize,
     /// OpenAlex API key (keyless calls get a tiny daily budget).
     #[arg(long, env = env::OPENALEX_API_KEY, hide_env_values = true)]
     pub openalex_api_key: Option<String>,
@@ -293,6 +309,16 @@ impl ScanArgs {
                 requests_per_second: self.openalex_rps,
                 concurrency: self.openalex_concurrency.max(1),
             },
+            europepmc: EuropePmcConfig {
+                base_url: self.europepmc_url.clone(),
+                page_size: self.europepmc_page_size.clamp(1, 1000),
+                email: self.mailto.clone(),
+            },
+            europepmc_limits: Limits {
+                requests_per_second: self.europepmc_rps.max(0.01),
+                concurrency: self.europepmc_concurrency.max(1),
+            },
+            fulltext_budget: self.fulltext_budget,
             client: ClientConfig {
                 user_agent: ua,
                 timeout: Duration::from_secs(self.timeout.max(1)),

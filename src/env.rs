@@ -56,6 +56,16 @@ pub const XREFSCAN_CSV_BOM: &str = "XREFSCAN_CSV_BOM";
 pub const XREFSCAN_QUERY_FORMAT: &str = "XREFSCAN_QUERY_FORMAT";
 /// Folder of canned queries (`query --queries-dir`).
 pub const XREFSCAN_QUERIES_DIR: &str = "XREFSCAN_QUERIES_DIR";
+/// Europe PMC REST API base URL (`--europepmc-url`).
+pub const XREFSCAN_EUROPEPMC_URL: &str = "XREFSCAN_EUROPEPMC_URL";
+/// Europe PMC requests per second (`--europepmc-rps`).
+pub const XREFSCAN_EUROPEPMC_RPS: &str = "XREFSCAN_EUROPEPMC_RPS";
+/// Europe PMC requests in flight (`--europepmc-concurrency`).
+pub const XREFSCAN_EUROPEPMC_CONCURRENCY: &str = "XREFSCAN_EUROPEPMC_CONCURRENCY";
+/// Europe PMC results per search page (`--europepmc-page-size`).
+pub const XREFSCAN_EUROPEPMC_PAGE_SIZE: &str = "XREFSCAN_EUROPEPMC_PAGE_SIZE";
+/// Most full texts fetched per run (`--fulltext-budget`).
+pub const XREFSCAN_FULLTEXT_BUDGET: &str = "XREFSCAN_FULLTEXT_BUDGET";
 /// Output of `classify`: text or jsonl (`--format`).
 pub const XREFSCAN_CLASSIFY_FORMAT: &str = "XREFSCAN_CLASSIFY_FORMAT";
 /// Folder of the labelled evaluation data (`eval --data`).
@@ -147,6 +157,23 @@ pub const ALL: &[(&str, &str)] = &[
     (
         XREFSCAN_QUERIES_DIR,
         "folder of canned queries (default queries)",
+    ),
+    (
+        XREFSCAN_EUROPEPMC_URL,
+        "Europe PMC REST base URL (default https://www.ebi.ac.uk/europepmc/webservices/rest)",
+    ),
+    (XREFSCAN_EUROPEPMC_RPS, "Europe PMC requests/s (default 5)"),
+    (
+        XREFSCAN_EUROPEPMC_CONCURRENCY,
+        "Europe PMC requests in flight (default 2)",
+    ),
+    (
+        XREFSCAN_EUROPEPMC_PAGE_SIZE,
+        "Europe PMC results per search page (default 1000)",
+    ),
+    (
+        XREFSCAN_FULLTEXT_BUDGET,
+        "most Europe PMC full texts fetched per run (default 2000)",
     ),
     (
         XREFSCAN_CLASSIFY_FORMAT,

@@ -9,6 +9,7 @@ use crate::classify::work::Classifier;
 use crate::error::{Error, Result};
 use crate::model::Source;
 use crate::sources::crossref::{self, Crawler, CrossrefConfig};
+use crate::sources::europepmc::{self, EuropePmcConfig, FullTextFetcher, Searcher};
 use crate::sources::http::{ClientConfig, Endpoint, HttpClient, Limits};
 use crate::sources::openalex::{self, Discoverer, Enricher, OpenAlexConfig};
 use crate::store::{RunTotals, SharedStore, SourceTotals, Store};
@@ -30,6 +31,10 @@ pub struct ScanOptions {
     pub crossref_limits: Limits,
     pub openalex: OpenAlexConfig,
     pub openalex_limits: Limits,
+    pub europepmc: EuropePmcConfig,
+    pub europepmc_limits: Limits,
+    /// Most full texts to fetch this run (the rest wait for the next run).
+    pub fulltext_budget: usize,
     pub client: ClientConfig,
     pub policy: RegionPolicy,
     /// Ignore checkpoints of finished shards and fetch them again.
@@ -197,6 +202,14 @@ pub async fn run(db: &Path, opts: ScanOptions) -> Result<ScanSummary> {
                 .iter()
                 .filter_map(|(id, _, r)| Some((id.as_str(), r.as_deref()?))),
         );
+        pb.finish_with_message(summary.status.code().to_string());
+        summaries.push(summary);
+    }
+
+    if opts.sources.contains(&Source::EuropePmc) {
+        let pb = bar(&multi, "europepmc");
+        let ep = Endpoint::new("europepmc", opts.europepmc_limits);
+        let summary = scan_europepmc(&http, &ep, &opts, &store, run_id, &dod, &pb).await?;
         pb.finish_with_message(summary.status.code().to_string());
         summaries.push(summary);
     }
@@ -545,6 +558,111 @@ async fn scan_openalex(
         },
         resolved,
     ))
+}
+
+/// Europe PMC: search for DoD components in grants and acknowledgments with China-based
+/// authors, then fetch the open-access full text of what was found for its `<ack>` and funding
+/// sections.
+async fn scan_europepmc(
+    http: &HttpClient,
+    ep: &Endpoint,
+    opts: &ScanOptions,
+    store: &SharedStore,
+    run_id: i64,
+    dod: &DodClassifier,
+    pb: &ProgressBar,
+) -> Result<SourceSummary> {
+    let mut status = SourceStatus::Ok;
+    let (mut works_seen, mut announced, mut without_doi) = (0, None::<u64>, 0);
+    let on_page = |n: u64| {
+        pb.inc(n);
+        let (req, _, _) = ep.stats.snapshot();
+        pb.set_message(format!("records, {req} requests"));
+    };
+    let (from, to) = (opts.from.to_string(), opts.to.to_string());
+    let searcher = Searcher {
+        http,
+        ep,
+        cfg: &opts.europepmc,
+        store,
+        run_id,
+        refresh: opts.refresh,
+        on_page: &on_page,
+    };
+    for (i, query) in europepmc::discovery_queries(&dod.query_terms(), &from, &to)
+        .iter()
+        .enumerate()
+    {
+        let key = format!("search:{from}:{to}:{i}:{:016x}", fxhash(query));
+        match searcher.search(&key, query).await {
+            Ok(t) => {
+                works_seen += t.items;
+                without_doi += t.without_doi;
+                if let Some(a) = t.announced {
+                    announced = Some(announced.unwrap_or(0) + a);
+                }
+            }
+            Err(e) => {
+                record(store, run_id, Source::EuropePmc, &e).await?;
+                status = status_of(&e);
+                break;
+            }
+        }
+    }
+    if without_doi > 0 {
+        tracing::info!("europepmc: {without_doi} records without a DOI were not stored");
+    }
+    if status == SourceStatus::Ok {
+        let fetcher = FullTextFetcher {
+            http,
+            ep,
+            cfg: &opts.europepmc,
+            store,
+            run_id,
+            on_doc: &|_| pb.set_message("full texts"),
+        };
+        match fetcher.fetch(opts.fulltext_budget).await {
+            Ok(t) => {
+                let left = store
+                    .run(|s| s.works_needing_full_text(usize::MAX >> 1).map(|v| v.len()))
+                    .await?;
+                if left > 0 {
+                    tracing::info!(
+                        "europepmc: {left} full texts left for the next run (--fulltext-budget {})",
+                        opts.fulltext_budget
+                    );
+                }
+                tracing::info!(
+                    "europepmc: {} full texts fetched, {} changed, {} unavailable, {} errors",
+                    t.fetched,
+                    t.changed,
+                    t.unavailable,
+                    t.errors
+                );
+            }
+            Err(e) => {
+                record(store, run_id, Source::EuropePmc, &e).await?;
+                status = status_of(&e);
+            }
+        }
+    }
+    let (requests, retries, errors) = ep.stats.snapshot();
+    Ok(SourceSummary {
+        source: Source::EuropePmc,
+        works: works_seen,
+        announced,
+        requests,
+        retries,
+        errors,
+        status,
+    })
+}
+
+/// A stable hash of a query, so a changed query list starts fresh checkpoints.
+fn fxhash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// The DoD classifier with the ids earlier scans learnt (Crossref descendants, OpenAlex ids).

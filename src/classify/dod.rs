@@ -443,6 +443,32 @@ impl DodClassifier {
         self.components.len() - 1
     }
 
+    /// Names and distinctive acronyms of DoD components for full-text search queries (strong
+    /// aliases only; ambiguous acronyms would flood the results).
+    pub fn query_terms(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for row in reference::rows(reference::DOD_ALIASES_CSV) {
+            let alias = row["alias"].trim();
+            let acronym = row["kind"] == "acronym";
+            if row["strength"] != "strong"
+                || alias.contains(['(', ')', '"', '&'])
+                || (acronym && alias.len() < 4)
+                || alias.split(' ').count() > 8
+            {
+                continue;
+            }
+            let term = if acronym {
+                alias.to_ascii_uppercase()
+            } else {
+                alias.to_string()
+            };
+            if !out.iter().any(|t| t.eq_ignore_ascii_case(&term)) {
+                out.push(term);
+            }
+        }
+        out
+    }
+
     /// Every registry number treated as DoD (for discovery queries).
     pub fn registry_numbers(&self) -> Vec<String> {
         let mut v: Vec<String> = self.registry.keys().cloned().collect();

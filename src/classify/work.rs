@@ -11,6 +11,17 @@ use crate::model::{AffiliationRecord, FunderRecord, Source};
 pub struct WorkFacts {
     pub funders: Vec<(Source, FunderRecord)>,
     pub affiliations: Vec<AffiliationFact>,
+    pub acknowledgments: Vec<AckFact>,
+}
+
+/// Acknowledgment or funding text of a work, and where it was read.
+#[derive(Debug, Clone)]
+pub struct AckFact {
+    pub source: Source,
+    /// "acknowledgment (Europe PMC full text)", "acknowledgment (publisher page)".
+    pub origin: String,
+    pub section: String,
+    pub text: String,
 }
 
 /// One affiliation of one author as one source gave it.
@@ -38,12 +49,23 @@ pub struct DodEvidence {
     pub funder_name: Option<String>,
     pub funder_id: Option<String>,
     pub awards: Vec<String>,
+    /// For text evidence: where the text was read, and the passage around the match.
+    pub origin: Option<String>,
+    pub snippet: Option<String>,
 }
 
 impl DodEvidence {
     /// One line for exports: "crossref funder record: Army Research Office
     /// (10.13039/100000183) award W911NF-19-1-0283 [funder registry id: …; award number: …]".
     pub fn describe(&self) -> String {
+        if let Some(origin) = &self.origin {
+            return format!(
+                "{} {origin}: \"{}\" [{}]",
+                self.source,
+                self.snippet.as_deref().unwrap_or(""),
+                self.reasons.join("; ")
+            );
+        }
         let mut s = format!("{} funder record: ", self.source);
         s.push_str(self.funder_name.as_deref().unwrap_or("(no name)"));
         if let Some(id) = &self.funder_id {
@@ -177,6 +199,37 @@ pub fn institution_in(raw: &str) -> Option<String> {
     None
 }
 
+/// The sentence or ±160 characters around a match, for evidence a reader can check.
+pub fn snippet(text: &str, start: usize, end: usize) -> String {
+    let floor = |mut i: usize| {
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let ceil = |mut i: usize| {
+        while i < text.len() && !text.is_char_boundary(i) {
+            i += 1;
+        }
+        i
+    };
+    let from = floor(start.saturating_sub(160));
+    let to = ceil((end + 160).min(text.len()));
+    let from = text[from..start]
+        .rfind(". ")
+        .map(|i| from + i + 2)
+        .unwrap_or(from);
+    let to = text[end..to].find(". ").map(|i| end + i + 1).unwrap_or(to);
+    let mut s = text[from..to].trim().to_string();
+    if from > 0 && !text[..from].trim_end().ends_with('.') {
+        s.insert(0, '…');
+    }
+    if to < text.len() && !s.ends_with('.') {
+        s.push('…');
+    }
+    s
+}
+
 /// The classifiers, the entity lists and the region policy.
 pub struct Classifier {
     pub china: ChinaClassifier,
@@ -226,6 +279,57 @@ impl Classifier {
                 funder_name: f.name.clone(),
                 funder_id: f.funder_id.clone(),
                 awards: f.awards.clone(),
+                origin: None,
+                snippet: None,
+            };
+            if !decision.dod.contains(&ev) {
+                decision.dod.push(ev);
+            }
+        }
+        for ack in &facts.acknowledgments {
+            let found = self.dod.classify_text(&ack.text);
+            let Some(first) = found
+                .matches
+                .iter()
+                .find(|m| m.via != Via::Award)
+                .or_else(|| found.matches.first())
+            else {
+                continue;
+            };
+            let ev = DodEvidence {
+                source: ack.source,
+                component: first.component.clone(),
+                group: first.group.clone(),
+                via: first.via,
+                reasons: found
+                    .matches
+                    .iter()
+                    .map(|m| {
+                        let office = found
+                            .awards
+                            .iter()
+                            .find(|a| a.start == m.span.start)
+                            .map(|a| format!(" → {}", a.issuing_office))
+                            .unwrap_or_default();
+                        format!(
+                            "{} in {}: {}{office} [{}..{}]",
+                            if m.via == Via::Name {
+                                "DoD name"
+                            } else {
+                                m.via.as_str()
+                            },
+                            ack.section,
+                            m.span.text,
+                            m.span.start,
+                            m.span.end
+                        )
+                    })
+                    .collect(),
+                funder_name: None,
+                funder_id: None,
+                awards: found.awards.iter().map(|a| a.text.clone()).collect(),
+                origin: Some(ack.origin.clone()),
+                snippet: Some(snippet(&ack.text, first.span.start, first.span.end)),
             };
             if !decision.dod.contains(&ev) {
                 decision.dod.push(ev);

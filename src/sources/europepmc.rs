@@ -444,3 +444,153 @@ mod tests {
         assert!(q[0].ends_with("FIRST_PDATE:[2023-06-01 TO 2025-06-30]"));
     }
 }
+
+/// What the full-text stage did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct FullTextTotals {
+    pub fetched: u64,
+    /// Documents whose funding texts changed (their works are reclassified).
+    pub changed: u64,
+    /// Records Europe PMC has no full text for (404) or that were not JATS.
+    pub unavailable: u64,
+    pub errors: u64,
+}
+
+/// Fetches the open-access full text of Europe PMC records and keeps their funding texts.
+pub struct FullTextFetcher<'a> {
+    pub http: &'a HttpClient,
+    pub ep: &'a Endpoint,
+    pub cfg: &'a EuropePmcConfig,
+    pub store: &'a SharedStore,
+    pub run_id: i64,
+    pub on_doc: &'a (dyn Fn(u64) + Send + Sync),
+}
+
+/// One full-text fetch: the work, the URL, and the response with its parsed JATS.
+type Fetched = (
+    i64,
+    String,
+    Result<(
+        crate::sources::http::JsonResponse,
+        crate::sources::jats::FullText,
+    )>,
+);
+
+/// How exports name text from this source.
+pub const FULL_TEXT_ORIGIN: &str = "acknowledgment (Europe PMC full text)";
+
+impl FullTextFetcher<'_> {
+    /// Fetch up to `limit` full texts not fetched before. A source-level failure (spent
+    /// budget, server asking to wait too long) stops the stage and is returned.
+    pub async fn fetch(&self, limit: usize) -> Result<FullTextTotals> {
+        use futures::StreamExt;
+        use sha2::Digest;
+        let todo = self
+            .store
+            .run(move |s| s.works_needing_full_text(limit))
+            .await?;
+        let mut totals = FullTextTotals::default();
+        let results: Vec<Fetched> = futures::stream::iter(todo)
+            .map(|(work_id, pmcid)| async move {
+                let url = self.cfg.full_text_url(&pmcid);
+                let r = self
+                    .http
+                    .get_xml(self.ep, &url, crate::sources::jats::parse)
+                    .await;
+                (work_id, url, r)
+            })
+            .buffer_unordered(self.ep.concurrency())
+            .collect()
+            .await;
+        for (work_id, url, r) in results {
+            let shown = redact(&url);
+            match r {
+                Ok((resp, ft)) => {
+                    totals.fetched += 1;
+                    let hash = format!("{:x}", sha2::Sha256::digest(&resp.body));
+                    let content_type = resp
+                        .headers
+                        .get("content-type")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    let texts: Vec<(String, String)> = ft
+                        .funding_texts()
+                        .into_iter()
+                        .map(|(sec, t)| (sec.to_string(), t))
+                        .collect();
+                    let bytes = resp.body.len();
+                    let changed = self
+                        .store
+                        .run(move |s| {
+                            s.save_document(&crate::store::Document {
+                                work_id,
+                                source: Source::EuropePmc,
+                                kind: "europepmc-fulltext",
+                                origin: FULL_TEXT_ORIGIN,
+                                url: &shown,
+                                final_url: None,
+                                status: Some(resp.status),
+                                content_type: content_type.as_deref(),
+                                sha256: Some(&hash),
+                                bytes: Some(bytes),
+                                error: None,
+                                texts,
+                            })
+                        })
+                        .await?;
+                    totals.changed += u64::from(changed);
+                }
+                Err(e @ crate::Error::Status { .. }) => {
+                    // 404 and other refusals are final for this record: remember, do not ask again.
+                    totals.unavailable += 1;
+                    let message = e.to_string();
+                    self.store
+                        .run(move |s| {
+                            s.save_document(&crate::store::Document {
+                                work_id,
+                                source: Source::EuropePmc,
+                                kind: "europepmc-fulltext",
+                                origin: FULL_TEXT_ORIGIN,
+                                url: &shown,
+                                final_url: None,
+                                status: None,
+                                content_type: None,
+                                sha256: None,
+                                bytes: None,
+                                error: Some(&message),
+                                texts: Vec::new(),
+                            })
+                            .map(|_| ())
+                        })
+                        .await?;
+                }
+                Err(
+                    e
+                    @ (crate::Error::BudgetExhausted { .. } | crate::Error::BackOffTooLong { .. }),
+                ) => {
+                    return Err(e);
+                }
+                Err(e) => {
+                    // Transient after retries (or a body that never parsed): recorded, and the
+                    // next run asks again.
+                    totals.errors += 1;
+                    let (message, run) = (e.to_string(), self.run_id);
+                    self.store
+                        .run(move |s| {
+                            s.record_error(
+                                Some(run),
+                                Source::EuropePmc,
+                                Some(&shown),
+                                "full-text",
+                                &message,
+                                None,
+                            )
+                        })
+                        .await?;
+                }
+            }
+            (self.on_doc)(1);
+        }
+        Ok(totals)
+    }
+}

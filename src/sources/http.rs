@@ -47,6 +47,7 @@ pub struct Endpoint {
     pub name: &'static str,
     limiter: DefaultDirectRateLimiter,
     inflight: Semaphore,
+    concurrency: usize,
     pause_until: Mutex<Option<Instant>>,
     pub stats: Stats,
     /// Remaining budget in USD as last reported by the server (OpenAlex), in micro-dollars.
@@ -66,10 +67,16 @@ impl Endpoint {
             name,
             limiter: RateLimiter::direct(quota),
             inflight: Semaphore::new(limits.concurrency.max(1)),
+            concurrency: limits.concurrency.max(1),
             pause_until: Mutex::new(None),
             stats: Stats::default(),
             budget_remaining_micro_usd: AtomicU64::new(u64::MAX),
         }
+    }
+
+    /// Requests allowed in flight.
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
     }
 
     fn pause_for(&self, d: Duration) {

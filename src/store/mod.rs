@@ -5,7 +5,7 @@
 //! source's JSON changed).
 
 use crate::classify::entities::{Entry, ListInfo};
-use crate::classify::work::{AffiliationFact, WorkDecision, WorkFacts};
+use crate::classify::work::{AckFact, AffiliationFact, WorkDecision, WorkFacts};
 use crate::error::{Error, Result};
 use crate::model::{AffiliationRecord, FunderRecord, Source, WorkRecord};
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
@@ -17,6 +17,7 @@ use std::path::Path;
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../db/migrations/0001_initial.sql")),
     M::up(include_str!("../../db/migrations/0002_entities.sql")),
+    M::up(include_str!("../../db/migrations/0003_acknowledgments.sql")),
 ];
 
 /// The current time as stored (UTC, seconds).
@@ -41,6 +42,24 @@ pub struct Page<'a> {
     pub shard: &'a str,
     pub checkpoint: Checkpoint,
     pub records: &'a [WorkRecord],
+}
+
+/// A fetched document (full text or landing page) and the funding texts found in it.
+pub struct Document<'a> {
+    pub work_id: i64,
+    pub source: Source,
+    pub kind: &'a str,
+    /// How exports name where the text came from: "acknowledgment (Europe PMC full text)".
+    pub origin: &'a str,
+    pub url: &'a str,
+    pub final_url: Option<&'a str>,
+    pub status: Option<u16>,
+    pub content_type: Option<&'a str>,
+    pub sha256: Option<&'a str>,
+    pub bytes: Option<usize>,
+    /// Why nothing was read (404, not XML, malformed); the document is not fetched again.
+    pub error: Option<&'a str>,
+    pub texts: Vec<(String, String)>,
 }
 
 /// What a page changed.
@@ -280,6 +299,86 @@ impl Store {
         Ok(())
     }
 
+    /// Works with an open-access Europe PMC record whose full text has not been fetched yet:
+    /// `(work_id, pmcid)`.
+    pub fn works_needing_full_text(&self, limit: usize) -> Result<Vec<(i64, String)>> {
+        let mut st = self.conn.prepare(
+            "SELECT s.work_id, json_extract(s.raw_json, '$.pmcid') FROM source_records s
+             WHERE s.source = 'europepmc'
+               AND json_extract(s.raw_json, '$.pmcid') IS NOT NULL
+               AND (json_extract(s.raw_json, '$.isOpenAccess') = 'Y'
+                    OR json_extract(s.raw_json, '$.inEPMC') = 'Y')
+               AND NOT EXISTS (SELECT 1 FROM documents d
+                               WHERE d.work_id = s.work_id AND d.kind = 'europepmc-fulltext')
+             ORDER BY s.work_id LIMIT ?1",
+        )?;
+        let rows = st.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Store a fetched document and the funding texts found in it, in one transaction. The
+    /// work is marked for classification only when its texts changed.
+    pub fn save_document(&mut self, doc: &Document<'_>) -> Result<bool> {
+        let tx = self.conn.transaction()?;
+        let stamp = now();
+        let previous: Option<(i64, Option<String>)> = tx
+            .prepare_cached("SELECT id, sha256 FROM documents WHERE work_id = ?1 AND kind = ?2")?
+            .query_row(params![doc.work_id, doc.kind], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let unchanged = previous
+            .as_ref()
+            .is_some_and(|(_, h)| h.is_some() && h.as_deref() == doc.sha256);
+        tx.prepare_cached(
+            "INSERT INTO documents (work_id, kind, url, final_url, status, content_type, sha256, bytes, fetched_at, error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (work_id, kind) DO UPDATE SET url = excluded.url, final_url = excluded.final_url,
+                status = excluded.status, content_type = excluded.content_type, sha256 = excluded.sha256,
+                bytes = excluded.bytes, fetched_at = excluded.fetched_at, error = excluded.error",
+        )?
+        .execute(params![
+            doc.work_id,
+            doc.kind,
+            doc.url,
+            doc.final_url,
+            doc.status,
+            doc.content_type,
+            doc.sha256,
+            doc.bytes.map(|b| b as i64),
+            stamp,
+            doc.error
+        ])?;
+        let doc_id: i64 = tx
+            .prepare_cached("SELECT id FROM documents WHERE work_id = ?1 AND kind = ?2")?
+            .query_row(params![doc.work_id, doc.kind], |r| r.get(0))?;
+        let mut changed = false;
+        if !unchanged && doc.error.is_none() {
+            tx.prepare_cached("DELETE FROM acknowledgments WHERE document_id = ?1")?
+                .execute([doc_id])?;
+            for (seq, (section, text)) in doc.texts.iter().enumerate() {
+                tx.prepare_cached(
+                    "INSERT INTO acknowledgments (work_id, document_id, source, origin, section, seq, text)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?
+                .execute(params![
+                    doc.work_id,
+                    doc_id,
+                    doc.source.as_str(),
+                    doc.origin,
+                    section,
+                    seq as i64,
+                    text
+                ])?;
+            }
+            tx.prepare_cached("UPDATE works SET dirty = 1 WHERE id = ?1")?
+                .execute([doc.work_id])?;
+            changed = true;
+        }
+        tx.commit()?;
+        Ok(changed)
+    }
+
     /// Store an imported entity list, replacing any earlier import with the same id.
     pub fn save_entity_list(
         &mut self,
@@ -390,6 +489,29 @@ impl Store {
     /// Everything stored about a work, across sources.
     pub fn work_facts(&self, work_id: i64) -> Result<WorkFacts> {
         let mut facts = WorkFacts::default();
+        let mut st = self.conn.prepare_cached(
+            "SELECT source, origin, section, text FROM acknowledgments WHERE work_id = ?1
+             ORDER BY document_id, seq",
+        )?;
+        let acks = st.query_map([work_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        for a in acks {
+            let (source, origin, section, text) = a?;
+            if let Some(source) = Source::parse(&source) {
+                facts.acknowledgments.push(AckFact {
+                    source,
+                    origin,
+                    section,
+                    text,
+                });
+            }
+        }
         let mut st = self.conn.prepare_cached(
             "SELECT f.source, f.seq, f.funder_id, f.name, f.ror, f.asserted_by FROM funders f
              WHERE f.work_id = ?1 ORDER BY f.source, f.seq",

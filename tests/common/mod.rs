@@ -9,6 +9,7 @@ use xrefscan::classify::china::RegionPolicy;
 use xrefscan::model::Source;
 use xrefscan::scan::ScanOptions;
 use xrefscan::sources::crossref::CrossrefConfig;
+use xrefscan::sources::europepmc::EuropePmcConfig;
 use xrefscan::sources::http::{ClientConfig, Limits};
 use xrefscan::sources::openalex::OpenAlexConfig;
 
@@ -56,6 +57,16 @@ pub fn options(crossref: &str, openalex: &str, sources: &[Source]) -> ScanOption
             requests_per_second: 50.0,
             concurrency: 5,
         },
+        europepmc: EuropePmcConfig {
+            base_url: "http://127.0.0.1:9/unused".into(),
+            page_size: 1000,
+            email: None,
+        },
+        europepmc_limits: Limits {
+            requests_per_second: 50.0,
+            concurrency: 2,
+        },
+        fulltext_budget: 100,
         client: ClientConfig {
             user_agent: "xrefscan-test".into(),
             timeout: Duration::from_secs(5),
