@@ -2,6 +2,7 @@
 
 pub mod crossref;
 pub mod europepmc;
+pub mod html;
 pub mod http;
 pub mod jats;
 pub mod openalex;
