@@ -163,7 +163,7 @@ pub fn extract(html: &str) -> PageFacts {
             _ => {}
         }
     }
-    let mut push = |rule: &str, heading: String, text: String, facts: &mut PageFacts| {
+    let push = |rule: &str, heading: String, text: String, facts: &mut PageFacts| {
         let text = text.trim().to_string();
         if text.chars().count() < 15 {
             return;
