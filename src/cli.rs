@@ -12,6 +12,7 @@ use crate::sources::crossref::CrossrefConfig;
 use crate::sources::europepmc::EuropePmcConfig;
 use crate::sources::http::{ClientConfig, Limits};
 use crate::sources::openalex::OpenAlexConfig;
+use crate::sources::pages::PagesConfig;
 use chrono::NaiveDate;
 use clap::{ArgAction, Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -207,6 +208,21 @@ pub struct ScanArgs {
     /// Most Europe PMC full texts to fetch in one run; the rest wait for the next run.
     #[arg(long, env = env::XREFSCAN_FULLTEXT_BUDGET, default_value_t = 2000)]
     pub fulltext_budget: usize,
+    /// DOI resolver for publisher pages.
+    #[arg(long, env = env::XREFSCAN_DOI_RESOLVER, default_value = "https://doi.org")]
+    pub doi_resolver: String,
+    /// Most publisher pages to fetch in one run (source `pages`); the rest wait for the next run.
+    #[arg(long, env = env::XREFSCAN_HTML_BUDGET, default_value_t = 200)]
+    pub html_budget: usize,
+    /// Publisher-page requests per second, per host.
+    #[arg(long, env = env::XREFSCAN_PAGE_RPS, default_value_t = 1.0)]
+    pub page_rps: f64,
+    /// Publisher-page requests in flight, per host.
+    #[arg(long, env = env::XREFSCAN_PAGE_CONCURRENCY, default_value_t = 1)]
+    pub page_concurrency: usize,
+    /// Largest page read, in bytes; longer pages are cut (and the cut is recorded).
+    #[arg(long, env = env::XREFSCAN_MAX_PAGE_BYTES, default_value_t = 8 * 1024 * 1024)]
+    pub max_page_bytes: usize,
     /// OpenAlex API key (keyless calls get a tiny daily budget).
     #[arg(long, env = env::OPENALEX_API_KEY, hide_env_values = true)]
     pub openalex_api_key: Option<String>,
@@ -319,6 +335,19 @@ impl ScanArgs {
                 concurrency: self.europepmc_concurrency.max(1),
             },
             fulltext_budget: self.fulltext_budget,
+            pages: PagesConfig {
+                resolver: self.doi_resolver.clone(),
+                per_host: Limits {
+                    requests_per_second: self.page_rps.max(0.01),
+                    concurrency: self.page_concurrency.max(1),
+                },
+                user_agent: ua.clone(),
+                timeout: Duration::from_secs(self.timeout.max(1)),
+                max_bytes: self.max_page_bytes.max(1024),
+                max_redirects: 10,
+                max_attempts: self.max_retries.max(1),
+            },
+            html_budget: self.html_budget,
             client: ClientConfig {
                 user_agent: ua,
                 timeout: Duration::from_secs(self.timeout.max(1)),

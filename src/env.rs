@@ -66,6 +66,16 @@ pub const XREFSCAN_EUROPEPMC_CONCURRENCY: &str = "XREFSCAN_EUROPEPMC_CONCURRENCY
 pub const XREFSCAN_EUROPEPMC_PAGE_SIZE: &str = "XREFSCAN_EUROPEPMC_PAGE_SIZE";
 /// Most full texts fetched per run (`--fulltext-budget`).
 pub const XREFSCAN_FULLTEXT_BUDGET: &str = "XREFSCAN_FULLTEXT_BUDGET";
+/// DOI resolver for publisher pages (`--doi-resolver`).
+pub const XREFSCAN_DOI_RESOLVER: &str = "XREFSCAN_DOI_RESOLVER";
+/// Most publisher pages fetched per run (`--html-budget`).
+pub const XREFSCAN_HTML_BUDGET: &str = "XREFSCAN_HTML_BUDGET";
+/// Publisher-page requests per second per host (`--page-rps`).
+pub const XREFSCAN_PAGE_RPS: &str = "XREFSCAN_PAGE_RPS";
+/// Publisher-page requests in flight per host (`--page-concurrency`).
+pub const XREFSCAN_PAGE_CONCURRENCY: &str = "XREFSCAN_PAGE_CONCURRENCY";
+/// Largest page read in bytes (`--max-page-bytes`).
+pub const XREFSCAN_MAX_PAGE_BYTES: &str = "XREFSCAN_MAX_PAGE_BYTES";
 /// Output of `classify`: text or jsonl (`--format`).
 pub const XREFSCAN_CLASSIFY_FORMAT: &str = "XREFSCAN_CLASSIFY_FORMAT";
 /// Folder of the labelled evaluation data (`eval --data`).
@@ -174,6 +184,26 @@ pub const ALL: &[(&str, &str)] = &[
     (
         XREFSCAN_FULLTEXT_BUDGET,
         "most Europe PMC full texts fetched per run (default 2000)",
+    ),
+    (
+        XREFSCAN_DOI_RESOLVER,
+        "DOI resolver for publisher pages (default https://doi.org)",
+    ),
+    (
+        XREFSCAN_HTML_BUDGET,
+        "most publisher pages fetched per run (default 200)",
+    ),
+    (
+        XREFSCAN_PAGE_RPS,
+        "publisher-page requests/s per host (default 1)",
+    ),
+    (
+        XREFSCAN_PAGE_CONCURRENCY,
+        "publisher-page requests in flight per host (default 1)",
+    ),
+    (
+        XREFSCAN_MAX_PAGE_BYTES,
+        "largest publisher page read, bytes (default 8 MiB)",
     ),
     (
         XREFSCAN_CLASSIFY_FORMAT,

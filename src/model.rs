@@ -11,16 +11,24 @@ pub enum Source {
     Crossref,
     OpenAlex,
     EuropePmc,
+    /// Publisher landing and full-text pages reached through the DOI resolver.
+    Publisher,
 }
 
 impl Source {
-    pub const ALL: [Source; 3] = [Source::Crossref, Source::OpenAlex, Source::EuropePmc];
+    pub const ALL: [Source; 4] = [
+        Source::Crossref,
+        Source::OpenAlex,
+        Source::EuropePmc,
+        Source::Publisher,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Source::Crossref => "crossref",
             Source::OpenAlex => "openalex",
             Source::EuropePmc => "europepmc",
+            Source::Publisher => "pages",
         }
     }
 
@@ -29,6 +37,7 @@ impl Source {
             "crossref" => Some(Source::Crossref),
             "openalex" => Some(Source::OpenAlex),
             "europepmc" | "europe-pmc" | "epmc" => Some(Source::EuropePmc),
+            "pages" | "publisher" | "html" => Some(Source::Publisher),
             _ => None,
         }
     }

@@ -12,6 +12,7 @@ use crate::sources::crossref::{self, Crawler, CrossrefConfig};
 use crate::sources::europepmc::{self, EuropePmcConfig, FullTextFetcher, Searcher};
 use crate::sources::http::{ClientConfig, Endpoint, HttpClient, Limits};
 use crate::sources::openalex::{self, Discoverer, Enricher, OpenAlexConfig};
+use crate::sources::pages::{PageFetcher, PagesConfig};
 use crate::store::{RunTotals, SharedStore, SourceTotals, Store};
 use chrono::NaiveDate;
 use futures::StreamExt;
@@ -35,6 +36,9 @@ pub struct ScanOptions {
     pub europepmc_limits: Limits,
     /// Most full texts to fetch this run (the rest wait for the next run).
     pub fulltext_budget: usize,
+    pub pages: PagesConfig,
+    /// Most publisher pages to fetch this run (the rest wait for the next run).
+    pub html_budget: usize,
     pub client: ClientConfig,
     pub policy: RegionPolicy,
     /// Ignore checkpoints of finished shards and fetch them again.
@@ -78,6 +82,8 @@ pub struct SourceSummary {
     pub retries: u64,
     pub errors: u64,
     pub status: SourceStatus,
+    /// What else the user should know (pages left for later runs, records without a DOI).
+    pub note: Option<String>,
 }
 
 /// What a scan did.
@@ -125,6 +131,9 @@ impl fmt::Display for ScanSummary {
             )?;
             if let Some(m) = s.status.message() {
                 write!(f, ": {m}")?;
+            }
+            if let Some(n) = &s.note {
+                write!(f, " ({n})")?;
             }
             writeln!(f)?;
         }
@@ -216,8 +225,17 @@ pub async fn run(db: &Path, opts: ScanOptions) -> Result<ScanSummary> {
 
     let pb = bar(&multi, "classify");
     let lists = store.run(|s| s.entity_lists()).await?;
-    let classifier =
-        Classifier::new(dod, opts.policy).with_entities(EntityMatcher::with_imported(lists));
+    let classifier = std::sync::Arc::new(
+        Classifier::new(dod, opts.policy).with_entities(EntityMatcher::with_imported(lists)),
+    );
+    if opts.sources.contains(&Source::Publisher) {
+        // Pages are chosen from what the metadata says, so classify first.
+        classify_dirty(&store, Some(run_id), classifier.clone(), &pb).await?;
+        let pbp = bar(&multi, "pages");
+        let summary = scan_pages(&opts, &store, run_id, &pbp).await?;
+        pbp.finish_with_message(summary.status.code().to_string());
+        summaries.push(summary);
+    }
     let (classified, candidates_new, new_flags) =
         classify_dirty(&store, Some(run_id), classifier, &pb).await?;
     pb.finish_and_clear();
@@ -438,6 +456,7 @@ async fn scan_crossref(
             retries,
             errors,
             status,
+            note: None,
         },
         descendants.unwrap_or_default(),
     ))
@@ -555,6 +574,7 @@ async fn scan_openalex(
             retries,
             errors,
             status,
+            note: None,
         },
         resolved,
     ))
@@ -655,6 +675,210 @@ async fn scan_europepmc(
         retries,
         errors,
         status,
+        note: (without_doi > 0)
+            .then(|| format!("{without_doi} records without a DOI were not stored")),
+    })
+}
+
+/// Publisher pages: the budgeted choice of works whose page may show what their metadata
+/// lacks; Highwire authors with institutions and acknowledgment/funding text are kept.
+async fn scan_pages(
+    opts: &ScanOptions,
+    store: &SharedStore,
+    run_id: i64,
+    pb: &ProgressBar,
+) -> Result<SourceSummary> {
+    use futures::StreamExt;
+    use sha2::Digest;
+    let fetcher = PageFetcher::new(opts.pages.clone())?;
+    let (from, to, budget) = (opts.from.to_string(), opts.to.to_string(), opts.html_budget);
+    let (todo, total) = store
+        .run(move |s| s.works_for_pages(&from, &to, budget))
+        .await?;
+    pb.set_length(todo.len() as u64);
+    let skipped = total.saturating_sub(todo.len() as u64);
+    let fetcher = &fetcher;
+    let results: Vec<_> = futures::stream::iter(todo)
+        .map(|(id, doi, reason)| async move {
+            let r = fetcher.fetch_doi(&doi).await;
+            (id, doi, reason, r)
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    let (mut fetched, mut disallowed, mut unavailable, mut errors) = (0u64, 0u64, 0u64, 0u64);
+    for (work_id, doi, reason, r) in results {
+        pb.inc(1);
+        match r {
+            Ok(page) => {
+                fetched += 1;
+                let facts = crate::sources::html::extract(&String::from_utf8_lossy(&page.body));
+                let record = page_record(&doi, &facts);
+                let hash = format!("{:x}", sha2::Sha256::digest(&page.body));
+                let texts: Vec<(String, String)> = facts
+                    .sections
+                    .iter()
+                    .map(|s| {
+                        let label = if s.heading.is_empty() {
+                            s.rule.clone()
+                        } else {
+                            s.heading.clone()
+                        };
+                        (label, s.text.clone())
+                    })
+                    .collect();
+                let note = page.truncated.then(|| {
+                    format!(
+                        "page cut at {} bytes; the rest was not read",
+                        page.body.len()
+                    )
+                });
+                store
+                    .run(move |s| {
+                        if let Some(r) = &record {
+                            s.save_enrichment(
+                                run_id,
+                                Source::Publisher,
+                                std::slice::from_ref(r),
+                                &[],
+                            )?;
+                        }
+                        s.save_document(&crate::store::Document {
+                            work_id,
+                            source: Source::Publisher,
+                            kind: "publisher-page",
+                            origin: PAGE_ORIGIN,
+                            url: &page.url,
+                            final_url: Some(&page.final_url),
+                            status: Some(page.status),
+                            content_type: Some(&page.content_type),
+                            sha256: Some(&hash),
+                            bytes: Some(page.body.len()),
+                            error: None,
+                            texts,
+                        })?;
+                        if let Some(n) = note {
+                            s.record_error(
+                                Some(run_id),
+                                Source::Publisher,
+                                Some(&page.final_url),
+                                "page-truncated",
+                                &n,
+                                None,
+                            )?;
+                        }
+                        Ok(())
+                    })
+                    .await?;
+            }
+            Err(e) if e.is_final() => {
+                match e {
+                    crate::sources::pages::PageError::Disallowed { .. } => disallowed += 1,
+                    _ => unavailable += 1,
+                }
+                let (message, url) = (
+                    format!("{e} (chosen because: {reason})"),
+                    format!("doi:{doi}"),
+                );
+                store
+                    .run(move |s| {
+                        s.save_document(&crate::store::Document {
+                            work_id,
+                            source: Source::Publisher,
+                            kind: "publisher-page",
+                            origin: PAGE_ORIGIN,
+                            url: &url,
+                            final_url: None,
+                            status: None,
+                            content_type: None,
+                            sha256: None,
+                            bytes: None,
+                            error: Some(&message),
+                            texts: Vec::new(),
+                        })
+                        .map(|_| ())
+                    })
+                    .await?;
+            }
+            Err(e) => {
+                errors += 1;
+                let message = e.to_string();
+                store
+                    .run(move |s| {
+                        s.record_error(
+                            Some(run_id),
+                            Source::Publisher,
+                            Some(&doi),
+                            "page",
+                            &message,
+                            None,
+                        )
+                    })
+                    .await?;
+            }
+        }
+    }
+    let per_host = fetcher.requests_per_host();
+    let requests = per_host.iter().map(|(_, n)| n).sum();
+    let mut notes = Vec::new();
+    if skipped > 0 {
+        notes.push(format!(
+            "{skipped} candidate pages left for later runs (--html-budget {budget})"
+        ));
+    }
+    if disallowed > 0 {
+        notes.push(format!("{disallowed} disallowed by robots.txt"));
+    }
+    if unavailable > 0 {
+        notes.push(format!("{unavailable} unavailable"));
+    }
+    Ok(SourceSummary {
+        source: Source::Publisher,
+        works: fetched,
+        announced: None,
+        requests,
+        retries: 0,
+        errors,
+        status: SourceStatus::Ok,
+        note: (!notes.is_empty()).then(|| notes.join("; ")),
+    })
+}
+
+/// How exports name text read on publisher pages.
+pub const PAGE_ORIGIN: &str = "acknowledgment (publisher page)";
+
+/// The page's Highwire authors as a record of the `pages` source (none when it has none).
+fn page_record(
+    doi: &str,
+    facts: &crate::sources::html::PageFacts,
+) -> Option<crate::model::WorkRecord> {
+    use crate::model::{AffiliationRecord, AuthorRecord, WorkRecord};
+    if facts.authors.is_empty() {
+        return None;
+    }
+    Some(WorkRecord {
+        doi: Some(doi.to_string()),
+        title: facts.title.clone(),
+        publication_date: facts.date.clone(),
+        venue: facts.journal.clone(),
+        authors: facts
+            .authors
+            .iter()
+            .map(|a| AuthorRecord {
+                name: a.name.clone(),
+                affiliations: a
+                    .institutions
+                    .iter()
+                    .map(|i| AffiliationRecord {
+                        raw: Some(i.clone()),
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            })
+            .collect(),
+        raw: serde_json::to_string(facts).unwrap_or_default(),
+        ..Default::default()
     })
 }
 
@@ -711,8 +935,9 @@ pub async fn reclassify(
     store.run(|s| s.mark_all_dirty()).await?;
     let dod = stored_dod_classifier(&store).await?;
     let lists = store.run(|s| s.entity_lists()).await?;
-    let classifier =
-        Classifier::new(dod, policy).with_entities(EntityMatcher::with_imported(lists));
+    let classifier = std::sync::Arc::new(
+        Classifier::new(dod, policy).with_entities(EntityMatcher::with_imported(lists)),
+    );
     let pb = if progress {
         ProgressBar::new(0)
     } else {
@@ -743,10 +968,9 @@ pub async fn reclassify(
 pub async fn classify_dirty(
     store: &SharedStore,
     run_id: Option<i64>,
-    classifier: Classifier,
+    classifier: std::sync::Arc<Classifier>,
     pb: &ProgressBar,
 ) -> Result<(u64, u64, u64)> {
-    let classifier = std::sync::Arc::new(classifier);
     let ids = store.run(|s| s.dirty_work_ids()).await?;
     pb.set_length(ids.len() as u64);
     let (mut classified, mut candidates, mut new_flags) = (0, 0, 0);

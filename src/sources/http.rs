@@ -74,6 +74,19 @@ impl Endpoint {
         }
     }
 
+    /// Wait for a permit to have a request in flight, then for this endpoint's next rate slot.
+    /// Hold the permit until the response is read.
+    pub async fn acquire(&self) -> tokio::sync::SemaphorePermit<'_> {
+        let permit = self.inflight.acquire().await.expect("semaphore open");
+        self.wait_turn().await;
+        permit
+    }
+
+    /// Hold every request of this endpoint back for `d` (a server's `Retry-After`).
+    pub fn pause(&self, d: Duration) {
+        self.pause_for(d);
+    }
+
     /// Requests allowed in flight.
     pub fn concurrency(&self) -> usize {
         self.concurrency

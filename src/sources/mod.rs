@@ -6,3 +6,4 @@ pub mod html;
 pub mod http;
 pub mod jats;
 pub mod openalex;
+pub mod pages;

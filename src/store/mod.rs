@@ -44,6 +44,9 @@ pub struct Page<'a> {
     pub records: &'a [WorkRecord],
 }
 
+/// A work whose publisher page is worth reading: `(work_id, doi, why)`.
+pub type PageCandidate = (i64, String, String);
+
 /// A fetched document (full text or landing page) and the funding texts found in it.
 pub struct Document<'a> {
     pub work_id: i64,
@@ -314,6 +317,46 @@ impl Store {
         )?;
         let rows = st.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Works whose publisher page may show what their metadata lacks, in this order: a
+    /// China-based coauthor but no DoD funding in the metadata, then DoD funding but no
+    /// affiliations at all. Pages already fetched are left out. Returns up to `limit`
+    /// `(work_id, doi, reason)` and how many candidates there are in all.
+    pub fn works_for_pages(
+        &self,
+        from: &str,
+        to: &str,
+        limit: usize,
+    ) -> Result<(Vec<PageCandidate>, u64)> {
+        let cte = "WITH cand AS (
+                SELECT w.id, w.doi, 'China-based coauthor, no DoD funding in metadata' AS reason,
+                       1 AS pri, w.publication_date AS d
+                FROM works w JOIN classifications c ON c.work_id = w.id
+                WHERE c.china = 1 AND c.dod = 0 AND w.doi IS NOT NULL
+                  AND w.publication_date BETWEEN ?1 AND ?2
+                UNION ALL
+                SELECT w.id, w.doi, 'DoD-funded, no affiliations in metadata', 2, w.publication_date
+                FROM works w JOIN classifications c ON c.work_id = w.id
+                WHERE c.dod = 1 AND w.doi IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM affiliations a WHERE a.work_id = w.id)
+                  AND w.publication_date BETWEEN ?1 AND ?2
+            ), todo AS (
+                SELECT * FROM cand WHERE NOT EXISTS
+                    (SELECT 1 FROM documents d WHERE d.work_id = cand.id AND d.kind = 'publisher-page')
+            )";
+        let total: i64 = self.conn.query_row(
+            &format!("{cte} SELECT COUNT(*) FROM todo"),
+            params![from, to],
+            |r| r.get(0),
+        )?;
+        let mut st = self.conn.prepare(&format!(
+            "{cte} SELECT id, doi, reason FROM todo ORDER BY pri, d DESC, id LIMIT ?3"
+        ))?;
+        let rows = st.query_map(params![from, to, limit as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+        Ok((rows.collect::<rusqlite::Result<_>>()?, total as u64))
     }
 
     /// Store a fetched document and the funding texts found in it, in one transaction. The

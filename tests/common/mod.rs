@@ -12,6 +12,7 @@ use xrefscan::sources::crossref::CrossrefConfig;
 use xrefscan::sources::europepmc::EuropePmcConfig;
 use xrefscan::sources::http::{ClientConfig, Limits};
 use xrefscan::sources::openalex::OpenAlexConfig;
+use xrefscan::sources::pages::PagesConfig;
 
 pub fn fixture_path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -67,6 +68,19 @@ pub fn options(crossref: &str, openalex: &str, sources: &[Source]) -> ScanOption
             concurrency: 2,
         },
         fulltext_budget: 100,
+        pages: PagesConfig {
+            resolver: "http://127.0.0.1:9".into(),
+            per_host: Limits {
+                requests_per_second: 20.0,
+                concurrency: 2,
+            },
+            user_agent: "xrefscan-test (mailto:staff@example.org)".into(),
+            timeout: Duration::from_secs(5),
+            max_bytes: 1024 * 1024,
+            max_redirects: 10,
+            max_attempts: 3,
+        },
+        html_budget: 50,
         client: ClientConfig {
             user_agent: "xrefscan-test".into(),
             timeout: Duration::from_secs(5),

@@ -1,0 +1,304 @@
+//! Fetching publisher pages: a DOI is resolved through the resolver (`https://doi.org`) and its
+//! redirects are followed hop by hop, so that every host gets its own rate limit and in-flight
+//! cap and its `robots.txt` is honoured before anything is asked of it.
+
+use crate::sources::http::{Endpoint, Limits};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Page-fetching settings.
+#[derive(Debug, Clone)]
+pub struct PagesConfig {
+    /// The DOI resolver (`https://doi.org`).
+    pub resolver: String,
+    /// Limits per host.
+    pub per_host: Limits,
+    pub user_agent: String,
+    pub timeout: Duration,
+    /// Pages larger than this are cut here (what was read is still used).
+    pub max_bytes: usize,
+    /// Redirect hops followed at most.
+    pub max_redirects: usize,
+    pub max_attempts: u32,
+}
+
+/// A fetched page.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub url: String,
+    pub final_url: String,
+    pub status: u16,
+    pub content_type: String,
+    pub body: Vec<u8>,
+    /// The body was longer than `max_bytes` and was cut.
+    pub truncated: bool,
+    pub redirects: Vec<String>,
+}
+
+/// Why a page was not read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PageError {
+    #[error("robots.txt of {host} disallows {url}")]
+    Disallowed { host: String, url: String },
+    #[error("{url} answered {status}")]
+    Status { url: String, status: u16 },
+    #[error("{url} sent {content_type}, not HTML")]
+    NotHtml { url: String, content_type: String },
+    #[error("more than {0} redirects")]
+    TooManyRedirects(usize),
+    #[error("{url}: {message}")]
+    Network { url: String, message: String },
+}
+
+impl PageError {
+    /// A final answer for this page (remember it, do not ask again), as opposed to a
+    /// transient failure worth another run.
+    pub fn is_final(&self) -> bool {
+        !matches!(self, PageError::Network { .. })
+            && !matches!(self, PageError::Status { status, .. } if *status == 429 || *status >= 500)
+    }
+}
+
+/// One client, a limiter per host, and each host's robots.txt read once.
+pub struct PageFetcher {
+    cfg: PagesConfig,
+    client: reqwest::Client,
+    hosts: Mutex<HashMap<String, Arc<Endpoint>>>,
+    robots: tokio::sync::Mutex<HashMap<String, Option<Arc<texting_robots::Robot>>>>,
+}
+
+impl PageFetcher {
+    pub fn new(cfg: PagesConfig) -> crate::Result<PageFetcher> {
+        let client = reqwest::Client::builder()
+            .user_agent(cfg.user_agent.clone())
+            .timeout(cfg.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .gzip(true)
+            .build()
+            .map_err(|e| crate::Error::Invalid(format!("could not build the HTTP client: {e}")))?;
+        Ok(PageFetcher {
+            cfg,
+            client,
+            hosts: Mutex::new(HashMap::new()),
+            robots: tokio::sync::Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Requests made so far, per host: `(host, requests)`.
+    pub fn requests_per_host(&self) -> Vec<(String, u64)> {
+        let hosts = self.hosts.lock().expect("hosts lock");
+        let mut v: Vec<(String, u64)> = hosts
+            .iter()
+            .map(|(h, e)| (h.clone(), e.stats.snapshot().0))
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn endpoint(&self, host: &str) -> Arc<Endpoint> {
+        let mut hosts = self.hosts.lock().expect("hosts lock");
+        hosts
+            .entry(host.to_string())
+            .or_insert_with(|| Arc::new(Endpoint::new("pages", self.cfg.per_host)))
+            .clone()
+    }
+
+    /// The landing page of a DOI.
+    pub async fn fetch_doi(&self, doi: &str) -> Result<Fetched, PageError> {
+        let url = format!("{}/{}", self.cfg.resolver.trim_end_matches('/'), doi);
+        self.fetch(&url).await
+    }
+
+    /// GET `start`, following redirects hop by hop.
+    pub async fn fetch(&self, start: &str) -> Result<Fetched, PageError> {
+        let mut url = url::Url::parse(start).map_err(|e| PageError::Network {
+            url: start.into(),
+            message: e.to_string(),
+        })?;
+        let mut redirects = Vec::new();
+        for _ in 0..=self.cfg.max_redirects {
+            let host = host_key(&url);
+            if !self.allowed(&url).await {
+                return Err(PageError::Disallowed {
+                    host,
+                    url: url.to_string(),
+                });
+            }
+            let resp = self.get(&url).await?;
+            let status = resp.status().as_u16();
+            if (300..400).contains(&status) {
+                let next = resp
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|l| url.join(l).ok());
+                match next {
+                    Some(n) => {
+                        redirects.push(url.to_string());
+                        url = n;
+                        continue;
+                    }
+                    None => {
+                        return Err(PageError::Status {
+                            url: url.to_string(),
+                            status,
+                        });
+                    }
+                }
+            }
+            if status >= 400 {
+                return Err(PageError::Status {
+                    url: url.to_string(),
+                    status,
+                });
+            }
+            let content_type = resp
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if !(content_type.contains("html") || content_type.contains("xhtml")) {
+                return Err(PageError::NotHtml {
+                    url: url.to_string(),
+                    content_type: if content_type.is_empty() {
+                        "no content type".into()
+                    } else {
+                        content_type
+                    },
+                });
+            }
+            let (body, truncated) = read_capped(resp, self.cfg.max_bytes, &url).await?;
+            return Ok(Fetched {
+                url: start.to_string(),
+                final_url: url.to_string(),
+                status,
+                content_type,
+                body,
+                truncated,
+                redirects,
+            });
+        }
+        Err(PageError::TooManyRedirects(self.cfg.max_redirects))
+    }
+
+    /// One politely spaced GET, retried on 429/5xx/network errors with `Retry-After`.
+    async fn get(&self, url: &url::Url) -> Result<reqwest::Response, PageError> {
+        let ep = self.endpoint(&host_key(url));
+        let mut last = None;
+        for attempt in 0..self.cfg.max_attempts.max(1) {
+            let resp = {
+                let _permit = ep.acquire().await;
+                ep.stats
+                    .requests
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.client.get(url.as_str()).send().await
+            };
+            match resp {
+                Ok(r) if r.status().as_u16() == 429 || r.status().is_server_error() => {
+                    let wait = r
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs)
+                        .unwrap_or(Duration::from_millis(500 << attempt.min(6)));
+                    if wait > Duration::from_secs(120) {
+                        return Ok(r);
+                    }
+                    ep.stats
+                        .retries
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    ep.pause(wait);
+                    last = Some(Ok(r));
+                }
+                Ok(r) => return Ok(r),
+                Err(e) => {
+                    ep.stats
+                        .retries
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    tokio::time::sleep(Duration::from_millis(200 << attempt.min(6))).await;
+                    last = Some(Err(e));
+                }
+            }
+        }
+        match last {
+            Some(Ok(r)) => Ok(r),
+            Some(Err(e)) => Err(PageError::Network {
+                url: url.to_string(),
+                message: e.without_url().to_string(),
+            }),
+            None => Err(PageError::Network {
+                url: url.to_string(),
+                message: "no attempt made".into(),
+            }),
+        }
+    }
+
+    /// Whether robots.txt lets this tool fetch `url`. A missing robots.txt (4xx) allows
+    /// everything; one that cannot be read (5xx, network) allows nothing this run.
+    async fn allowed(&self, url: &url::Url) -> bool {
+        let host = host_key(url);
+        let mut cache = self.robots.lock().await;
+        if !cache.contains_key(&host) {
+            let robots_url = match url.join("/robots.txt") {
+                Ok(u) => u,
+                Err(_) => return false,
+            };
+            let robot = match self.get(&robots_url).await {
+                Ok(r) if r.status().is_success() => {
+                    let body = r.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+                    texting_robots::Robot::new(&self.cfg.user_agent, &body)
+                        .ok()
+                        .map(Arc::new)
+                }
+                Ok(r) if r.status().is_client_error() => {
+                    texting_robots::Robot::new(&self.cfg.user_agent, b"")
+                        .ok()
+                        .map(Arc::new)
+                }
+                _ => None,
+            };
+            cache.insert(host.clone(), robot);
+        }
+        match cache.get(&host).cloned().flatten() {
+            Some(robot) => robot.allowed(url.as_str()),
+            None => false,
+        }
+    }
+}
+
+fn host_key(url: &url::Url) -> String {
+    match url.port() {
+        Some(p) => format!("{}:{p}", url.host_str().unwrap_or("")),
+        None => url.host_str().unwrap_or("").to_string(),
+    }
+}
+
+async fn read_capped(
+    mut resp: reqwest::Response,
+    max: usize,
+    url: &url::Url,
+) -> Result<(Vec<u8>, bool), PageError> {
+    let mut body = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(c)) => {
+                let room = max.saturating_sub(body.len());
+                if c.len() > room {
+                    body.extend_from_slice(&c[..room]);
+                    return Ok((body, true));
+                }
+                body.extend_from_slice(&c);
+            }
+            Ok(None) => return Ok((body, false)),
+            Err(e) => {
+                return Err(PageError::Network {
+                    url: url.to_string(),
+                    message: format!("reading the body: {}", e.without_url()),
+                });
+            }
+        }
+    }
+}
