@@ -13,14 +13,17 @@ pub enum Source {
     EuropePmc,
     /// Publisher landing and full-text pages reached through the DOI resolver.
     Publisher,
+    /// Authors and affiliations read from open-access full text (JATS).
+    FullText,
 }
 
 impl Source {
-    pub const ALL: [Source; 4] = [
+    pub const ALL: [Source; 5] = [
         Source::Crossref,
         Source::OpenAlex,
         Source::EuropePmc,
         Source::Publisher,
+        Source::FullText,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -29,6 +32,7 @@ impl Source {
             Source::OpenAlex => "openalex",
             Source::EuropePmc => "europepmc",
             Source::Publisher => "pages",
+            Source::FullText => "fulltext",
         }
     }
 
@@ -38,6 +42,7 @@ impl Source {
             "openalex" => Some(Source::OpenAlex),
             "europepmc" | "europe-pmc" | "epmc" => Some(Source::EuropePmc),
             "pages" | "publisher" | "html" => Some(Source::Publisher),
+            "fulltext" => Some(Source::FullText),
             _ => None,
         }
     }

@@ -125,6 +125,17 @@ async fn dod_funding_only_in_the_full_text_acknowledgment_is_flagged_with_the_te
         "Harbin Institute of Technology is one of the Seven Sons"
     );
     assert!(r.sources.contains("europepmc"));
+    // The full text's affiliations, with the country its <country> element names.
+    assert!(r.sources.contains("fulltext"), "{}", r.sources);
+    let cn: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM affiliations WHERE source = 'fulltext' AND country_code = 'CN'
+               AND raw_string LIKE '%Harbin Institute of Technology%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(cn, 1);
 
     // The 404 is remembered and the unchanged document is not fetched again.
     drop(conn);

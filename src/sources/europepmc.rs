@@ -470,11 +470,68 @@ pub struct FullTextFetcher<'a> {
 type Fetched = (
     i64,
     String,
+    String,
     Result<(
         crate::sources::http::JsonResponse,
         crate::sources::jats::FullText,
     )>,
 );
+
+/// The full text's authors and affiliations (with the country its `<country>` names) as a
+/// record of the `fulltext` source; none when the text names no affiliation.
+fn full_text_record(doi: &str, ft: &crate::sources::jats::FullText) -> Option<WorkRecord> {
+    if doi.is_empty() || ft.affiliations.is_empty() {
+        return None;
+    }
+    let authors = ft
+        .authors_with_affiliations()
+        .into_iter()
+        .map(|(name, affs)| AuthorRecord {
+            name,
+            affiliations: affs
+                .into_iter()
+                .map(|a| AffiliationRecord {
+                    raw: Some(a.text.clone()),
+                    country_code: a.country.as_deref().and_then(country_code),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        })
+        .collect();
+    let raw = serde_json::json!({
+        "doi": doi,
+        "authors": ft.authors.iter().map(|a| &a.name).collect::<Vec<_>>(),
+        "affiliations": ft.affiliations.iter().map(|a| serde_json::json!({
+            "id": a.id, "text": a.text, "country": a.country
+        })).collect::<Vec<_>>(),
+    });
+    Some(WorkRecord {
+        doi: Some(doi.to_string()),
+        authors,
+        raw: raw.to_string(),
+        ..Default::default()
+    })
+}
+
+/// The ISO code of a country name as JATS `<country>` writes it ("China", "P. R. China",
+/// "USA"), from the reference table.
+fn country_code(name: &str) -> Option<String> {
+    static CODES: std::sync::LazyLock<std::collections::HashMap<String, String>> =
+        std::sync::LazyLock::new(|| {
+            crate::reference::rows(crate::reference::COUNTRIES_CSV)
+                .into_iter()
+                .map(|r| {
+                    (
+                        crate::classify::text::normalize(&r["name"]),
+                        r["code"].clone(),
+                    )
+                })
+                .collect()
+        });
+    let key = crate::classify::text::normalize(name.trim().trim_end_matches('.'));
+    CODES.get(&key).cloned()
+}
 
 /// How exports name text from this source.
 pub const FULL_TEXT_ORIGIN: &str = "acknowledgment (Europe PMC full text)";
@@ -491,18 +548,18 @@ impl FullTextFetcher<'_> {
             .await?;
         let mut totals = FullTextTotals::default();
         let results: Vec<Fetched> = futures::stream::iter(todo)
-            .map(|(work_id, pmcid)| async move {
+            .map(|(work_id, pmcid, doi)| async move {
                 let url = self.cfg.full_text_url(&pmcid);
                 let r = self
                     .http
                     .get_xml(self.ep, &url, crate::sources::jats::parse)
                     .await;
-                (work_id, url, r)
+                (work_id, doi, url, r)
             })
             .buffer_unordered(self.ep.concurrency())
             .collect()
             .await;
-        for (work_id, url, r) in results {
+        for (work_id, doi, url, r) in results {
             let shown = redact(&url);
             match r {
                 Ok((resp, ft)) => {
@@ -519,9 +576,19 @@ impl FullTextFetcher<'_> {
                         .map(|(sec, t)| (sec.to_string(), t))
                         .collect();
                     let bytes = resp.body.len();
+                    let record = full_text_record(&doi, &ft);
+                    let run = self.run_id;
                     let changed = self
                         .store
                         .run(move |s| {
+                            if let Some(r) = &record {
+                                s.save_enrichment(
+                                    run,
+                                    Source::FullText,
+                                    std::slice::from_ref(r),
+                                    &[],
+                                )?;
+                            }
                             s.save_document(&crate::store::Document {
                                 work_id,
                                 source: Source::EuropePmc,

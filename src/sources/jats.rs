@@ -23,9 +23,20 @@ pub struct Aff {
     pub country: Option<String>,
 }
 
+/// An author (`<contrib contrib-type="author">`) and the affiliations it points to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JatsAuthor {
+    pub name: String,
+    /// `rid`s of its `<xref ref-type="aff">`.
+    pub aff_ids: Vec<String>,
+    /// Indexes into `affiliations` of `<aff>` elements written inside the contrib.
+    pub inline_affs: Vec<usize>,
+}
+
 /// What a full text says about funding and affiliations.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FullText {
+    pub authors: Vec<JatsAuthor>,
     /// Each `<ack>`, as text.
     pub acknowledgments: Vec<String>,
     /// Each `<funding-statement>`.
@@ -35,6 +46,39 @@ pub struct FullText {
 }
 
 impl FullText {
+    /// Authors with their affiliations: linked ones by id or nesting; when the text links
+    /// none, every affiliation goes with a single placeholder author so none is lost.
+    pub fn authors_with_affiliations(&self) -> Vec<(String, Vec<&Aff>)> {
+        let mut out: Vec<(String, Vec<&Aff>)> = self
+            .authors
+            .iter()
+            .map(|a| {
+                let mut affs: Vec<&Aff> = a
+                    .inline_affs
+                    .iter()
+                    .filter_map(|&i| self.affiliations.get(i))
+                    .collect();
+                for id in &a.aff_ids {
+                    if let Some(f) = self
+                        .affiliations
+                        .iter()
+                        .find(|f| f.id.as_deref() == Some(id.as_str()))
+                    {
+                        affs.push(f);
+                    }
+                }
+                (a.name.clone(), affs)
+            })
+            .collect();
+        if out.iter().all(|(_, a)| a.is_empty()) && !self.affiliations.is_empty() {
+            out = vec![(
+                "(authors not linked to affiliations)".to_string(),
+                self.affiliations.iter().collect(),
+            )];
+        }
+        out
+    }
+
     /// The texts the DoD text classifier reads, with the section each came from.
     pub fn funding_texts(&self) -> Vec<(&'static str, String)> {
         let mut out: Vec<(&'static str, String)> = Vec::new();
@@ -119,6 +163,10 @@ pub fn parse(xml: &[u8]) -> Result<FullText, String> {
     let mut award_text = Capture::default();
     let mut country_text = Capture::default();
     let mut id_text = Capture::default();
+    // Author contribs: depth, whether an author, the name parts being read.
+    let (mut contrib, mut is_author, mut name_part) = (0usize, false, 0usize);
+    let mut author = JatsAuthor::default();
+    let mut name_text = Capture::default();
     loop {
         let event = reader.read_event_into(&mut buf).map_err(|e| {
             format!(
@@ -127,7 +175,37 @@ pub fn parse(xml: &[u8]) -> Result<FullText, String> {
             )
         })?;
         match event {
+            Event::Empty(e)
+                if contrib > 0
+                    && is_author
+                    && e.local_name().as_ref() == b"xref"
+                    && attr(&e, b"ref-type").as_deref() == Some("aff") =>
+            {
+                if let Some(rid) = attr(&e, b"rid") {
+                    author
+                        .aff_ids
+                        .extend(rid.split_whitespace().map(str::to_string));
+                }
+            }
             Event::Start(e) => match e.local_name().as_ref() {
+                b"contrib" => {
+                    contrib += 1;
+                    if contrib == 1 {
+                        is_author = attr(&e, b"contrib-type").is_none_or(|t| t == "author");
+                        author = JatsAuthor::default();
+                    }
+                }
+                b"xref" if contrib > 0 && is_author => {
+                    if attr(&e, b"ref-type").as_deref() == Some("aff") {
+                        if let Some(rid) = attr(&e, b"rid") {
+                            author
+                                .aff_ids
+                                .extend(rid.split_whitespace().map(str::to_string));
+                        }
+                    }
+                    label += 1;
+                }
+                b"surname" | b"given-names" if contrib > 0 => name_part += 1,
                 b"ack" => ack += 1,
                 b"funding-statement" => statement += 1,
                 b"aff" => {
@@ -162,6 +240,26 @@ pub fn parse(xml: &[u8]) -> Result<FullText, String> {
                     aff_text.space();
                 }
                 match name {
+                    b"xref" if contrib > 0 && is_author && label > 0 => label -= 1,
+                    b"surname" | b"given-names" if name_part > 0 => {
+                        name_part -= 1;
+                        name_text.space();
+                    }
+                    b"contrib" if contrib > 0 => {
+                        contrib -= 1;
+                        if contrib == 0 && is_author {
+                            // "Hughes Jessica R" → "Jessica R Hughes"
+                            let parts = name_text.take();
+                            author.name = match parts.split_once(' ') {
+                                Some((surname, given)) => format!("{given} {surname}"),
+                                None => parts,
+                            };
+                            if !author.name.is_empty() {
+                                out.authors.push(std::mem::take(&mut author));
+                            }
+                        }
+                        name_text = Capture::default();
+                    }
                     b"ack" if ack > 0 => {
                         ack -= 1;
                         if ack == 0 {
@@ -186,7 +284,10 @@ pub fn parse(xml: &[u8]) -> Result<FullText, String> {
                             aff_cur.text = aff_text.take();
                             let c = country_text.take();
                             aff_cur.country = (!c.is_empty()).then_some(c);
-                            if !aff_cur.text.is_empty() {
+                            if !aff_cur.text.is_empty() && (contrib == 0 || is_author) {
+                                if contrib > 0 {
+                                    author.inline_affs.push(out.affiliations.len());
+                                }
                                 out.affiliations.push(std::mem::take(&mut aff_cur));
                             }
                         }
@@ -232,6 +333,9 @@ pub fn parse(xml: &[u8]) -> Result<FullText, String> {
             }
             Event::Text(t) => {
                 let s = t.decode().map_err(|e| e.to_string())?;
+                if name_part > 0 {
+                    name_text.push(&s);
+                }
                 feed(
                     &s,
                     (ack, statement, aff, source, award, country, label, inst_id),
@@ -351,6 +455,27 @@ mod tests {
         }));
         assert!(!ft.funding_statements.is_empty());
         assert!(ft.affiliations.iter().any(|a| a.country.is_some()));
+    }
+
+    #[test]
+    fn authors_are_linked_to_their_affiliations_and_editors_left_out() {
+        let ft = parse(include_bytes!("../../tests/fixtures/jats/elife06003.xml")).unwrap();
+        assert_eq!(ft.authors.len(), 6, "{:?}", ft.authors);
+        assert_eq!(ft.authors[0].name, "Jessica R Hughes");
+        assert_eq!(ft.authors[0].aff_ids, ["aff1", "aff2"]);
+        let linked = ft.authors_with_affiliations();
+        assert!(linked[0].1[0].text.contains("University of Wollongong"));
+        assert_eq!(linked[0].1[0].country.as_deref(), Some("Australia"));
+        assert!(
+            !linked[0].1[0].text.starts_with('1'),
+            "labels are not part of the text"
+        );
+        // The reviewing editor's affiliation (Johns Hopkins) is not an author's.
+        assert!(
+            ft.affiliations
+                .iter()
+                .all(|a| !a.text.contains("Johns Hopkins"))
+        );
     }
 
     #[test]

@@ -303,10 +303,11 @@ impl Store {
     }
 
     /// Works with an open-access Europe PMC record whose full text has not been fetched yet:
-    /// `(work_id, pmcid)`.
-    pub fn works_needing_full_text(&self, limit: usize) -> Result<Vec<(i64, String)>> {
+    /// `(work_id, pmcid, doi)`.
+    pub fn works_needing_full_text(&self, limit: usize) -> Result<Vec<(i64, String, String)>> {
         let mut st = self.conn.prepare(
-            "SELECT s.work_id, json_extract(s.raw_json, '$.pmcid') FROM source_records s
+            "SELECT s.work_id, json_extract(s.raw_json, '$.pmcid'), COALESCE(w.doi, '')
+             FROM source_records s JOIN works w ON w.id = s.work_id
              WHERE s.source = 'europepmc'
                AND json_extract(s.raw_json, '$.pmcid') IS NOT NULL
                AND (json_extract(s.raw_json, '$.isOpenAccess') = 'Y'
@@ -315,7 +316,7 @@ impl Store {
                                WHERE d.work_id = s.work_id AND d.kind = 'europepmc-fulltext')
              ORDER BY s.work_id LIMIT ?1",
         )?;
-        let rows = st.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let rows = st.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
