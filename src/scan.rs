@@ -228,18 +228,19 @@ pub async fn run(db: &Path, opts: ScanOptions) -> Result<ScanSummary> {
     let classifier = std::sync::Arc::new(
         Classifier::new(dod, opts.policy).with_entities(EntityMatcher::with_imported(lists)),
     );
+    let mut early = (0, 0);
     if opts.sources.contains(&Source::Publisher) {
         // Pages are chosen from what the metadata says, so classify first.
-        classify_dirty(&store, Some(run_id), classifier.clone(), &pb).await?;
+        let (n, _, new) = classify_dirty(&store, Some(run_id), classifier.clone(), &pb).await?;
+        early = (n, new);
         let pbp = bar(&multi, "pages");
         let summary = scan_pages(&opts, &store, run_id, &pbp).await?;
         pbp.finish_with_message(summary.status.code().to_string());
         summaries.push(summary);
     }
-    let (classified, candidates_new, new_flags) =
-        classify_dirty(&store, Some(run_id), classifier, &pb).await?;
+    let (classified, _, new_flags) = classify_dirty(&store, Some(run_id), classifier, &pb).await?;
+    let (classified, new_flags) = (classified + early.0, new_flags + early.1);
     pb.finish_and_clear();
-    let _ = candidates_new;
 
     let (works_total, candidates, flagged) = store
         .run(|s| {

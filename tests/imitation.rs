@@ -200,3 +200,150 @@ async fn a_spent_openalex_budget_resumes_on_the_next_run() {
     scan::run(&clean, o).await.unwrap();
     assert_eq!(flagged_dois(&clean), flagged_dois(&db));
 }
+
+/// Issue 4's done-ness: the four sources imitated, acknowledgment-only DoD funding found in
+/// Europe PMC full text and on publisher pages, decoys not flagged, no limit broken on any host.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledgment_only_funding_is_found_in_full_text_and_pages_within_every_limit() {
+    let (from, to) = (date("2023-06-01"), date("2025-06-30"));
+    let mut corpus = imitation::generate(800, 0x4ac4, from, to);
+    imitation::add_text_sources(&mut corpus, 300, 0x7e57, from, to);
+    let corpus = Arc::new(corpus);
+    let fast = ServerLimits {
+        per_second: 50,
+        in_flight: 5,
+        latency: Duration::from_millis(5),
+    };
+    let epmc_limits = ServerLimits {
+        per_second: 10,
+        in_flight: 3,
+        latency: Duration::from_millis(10),
+    };
+    let per_host = ServerLimits {
+        per_second: 10,
+        in_flight: 2,
+        latency: Duration::from_millis(5),
+    };
+    let im = imitation::start(corpus.clone(), fast, fast).await;
+    let text = imitation::start_text_sources(corpus.clone(), epmc_limits, per_host).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("four.sqlite");
+    let mut o = options(
+        &im.crossref_url,
+        &im.openalex_url,
+        &[
+            Source::Crossref,
+            Source::OpenAlex,
+            Source::EuropePmc,
+            Source::Publisher,
+        ],
+    );
+    o.crossref.shard_days = 92;
+    o.europepmc.base_url = text.europepmc_url.clone();
+    o.europepmc_limits.requests_per_second = 10.0;
+    o.europepmc_limits.concurrency = 3;
+    o.fulltext_budget = 10_000;
+    o.pages.resolver = text.resolver_url.clone();
+    o.pages.per_host.requests_per_second = 10.0;
+    o.pages.per_host.concurrency = 2;
+    o.html_budget = 10_000;
+    let s = scan::run(&db, o.clone()).await.unwrap();
+    assert!(s.complete(), "{s}");
+    for (name, c) in [("europepmc", &text.europepmc), ("resolver", &text.resolver)]
+        .into_iter()
+        .chain(text.publishers.iter().map(|c| ("publisher", c)))
+    {
+        assert_eq!(
+            c.rate_violations.load(Ordering::SeqCst),
+            0,
+            "{name} rate limit"
+        );
+        assert_eq!(
+            c.concurrency_violations.load(Ordering::SeqCst),
+            0,
+            "{name} in-flight cap"
+        );
+    }
+    assert!(
+        text.publishers
+            .iter()
+            .all(|c| c.requests.load(Ordering::SeqCst) > 0)
+    );
+
+    let expected: HashSet<String> = corpus
+        .works
+        .iter()
+        .filter(|w| {
+            if w.ack.is_some() {
+                // Found only if Europe PMC's affiliation search can see the China link.
+                let searchable = w.affiliations.iter().any(|(_, a)| {
+                    xrefscan::sources::europepmc::CHINA_AFF_TERMS
+                        .iter()
+                        .any(|t| a.contains(t))
+                });
+                w.ack_dod && w.truth_china && searchable
+            } else {
+                // Metadata-funded works; a page shows the affiliations metadata lacked.
+                w.should_flag()
+                    || (w.truth_dod && w.truth_china && w.crossref_dod && !w.china_visible)
+            }
+        })
+        .map(|w| w.doi.clone())
+        .collect();
+    let got = flagged_dois(&db);
+    let wrong: Vec<_> = got.difference(&expected).take(5).collect();
+    let missed: Vec<_> = expected.difference(&got).take(5).collect();
+    eprintln!("{s}\nexpected {} flagged {}", expected.len(), got.len());
+    assert!(wrong.is_empty(), "false flags {wrong:?}");
+    for m in &missed {
+        let w = corpus.works.iter().find(|w| &&w.doi == m).unwrap();
+        eprintln!(
+            "MISSED {} oa={} ack={:?} affs={:?}",
+            w.doi, w.open_access, w.ack, w.affiliations
+        );
+    }
+    assert!(missed.is_empty(), "missed {missed:?}");
+    let by_text = corpus
+        .works
+        .iter()
+        .filter(|w| w.ack_dod && w.truth_china)
+        .count();
+    assert!(
+        by_text > 50,
+        "enough acknowledgment-only positives: {by_text}"
+    );
+
+    // Their evidence is the text, named by where it was read.
+    let conn = xrefscan::store::Store::open_read_only(&db).unwrap();
+    let rows = xrefscan::export::load_rows(&conn, false).unwrap();
+    let ack_rows: Vec<_> = rows
+        .iter()
+        .filter(|r| r.dod_evidence.contains("acknowledgment ("))
+        .collect();
+    assert!(
+        ack_rows
+            .iter()
+            .any(|r| r.dod_evidence.contains("(Europe PMC full text)"))
+    );
+    assert!(
+        ack_rows
+            .iter()
+            .any(|r| r.dod_evidence.contains("(publisher page)"))
+    );
+    drop(conn);
+
+    // A second run fetches no page and no full text again, and changes nothing.
+    let pages_before: u64 = text
+        .publishers
+        .iter()
+        .map(|c| c.requests.load(Ordering::SeqCst))
+        .sum();
+    let again = scan::run(&db, o).await.unwrap();
+    assert_eq!(again.new_flags, 0, "{again}");
+    let pages_after: u64 = text
+        .publishers
+        .iter()
+        .map(|c| c.requests.load(Ordering::SeqCst))
+        .sum();
+    assert_eq!(pages_before, pages_after);
+}

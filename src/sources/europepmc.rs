@@ -258,11 +258,45 @@ pub fn parse_result(raw: &str) -> std::result::Result<(WorkRecord, Ids), String>
     ))
 }
 
+/// Affiliation words that place an author in mainland China, Hong Kong or Macau for Europe
+/// PMC's `AFF` search: the country names and the largest research cities, because many
+/// affiliations end with the city ("Sun Yat-sen University, Guangzhou 510275") and never say
+/// "China".
+pub const CHINA_AFF_TERMS: &[&str] = &[
+    "China",
+    "Hong Kong",
+    "Macau",
+    "Macao",
+    "Beijing",
+    "Shanghai",
+    "Guangzhou",
+    "Shenzhen",
+    "Nanjing",
+    "Wuhan",
+    "Hangzhou",
+    "Xi'an",
+    "Chengdu",
+    "Harbin",
+    "Hefei",
+    "Tianjin",
+    "Changsha",
+    "Chongqing",
+    "Changchun",
+    "Dalian",
+];
+
 /// The discovery queries: DoD components named in grant agencies or in the
 /// acknowledgment/funding text, with an author affiliated in China, Hong Kong or Macau, in
 /// the window. Split so that each stays well under URL length limits.
 pub fn discovery_queries(component_names: &[String], from: &str, to: &str) -> Vec<String> {
-    let china = "(AFF:\"China\" OR AFF:\"Hong Kong\" OR AFF:\"Macau\" OR AFF:\"Macao\")";
+    let china = format!(
+        "({})",
+        CHINA_AFF_TERMS
+            .iter()
+            .map(|t| format!("AFF:\"{t}\""))
+            .collect::<Vec<_>>()
+            .join(" OR ")
+    );
     let window = format!("FIRST_PDATE:[{from} TO {to}]");
     component_names
         .chunks(12)
