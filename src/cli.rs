@@ -171,9 +171,12 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 }
 
 fn parse_source(s: &str) -> Result<Source, String> {
-    Source::parse(s).ok_or_else(|| {
-        format!("unknown source {s:?}; known sources: crossref, openalex, europepmc")
-    })
+    // `fulltext` records come from Europe PMC; it is not crawled on its own.
+    Source::parse(s)
+        .filter(|src| *src != Source::FullText)
+        .ok_or_else(|| {
+            format!("unknown source {s:?}; known sources: crossref, openalex, europepmc, pages")
+        })
 }
 
 #[derive(Debug, Args)]
@@ -185,7 +188,7 @@ pub struct ScanArgs {
     #[arg(long, env = env::XREFSCAN_TO, value_parser = parse_date)]
     pub to: NaiveDate,
     /// Sources to crawl, comma-separated.
-    #[arg(long, env = env::XREFSCAN_SOURCES, value_delimiter = ',', value_parser = parse_source, default_value = "crossref,openalex")]
+    #[arg(long, env = env::XREFSCAN_SOURCES, value_delimiter = ',', value_parser = parse_source, default_value = "crossref,openalex,europepmc,pages")]
     pub sources: Vec<Source>,
     /// Crossref REST API base URL.
     #[arg(long, env = env::XREFSCAN_CROSSREF_URL, default_value = "https://api.crossref.org")]

@@ -104,7 +104,7 @@ pub const ALL: &[(&str, &str)] = &[
     ),
     (
         XREFSCAN_SOURCES,
-        "sources to scan (default crossref,openalex)",
+        "sources to scan (default crossref,openalex,europepmc,pages)",
     ),
     (XREFSCAN_FROM, "publication window start, YYYY-MM-DD"),
     (XREFSCAN_TO, "publication window end, YYYY-MM-DD"),

@@ -11,7 +11,11 @@ use wiremock::MockServer;
 
 fn xrefscan(db: &Path) -> Command {
     let mut c = Command::cargo_bin("xrefscan").unwrap();
-    c.env_clear().env("XREFSCAN_DB", db).env("NO_COLOR", "1");
+    // The metadata sources only: Europe PMC and publisher pages have their own tests.
+    c.env_clear()
+        .env("XREFSCAN_DB", db)
+        .env("XREFSCAN_SOURCES", "crossref,openalex")
+        .env("NO_COLOR", "1");
     c
 }
 
@@ -213,7 +217,7 @@ fn bad_input_gets_a_clear_error() {
         .assert()
         .failure()
         .stderr(predicate::str::contains(
-            "known sources: crossref, openalex",
+            "known sources: crossref, openalex, europepmc, pages",
         ));
     xrefscan(&db)
         .args(["export", "--out", "x.csv"])

@@ -273,21 +273,7 @@ async fn acknowledgment_only_funding_is_found_in_full_text_and_pages_within_ever
     let expected: HashSet<String> = corpus
         .works
         .iter()
-        .filter(|w| {
-            if w.ack.is_some() {
-                // Found only if Europe PMC's affiliation search can see the China link.
-                let searchable = w.affiliations.iter().any(|(_, a)| {
-                    xrefscan::sources::europepmc::CHINA_AFF_TERMS
-                        .iter()
-                        .any(|t| a.contains(t))
-                });
-                w.ack_dod && w.truth_china && searchable
-            } else {
-                // Metadata-funded works; a page shows the affiliations metadata lacked.
-                w.should_flag()
-                    || (w.truth_dod && w.truth_china && w.crossref_dod && !w.china_visible)
-            }
-        })
+        .filter(|w| w.should_flag_all_sources(xrefscan::sources::europepmc::CHINA_AFF_TERMS))
         .map(|w| w.doi.clone())
         .collect();
     let got = flagged_dois(&db);

@@ -273,9 +273,26 @@ pub struct SynthWork {
 }
 
 impl SynthWork {
-    /// What a correct tool flags.
+    /// What a correct tool flags from Crossref and OpenAlex.
     pub fn should_flag(&self) -> bool {
         self.truth_dod && self.truth_china && self.china_visible && self.dod_visible
+    }
+
+    /// What a correct tool flags with all four sources, where `aff_terms` are the words Europe
+    /// PMC's affiliation search is given.
+    pub fn should_flag_all_sources(&self, aff_terms: &[&str]) -> bool {
+        if self.ack.is_some() {
+            // Found only if Europe PMC's affiliation search can see the China link.
+            let searchable = self
+                .affiliations
+                .iter()
+                .any(|(_, a)| aff_terms.iter().any(|t| a.contains(t)));
+            self.ack_dod && self.truth_china && searchable
+        } else {
+            // Metadata-funded works; a page shows the affiliations metadata lacked.
+            self.should_flag()
+                || (self.truth_dod && self.truth_china && self.crossref_dod && !self.china_visible)
+        }
     }
 }
 
