@@ -635,6 +635,7 @@ async fn scan_europepmc(
     }
     if status == SourceStatus::Ok {
         let fetcher = FullTextFetcher {
+            refetch: opts.refresh,
             http,
             ep,
             cfg: &opts.europepmc,
@@ -645,7 +646,10 @@ async fn scan_europepmc(
         match fetcher.fetch(opts.fulltext_budget).await {
             Ok(t) => {
                 let left = store
-                    .run(|s| s.works_needing_full_text(usize::MAX >> 1).map(|v| v.len()))
+                    .run(|s| {
+                        s.works_needing_full_text(usize::MAX >> 1, false)
+                            .map(|v| v.len())
+                    })
                     .await?;
                 if left > 0 {
                     tracing::info!(
@@ -693,8 +697,9 @@ async fn scan_pages(
     use sha2::Digest;
     let fetcher = PageFetcher::new(opts.pages.clone())?;
     let (from, to, budget) = (opts.from.to_string(), opts.to.to_string(), opts.html_budget);
+    let refetch = opts.refresh;
     let (todo, total) = store
-        .run(move |s| s.works_for_pages(&from, &to, budget))
+        .run(move |s| s.works_for_pages(&from, &to, budget, refetch))
         .await?;
     pb.set_length(todo.len() as u64);
     let skipped = total.saturating_sub(todo.len() as u64);

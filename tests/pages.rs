@@ -217,8 +217,22 @@ async fn pages_fill_in_what_metadata_lacks_and_every_failure_is_remembered() {
     drop(conn);
 
     // Nothing is fetched twice: every page has its answer stored.
-    let again = scan::run(&db, o).await.unwrap();
+    let again = scan::run(&db, o.clone()).await.unwrap();
     assert_eq!(again.sources[0].requests, 0, "{again}");
+
+    // --refresh reads again the pages of works still in question (the flagged ones are not);
+    // unchanged pages (same hash) change nothing.
+    o.refresh = true;
+    let refreshed = scan::run(&db, o).await.unwrap();
+    assert_eq!(
+        refreshed.sources[0].works, 1,
+        "only the huge page's work is still open: {refreshed}"
+    );
+    assert_eq!(
+        (refreshed.classified, refreshed.new_flags),
+        (0, 0),
+        "{refreshed}"
+    );
 }
 
 #[tokio::test]

@@ -492,6 +492,8 @@ pub struct FullTextTotals {
 
 /// Fetches the open-access full text of Europe PMC records and keeps their funding texts.
 pub struct FullTextFetcher<'a> {
+    /// Fetch texts read before again (`--refresh`); unchanged ones change nothing.
+    pub refetch: bool,
     pub http: &'a HttpClient,
     pub ep: &'a Endpoint,
     pub cfg: &'a EuropePmcConfig,
@@ -578,7 +580,10 @@ impl FullTextFetcher<'_> {
         use sha2::Digest;
         let todo = self
             .store
-            .run(move |s| s.works_needing_full_text(limit))
+            .run({
+                let refetch = self.refetch;
+                move |s| s.works_needing_full_text(limit, refetch)
+            })
             .await?;
         let mut totals = FullTextTotals::default();
         let results: Vec<Fetched> = futures::stream::iter(todo)

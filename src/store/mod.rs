@@ -302,9 +302,14 @@ impl Store {
         Ok(())
     }
 
-    /// Works with an open-access Europe PMC record whose full text has not been fetched yet:
+    /// Works with an open-access Europe PMC record whose full text has not been fetched yet
+    /// (with `refetch`, also those fetched before, to catch changed texts):
     /// `(work_id, pmcid, doi)`.
-    pub fn works_needing_full_text(&self, limit: usize) -> Result<Vec<(i64, String, String)>> {
+    pub fn works_needing_full_text(
+        &self,
+        limit: usize,
+        refetch: bool,
+    ) -> Result<Vec<(i64, String, String)>> {
         let mut st = self.conn.prepare(
             "SELECT s.work_id, json_extract(s.raw_json, '$.pmcid'), COALESCE(w.doi, '')
              FROM source_records s JOIN works w ON w.id = s.work_id
@@ -313,22 +318,27 @@ impl Store {
                AND (json_extract(s.raw_json, '$.isOpenAccess') = 'Y'
                     OR json_extract(s.raw_json, '$.inEPMC') = 'Y')
                AND NOT EXISTS (SELECT 1 FROM documents d
-                               WHERE d.work_id = s.work_id AND d.kind = 'europepmc-fulltext')
+                               WHERE d.work_id = s.work_id AND d.kind = 'europepmc-fulltext'
+                                 AND NOT (?2 AND d.error IS NULL))
              ORDER BY s.work_id LIMIT ?1",
         )?;
-        let rows = st.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let rows = st.query_map(params![limit as i64, refetch], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Works whose publisher page may show what their metadata lacks, in this order: a
     /// China-based coauthor but no DoD funding in the metadata, then DoD funding but no
-    /// affiliations at all. Pages already fetched are left out. Returns up to `limit`
+    /// affiliations at all. Pages already fetched are left out, unless `refetch` asks for the
+    /// ones read successfully to be fetched again (an unchanged hash changes nothing). Returns up to `limit`
     /// `(work_id, doi, reason)` and how many candidates there are in all.
     pub fn works_for_pages(
         &self,
         from: &str,
         to: &str,
         limit: usize,
+        refetch: bool,
     ) -> Result<(Vec<PageCandidate>, u64)> {
         let cte = "WITH cand AS (
                 SELECT w.id, w.doi, 'China-based coauthor, no DoD funding in metadata' AS reason,
@@ -344,17 +354,18 @@ impl Store {
                   AND w.publication_date BETWEEN ?1 AND ?2
             ), todo AS (
                 SELECT * FROM cand WHERE NOT EXISTS
-                    (SELECT 1 FROM documents d WHERE d.work_id = cand.id AND d.kind = 'publisher-page')
+                    (SELECT 1 FROM documents d WHERE d.work_id = cand.id AND d.kind = 'publisher-page'
+                       AND NOT (?4 AND d.error IS NULL))
             )";
         let total: i64 = self.conn.query_row(
-            &format!("{cte} SELECT COUNT(*) FROM todo"),
-            params![from, to],
+            &format!("{cte} SELECT COUNT(*) FROM todo WHERE ?3 IS NOT NULL"),
+            params![from, to, limit as i64, refetch],
             |r| r.get(0),
         )?;
         let mut st = self.conn.prepare(&format!(
             "{cte} SELECT id, doi, reason FROM todo ORDER BY pri, d DESC, id LIMIT ?3"
         ))?;
-        let rows = st.query_map(params![from, to, limit as i64], |r| {
+        let rows = st.query_map(params![from, to, limit as i64, refetch], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
         Ok((rows.collect::<rusqlite::Result<_>>()?, total as u64))
