@@ -68,7 +68,8 @@ async fn pages_fill_in_what_metadata_lacks_and_every_failure_is_remembered() {
             ResponseTemplate::new(200)
                 .set_body_raw("User-agent: *\nDisallow: /private/\n", "text/plain"),
         )
-        .expect(1)
+        // Read once per run that visits the host: the first run and the --refresh run.
+        .expect(2)
         .mount(&publisher)
         .await;
     let plos = fixture("html/plos_one_article.html");
