@@ -89,8 +89,15 @@ async fn dod_funding_only_in_the_full_text_acknowledgment_is_flagged_with_the_te
         .expect(1)
         .mount(&server)
         .await;
+    // A real full text (eLife, Australian funders and affiliations): read, not flagged.
     Mock::given(method("GET"))
         .and(path("/PMC8888888/fullTextXML"))
+        .respond_with(xml("jats/elife06003.xml"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/PMC7777777/fullTextXML"))
         .respond_with(ResponseTemplate::new(404).set_body_raw("not found", "text/plain"))
         .expect(1)
         .mount(&server)
@@ -136,6 +143,19 @@ async fn dod_funding_only_in_the_full_text_acknowledgment_is_flagged_with_the_te
         )
         .unwrap();
     assert_eq!(cn, 1);
+    let (awards, au): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM acknowledgments a JOIN works w ON w.id = a.work_id
+                     WHERE w.doi = '10.5555/xrefscan.ack.0002' AND a.section = 'award-group'),
+                    (SELECT COUNT(*) FROM affiliations f JOIN works w ON w.id = f.work_id
+                     WHERE w.doi = '10.5555/xrefscan.ack.0002' AND f.source = 'fulltext'
+                       AND f.country_code = 'AU')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(awards, 4, "the eLife award groups are kept as text");
+    assert!(au >= 4, "eLife affiliations carry their country: {au}");
 
     // The 404 is remembered and the unchanged document is not fetched again.
     drop(conn);
