@@ -269,6 +269,9 @@ pub struct ScanArgs {
     /// Fetch shards again even when an earlier run finished them.
     #[arg(long, env = env::XREFSCAN_REFRESH)]
     pub refresh: bool,
+    /// When another xrefscan is writing to the database, wait for it instead of failing.
+    #[arg(long, env = env::XREFSCAN_WAIT)]
+    pub wait: bool,
 }
 
 impl ScanArgs {
@@ -363,6 +366,7 @@ impl ScanArgs {
             },
             refresh: self.refresh,
             progress,
+            wait: self.wait,
         })
     }
 }

@@ -76,6 +76,8 @@ pub const XREFSCAN_PAGE_RPS: &str = "XREFSCAN_PAGE_RPS";
 pub const XREFSCAN_PAGE_CONCURRENCY: &str = "XREFSCAN_PAGE_CONCURRENCY";
 /// Largest page read in bytes (`--max-page-bytes`).
 pub const XREFSCAN_MAX_PAGE_BYTES: &str = "XREFSCAN_MAX_PAGE_BYTES";
+/// Wait for another writer instead of failing (`scan --wait`).
+pub const XREFSCAN_WAIT: &str = "XREFSCAN_WAIT";
 /// Output of `classify`: text or jsonl (`--format`).
 pub const XREFSCAN_CLASSIFY_FORMAT: &str = "XREFSCAN_CLASSIFY_FORMAT";
 /// Folder of the labelled evaluation data (`eval --data`).
@@ -204,6 +206,10 @@ pub const ALL: &[(&str, &str)] = &[
     (
         XREFSCAN_MAX_PAGE_BYTES,
         "largest publisher page read, bytes (default 8 MiB)",
+    ),
+    (
+        XREFSCAN_WAIT,
+        "when another xrefscan is writing, wait instead of failing (true/false)",
     ),
     (
         XREFSCAN_CLASSIFY_FORMAT,

@@ -14,6 +14,12 @@ pub enum Error {
     #[error("could not migrate the database: {0}")]
     Migration(String),
 
+    /// Another xrefscan process is writing to the database.
+    #[error(
+        "another xrefscan is writing to this database ({0}); wait for it to finish, or pass --wait to queue behind it"
+    )]
+    Locked(String),
+
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

@@ -184,10 +184,10 @@ fn read_csl(text: &str, path: &Path, opts: &ImportOptions) -> Result<Vec<(ListIn
         let slot = by_source
             .entry(source.clone())
             .or_insert_with(|| (Vec::new(), String::new()));
-        if let Some(d) = &e.start_date {
-            if *d > slot.1 {
-                slot.1 = d.clone();
-            }
+        if let Some(d) = &e.start_date
+            && *d > slot.1
+        {
+            slot.1 = d.clone();
         }
         slot.0.push(Entry {
             list_id: id,

@@ -209,6 +209,7 @@ fn lists(cli: &Cli, args: &ListsArgs) -> anyhow::Result<i32> {
                 only_source: a.only_source.clone(),
             };
             let lists = xrefscan::lists::read(&a.file, &opts)?;
+            let _lock = xrefscan::store::WriteLock::acquire(&cli.db, "lists import", true)?;
             let mut store = Store::open(&cli.db)?;
             for (info, entries) in &lists {
                 store.save_entity_list(info, &a.file.display().to_string(), entries)?;

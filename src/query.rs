@@ -51,12 +51,11 @@ pub fn canned(name: &str, dir: &Path) -> Result<String> {
     if let Ok(entries) = std::fs::read_dir(dir) {
         for e in entries.flatten() {
             let p = e.path();
-            if p.extension().is_some_and(|x| x == "sql") {
-                if let Some(stem) = p.file_stem().and_then(|s| s.to_str()) {
-                    if !names.iter().any(|n| n == stem) {
-                        names.push(stem.to_string());
-                    }
-                }
+            if p.extension().is_some_and(|x| x == "sql")
+                && let Some(stem) = p.file_stem().and_then(|s| s.to_str())
+                && !names.iter().any(|n| n == stem)
+            {
+                names.push(stem.to_string());
             }
         }
     }

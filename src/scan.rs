@@ -45,6 +45,8 @@ pub struct ScanOptions {
     pub refresh: bool,
     /// Draw progress bars (they are hidden anyway when stderr is not a terminal).
     pub progress: bool,
+    /// When another xrefscan is writing, wait for it instead of failing.
+    pub wait: bool,
 }
 
 /// How one source fared.
@@ -170,6 +172,7 @@ pub async fn run(db: &Path, opts: ScanOptions) -> Result<ScanSummary> {
         )));
     }
     let started = Instant::now();
+    let _lock = crate::store::WriteLock::acquire(db, "scan", opts.wait)?;
     let store = SharedStore::new(Store::open(db)?);
     let (from, to) = (opts.from.to_string(), opts.to.to_string());
     let names = opts
@@ -937,6 +940,7 @@ pub async fn reclassify(
     policy: RegionPolicy,
     progress: bool,
 ) -> Result<ReclassifySummary> {
+    let _lock = crate::store::WriteLock::acquire(db, "reclassify", false)?;
     let store = SharedStore::new(Store::open(db)?);
     store.run(|s| s.mark_all_dirty()).await?;
     let dod = stored_dod_classifier(&store).await?;

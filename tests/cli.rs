@@ -362,3 +362,47 @@ async fn an_imported_list_applies_after_reclassify_without_crawling() {
     );
     assert_eq!(after[0]["first_flagged_at"], before[0]["first_flagged_at"]);
 }
+
+#[test]
+fn a_second_writer_is_refused_with_a_clear_message_and_a_dead_run_is_marked_interrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    // A run left "running" by a process that died.
+    {
+        let mut s = xrefscan::store::Store::open(&db).unwrap();
+        s.begin_run("2024-01-01", "2024-01-31", "crossref").unwrap();
+    }
+    {
+        let _held = xrefscan::store::WriteLock::acquire(&db, "scan", false).unwrap();
+        xrefscan(&db)
+            .args(["scan", "--from", "2024-01-01", "--to", "2024-01-31"])
+            .assert()
+            .code(1)
+            .stderr(
+                predicate::str::contains("another xrefscan is writing to this database")
+                    .and(predicate::str::contains("--wait")),
+            );
+        xrefscan(&db)
+            .arg("reclassify")
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("another xrefscan is writing"));
+    }
+    // The lock is gone with its holder: the next scan runs, and says the dead run stopped.
+    xrefscan(&db)
+        .args(["scan", "--from", "2024-01-01", "--to", "2024-01-31"])
+        .env("XREFSCAN_CROSSREF_URL", "http://127.0.0.1:9")
+        .env("XREFSCAN_OPENALEX_URL", "http://127.0.0.1:9")
+        .env("XREFSCAN_MAX_RETRIES", "1")
+        .env("XREFSCAN_CROSSREF_RPS", "100")
+        .env("XREFSCAN_TIMEOUT", "2")
+        .assert()
+        .code(3);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM scan_runs WHERE status = 'interrupted'"
+        ),
+        1
+    );
+}

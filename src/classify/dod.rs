@@ -411,11 +411,11 @@ impl DodClassifier {
         ids: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Self {
         for (id, name) in ids {
-            if let Some(n) = registry_number(id) {
-                if !self.registry.contains_key(&n) {
-                    let c = self.component_index(name, "DoD (registry descendant)");
-                    self.registry.insert(n, c);
-                }
+            if let Some(n) = registry_number(id)
+                && !self.registry.contains_key(&n)
+            {
+                let c = self.component_index(name, "DoD (registry descendant)");
+                self.registry.insert(n, c);
             }
         }
         self
@@ -511,10 +511,10 @@ impl DodClassifier {
                 }
             }
         }
-        if let Some(ror) = &funder.ror {
-            if let Some(&c) = self.rors.get(&short_ror(ror)) {
-                out.push(self.matched(c, Via::Ror, short_ror(ror)));
-            }
+        if let Some(ror) = &funder.ror
+            && let Some(&c) = self.rors.get(&short_ror(ror))
+        {
+            out.push(self.matched(c, Via::Ror, short_ror(ror)));
         }
         if let Some(name) = &funder.name {
             out.extend(self.classify_name(name, !awards.is_empty()));

@@ -206,10 +206,10 @@ impl EntityMatcher {
             let matched = &text[h.start..h.end];
             for (entry, rule) in &self.terms[h.pattern] {
                 let entry = *entry;
-                if let Rule::PartOf(parent) = rule {
-                    if !text.contains(parent.as_str()) {
-                        continue;
-                    }
+                if let Rule::PartOf(parent) = rule
+                    && !text.contains(parent.as_str())
+                {
+                    continue;
                 }
                 push(entry, matched, &mut hits);
             }
@@ -219,11 +219,10 @@ impl EntityMatcher {
                 && token
                     .chars()
                     .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '&')
+                && let Some(list) = self.acronyms.get(token)
             {
-                if let Some(list) = self.acronyms.get(token) {
-                    for &entry in list {
-                        push(entry, token, &mut hits);
-                    }
+                for &entry in list {
+                    push(entry, token, &mut hits);
                 }
             }
         }

@@ -411,16 +411,16 @@ pub fn grobid_funding(path: &Path) -> Result<Vec<FundingItem>> {
                         b"grantNumber" => Some("grant"),
                         _ => None,
                     };
-                    if let (Some(kind), Some((open_kind, start))) = (kind, open) {
-                        if kind == open_kind {
-                            let span = squash(&item.text[start..]);
-                            if kind == "funder" {
-                                item.funders.push(span);
-                            } else {
-                                item.grants.push(span);
-                            }
-                            open = None;
+                    if let (Some(kind), Some((open_kind, start))) = (kind, open)
+                        && kind == open_kind
+                    {
+                        let span = squash(&item.text[start..]);
+                        if kind == "funder" {
+                            item.funders.push(span);
+                        } else {
+                            item.grants.push(span);
                         }
+                        open = None;
                     }
                 }
                 if depth == 2 {

@@ -130,13 +130,13 @@ pub fn neutralize(cell: &str) -> std::borrow::Cow<'_, str> {
 /// Write the flagged papers to `out`. Returns the number of rows.
 pub fn export(conn: &Connection, out: &Path, opts: &ExportOptions) -> Result<usize> {
     let rows = load_rows(conn, opts.mainland_only)?;
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if !dir.is_dir() {
-            return Err(Error::Invalid(format!(
-                "the folder {} does not exist; create it or choose another --out",
-                dir.display()
-            )));
-        }
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        return Err(Error::Invalid(format!(
+            "the folder {} does not exist; create it or choose another --out",
+            dir.display()
+        )));
     }
     match opts.format {
         Format::Csv => {

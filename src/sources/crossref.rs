@@ -487,18 +487,17 @@ impl Crawler<'_> {
         }
         result.items = items;
         result.announced = announced;
-        if let Some(total) = announced {
-            if items < total {
-                let msg =
-                    format!("shard {key}: Crossref announced {total} works but returned {items}");
-                tracing::warn!("{msg}");
-                let run = self.run_id;
-                self.store
-                    .run(move |s| {
-                        s.record_error(Some(run), Source::Crossref, None, "short-count", &msg, None)
-                    })
-                    .await?;
-            }
+        if let Some(total) = announced
+            && items < total
+        {
+            let msg = format!("shard {key}: Crossref announced {total} works but returned {items}");
+            tracing::warn!("{msg}");
+            let run = self.run_id;
+            self.store
+                .run(move |s| {
+                    s.record_error(Some(run), Source::Crossref, None, "short-count", &msg, None)
+                })
+                .await?;
         }
         Ok(result)
     }

@@ -208,17 +208,17 @@ pub fn extract(html: &str) -> PageFacts {
                 }
                 "label" => {
                     let label = text_of(el);
-                    if LABEL.is_match(&label) {
-                        if let Some(p) = el.parent().and_then(ElementRef::wrap) {
-                            let all = text_of(p);
-                            let rest = all.strip_prefix(label.as_str()).unwrap_or(&all);
-                            push(
-                                &rule.name,
-                                label.trim_end_matches(':').into(),
-                                rest.into(),
-                                &mut facts,
-                            );
-                        }
+                    if LABEL.is_match(&label)
+                        && let Some(p) = el.parent().and_then(ElementRef::wrap)
+                    {
+                        let all = text_of(p);
+                        let rest = all.strip_prefix(label.as_str()).unwrap_or(&all);
+                        push(
+                            &rule.name,
+                            label.trim_end_matches(':').into(),
+                            rest.into(),
+                            &mut facts,
+                        );
                     }
                 }
                 _ => {}

@@ -196,12 +196,12 @@ pub fn parse(xml: &[u8]) -> Result<FullText, String> {
                     }
                 }
                 b"xref" if contrib > 0 && is_author => {
-                    if attr(&e, b"ref-type").as_deref() == Some("aff") {
-                        if let Some(rid) = attr(&e, b"rid") {
-                            author
-                                .aff_ids
-                                .extend(rid.split_whitespace().map(str::to_string));
-                        }
+                    if attr(&e, b"ref-type").as_deref() == Some("aff")
+                        && let Some(rid) = attr(&e, b"rid")
+                    {
+                        author
+                            .aff_ids
+                            .extend(rid.split_whitespace().map(str::to_string));
                     }
                     label += 1;
                 }

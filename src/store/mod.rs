@@ -160,6 +160,13 @@ impl Store {
     }
 
     pub fn begin_run(&mut self, from: &str, to: &str, sources: &str) -> Result<i64> {
+        // Callers hold the write lock, so a run still marked running was cut short.
+        self.conn.execute(
+            "UPDATE scan_runs SET status = 'interrupted', finished_at = COALESCE(finished_at, ?1),
+                message = 'stopped before it finished (killed, crashed or interrupted); everything up to its last commit is kept and the next run resumes from there'
+             WHERE status = 'running'",
+            [now()],
+        )?;
         self.conn.execute(
             "INSERT INTO scan_runs (started_at, from_date, to_date, sources) VALUES (?1, ?2, ?3, ?4)",
             params![now(), from, to, sources],
@@ -782,6 +789,59 @@ impl Store {
     }
 }
 
+/// The one-writer guard: an exclusive lock on `<db>.lock`, held for as long as this value
+/// lives. The operating system releases it when the process dies, so a killed scan never
+/// leaves the database locked.
+#[derive(Debug)]
+pub struct WriteLock {
+    _file: std::fs::File,
+}
+
+impl WriteLock {
+    /// Take the lock, or say who holds it; with `wait`, queue behind the holder.
+    pub fn acquire(db: &Path, what: &str, wait: bool) -> Result<WriteLock> {
+        use std::io::{Read, Seek, Write};
+        if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let path = {
+            let mut p = db.as_os_str().to_owned();
+            p.push(".lock");
+            std::path::PathBuf::from(p)
+        };
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) if !wait => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                let holder = holder.trim();
+                return Err(Error::Locked(if holder.is_empty() {
+                    "holder unknown".into()
+                } else {
+                    holder.to_string()
+                }));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                tracing::warn!("waiting for the other xrefscan to finish writing");
+                file.lock().map_err(|e| Error::io(&path, e))?;
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+        }
+        let _ = file.set_len(0);
+        let _ = file.rewind();
+        let _ = write!(file, "{what}, pid {}, since {}", std::process::id(), now());
+        let _ = file.flush();
+        Ok(WriteLock { _file: file })
+    }
+}
+
 /// Lists imported into a database (read-only connections too), with their entries.
 pub fn load_entity_lists(conn: &Connection) -> Result<Vec<(ListInfo, Vec<Entry>)>> {
     let mut st = conn.prepare(
@@ -1088,13 +1148,13 @@ fn save_work(
             .query_row([doi], |r| r.get(0))
             .optional()?;
     }
-    if existing.is_none() {
-        if let Some(oa) = &rec.openalex_id {
-            existing = tx
-                .prepare_cached("SELECT id FROM works WHERE openalex_id = ?1")?
-                .query_row([oa], |r| r.get(0))
-                .optional()?;
-        }
+    if existing.is_none()
+        && let Some(oa) = &rec.openalex_id
+    {
+        existing = tx
+            .prepare_cached("SELECT id FROM works WHERE openalex_id = ?1")?
+            .query_row([oa], |r| r.get(0))
+            .optional()?;
     }
     let (work_id, is_new) = match existing {
         Some(id) => {

@@ -91,6 +91,7 @@ pub fn options(crossref: &str, openalex: &str, sources: &[Source]) -> ScanOption
         policy: RegionPolicy::default(),
         refresh: false,
         progress: false,
+        wait: false,
     }
 }
 
