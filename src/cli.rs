@@ -24,8 +24,11 @@ pub mod exit {
     pub const OK: i32 = 0;
     /// The command failed; nothing more was done.
     pub const FAILURE: i32 = 1;
-    /// The scan finished but a source stopped early or failed (recorded; the next run resumes).
+    /// The scan finished but a source stopped early or failed (recorded; the next run resumes),
+    /// or, with `--strict`, a source returned fewer records than it announced.
     pub const INCOMPLETE: i32 = 3;
+    /// Stopped by Ctrl-C after the current transaction; the next run resumes.
+    pub const INTERRUPTED: i32 = 130;
 }
 
 #[derive(Debug, Parser)]
@@ -272,6 +275,9 @@ pub struct ScanArgs {
     /// When another xrefscan is writing to the database, wait for it instead of failing.
     #[arg(long, env = env::XREFSCAN_WAIT)]
     pub wait: bool,
+    /// Exit with status 3 when a source returned fewer records than it announced.
+    #[arg(long, env = env::XREFSCAN_STRICT)]
+    pub strict: bool,
 }
 
 impl ScanArgs {

@@ -78,6 +78,8 @@ pub const XREFSCAN_PAGE_CONCURRENCY: &str = "XREFSCAN_PAGE_CONCURRENCY";
 pub const XREFSCAN_MAX_PAGE_BYTES: &str = "XREFSCAN_MAX_PAGE_BYTES";
 /// Wait for another writer instead of failing (`scan --wait`).
 pub const XREFSCAN_WAIT: &str = "XREFSCAN_WAIT";
+/// Exit 3 when a source returned fewer records than announced (`scan --strict`).
+pub const XREFSCAN_STRICT: &str = "XREFSCAN_STRICT";
 /// Output of `classify`: text or jsonl (`--format`).
 pub const XREFSCAN_CLASSIFY_FORMAT: &str = "XREFSCAN_CLASSIFY_FORMAT";
 /// Folder of the labelled evaluation data (`eval --data`).
@@ -210,6 +212,10 @@ pub const ALL: &[(&str, &str)] = &[
     (
         XREFSCAN_WAIT,
         "when another xrefscan is writing, wait instead of failing (true/false)",
+    ),
+    (
+        XREFSCAN_STRICT,
+        "exit 3 when a source returned fewer records than announced (true/false)",
     ),
     (
         XREFSCAN_CLASSIFY_FORMAT,

@@ -46,16 +46,33 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Scan(args) => {
             let progress = !cli.quiet && std::io::stderr().is_terminal();
             let opts = args.options(progress).map_err(anyhow::Error::msg)?;
+            let strict = args.strict;
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-            let summary = rt
-                .block_on(scan::run(&cli.db, opts))
-                .with_context(|| format!("scan into {}", cli.db.display()))?;
+            let outcome = rt.block_on(async {
+                tokio::select! {
+                    r = scan::run(&cli.db, opts) => r.map(Some),
+                    _ = tokio::signal::ctrl_c() => Ok(None),
+                }
+            });
+            // Dropping the runtime waits for the store's current transaction to finish.
+            drop(rt);
+            let Some(summary) =
+                outcome.with_context(|| format!("scan into {}", cli.db.display()))?
+            else {
+                scan::mark_interrupted(&cli.db, "interrupted (Ctrl-C)")?;
+                eprintln!(
+                    "interrupted: everything up to the last committed page is kept; run the same command again to resume"
+                );
+                return Ok(exit::INTERRUPTED);
+            };
             println!("{summary}");
-            Ok(if summary.complete() {
-                exit::OK
-            } else {
-                exit::INCOMPLETE
-            })
+            Ok(
+                if !summary.complete() || (strict && summary.short_counts > 0) {
+                    exit::INCOMPLETE
+                } else {
+                    exit::OK
+                },
+            )
         }
         Command::Export(args) => {
             let conn = Store::open_read_only(&cli.db)?;

@@ -99,6 +99,8 @@ pub struct ScanSummary {
     pub candidates: u64,
     pub flagged: u64,
     pub new_flags: u64,
+    /// Sources that returned fewer records than they announced (recorded as `short-count`).
+    pub short_counts: u64,
     pub elapsed: Duration,
 }
 
@@ -254,8 +256,16 @@ pub async fn run(db: &Path, opts: ScanOptions) -> Result<ScanSummary> {
             ))
         })
         .await?;
+    let short_counts = store
+        .run(move |s| {
+            s.count(&format!(
+                "SELECT COUNT(*) FROM scan_errors WHERE run_id = {run_id} AND kind = 'short-count'"
+            ))
+        })
+        .await?;
     let summary = ScanSummary {
         run_id,
+        short_counts,
         works_total,
         works_new: works_total.saturating_sub(works_before),
         classified,
@@ -896,6 +906,18 @@ fn fxhash(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+/// Mark the runs of a database still marked running as stopped (after Ctrl-C).
+pub fn mark_interrupted(db: &Path, why: &str) -> Result<()> {
+    let store = Store::open(db)?;
+    store.conn().execute(
+        "UPDATE scan_runs SET status = 'interrupted', finished_at = ?1,
+            message = ?2 || '; everything up to its last commit is kept and the next run resumes from there'
+         WHERE status = 'running'",
+        rusqlite::params![crate::store::now(), why],
+    )?;
+    Ok(())
 }
 
 /// The DoD classifier with the ids earlier scans learnt (Crossref descendants, OpenAlex ids).

@@ -406,3 +406,71 @@ fn a_second_writer_is_refused_with_a_clear_message_and_a_dead_run_is_marked_inte
         1
     );
 }
+
+#[tokio::test]
+async fn ctrl_c_stops_after_the_current_transaction_and_the_next_run_resumes() {
+    let cr = MockServer::start().await;
+    let oa = MockServer::start().await;
+    mount_crossref_defaults(&cr).await;
+    mount_openalex_defaults(&oa).await;
+    mount_dod_page(&cr).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    let env = |c: &mut std::process::Command, rps: &str| {
+        c.env_clear()
+            .env("XREFSCAN_DB", &db)
+            .env("XREFSCAN_SOURCES", "crossref,openalex")
+            .env("XREFSCAN_CROSSREF_URL", cr.uri())
+            .env("XREFSCAN_OPENALEX_URL", oa.uri())
+            .env("XREFSCAN_MAILTO", "staff@example.org")
+            .env("XREFSCAN_OPENALEX_RPS", "50")
+            .env("XREFSCAN_CROSSREF_RPS", rps)
+            .env("XREFSCAN_CROSSREF_CONCURRENCY", "1")
+            .env("XREFSCAN_SHARD_DAYS", "20000")
+            .args(["scan", "--from", "2000-01-01", "--to", "2026-06-30"]);
+    };
+    // One Crossref request a second: the run is still busy when Ctrl-C comes.
+    let bin = assert_cmd::cargo::cargo_bin("xrefscan");
+    let mut slow = std::process::Command::new(&bin);
+    env(&mut slow, "1");
+    let child = slow
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("run the same command again to resume"));
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM scan_runs WHERE status = 'interrupted'"
+        ),
+        1
+    );
+    // The next run finishes the work.
+    let mut fast = std::process::Command::new(&bin);
+    env(&mut fast, "50");
+    let out = tokio::task::spawn_blocking(move || fast.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM flagged_papers"), 1);
+}
