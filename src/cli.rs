@@ -51,6 +51,10 @@ pub struct Cli {
     #[arg(short, long, global = true, env = env::XREFSCAN_QUIET)]
     pub quiet: bool,
 
+    /// Log lines as text, or as JSON objects for unattended runs (journald, log shippers).
+    #[arg(long, global = true, value_enum, env = env::XREFSCAN_LOG_FORMAT, default_value = "text")]
+    pub log_format: LogFormat,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -144,6 +148,12 @@ pub struct ClassifyArgs {
     /// Count mainland China only (not Hong Kong or Macau) when saying whether it is China-based.
     #[arg(long, env = env::XREFSCAN_MAINLAND_ONLY)]
     pub mainland_only: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -391,6 +401,12 @@ pub struct ExportArgs {
     /// Only papers with a mainland-China coauthor.
     #[arg(long, env = env::XREFSCAN_MAINLAND_ONLY)]
     pub mainland_only: bool,
+    /// Only flags first raised by the latest scan (what is new this morning).
+    #[arg(long, conflicts_with = "since_scan")]
+    pub new_since_last_scan: bool,
+    /// Only flags first raised after scan N (see `xrefscan query scan_history`).
+    #[arg(long, value_name = "N")]
+    pub since_scan: Option<i64>,
 }
 
 #[derive(Debug, Args)]

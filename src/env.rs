@@ -84,6 +84,8 @@ pub const XREFSCAN_STRICT: &str = "XREFSCAN_STRICT";
 pub const XREFSCAN_CLASSIFY_FORMAT: &str = "XREFSCAN_CLASSIFY_FORMAT";
 /// Folder of the labelled evaluation data (`eval --data`).
 pub const XREFSCAN_EVAL_DATA: &str = "XREFSCAN_EVAL_DATA";
+/// Log lines as text or JSON (`--log-format`).
+pub const XREFSCAN_LOG_FORMAT: &str = "XREFSCAN_LOG_FORMAT";
 /// Log filter in `tracing` syntax, e.g. `xrefscan=debug`.
 pub const XREFSCAN_LOG: &str = "XREFSCAN_LOG";
 
@@ -224,6 +226,10 @@ pub const ALL: &[(&str, &str)] = &[
     (
         XREFSCAN_EVAL_DATA,
         "labelled evaluation data folder (default ../shared/data/eval)",
+    ),
+    (
+        XREFSCAN_LOG_FORMAT,
+        "log lines as text or json (default text)",
     ),
     (XREFSCAN_LOG, "log filter, e.g. xrefscan=debug"),
 ];

@@ -34,11 +34,14 @@ fn init_logging(cli: &Cli) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env(env::XREFSCAN_LOG)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
+    let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
+        .with_target(false);
+    match cli.log_format {
+        xrefscan::cli::LogFormat::Text => fmt.init(),
+        xrefscan::cli::LogFormat::Json => fmt.json().init(),
+    }
 }
 
 fn run(cli: Cli) -> anyhow::Result<i32> {
@@ -76,6 +79,10 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Export(args) => {
             let conn = Store::open_read_only(&cli.db)?;
+            let since_run = match (args.new_since_last_scan, args.since_scan) {
+                (true, _) => Some(export::before_last_run(&conn)?),
+                (false, n) => n,
+            };
             let n = export::export(
                 &conn,
                 &args.out,
@@ -83,6 +90,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                     format: args.format,
                     bom: args.bom,
                     mainland_only: args.mainland_only,
+                    since_run,
                 },
             )
             .with_context(|| format!("exporting to {}", args.out.display()))?;

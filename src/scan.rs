@@ -963,7 +963,10 @@ pub async fn reclassify(
     progress: bool,
 ) -> Result<ReclassifySummary> {
     let _lock = crate::store::WriteLock::acquire(db, "reclassify", false)?;
+    let started = Instant::now();
     let store = SharedStore::new(Store::open(db)?);
+    // A run of its own, so flags it raises are "new since the last scan" like any other.
+    let run_id = store.run(|s| s.begin_run("", "", "reclassify")).await?;
     store.run(|s| s.mark_all_dirty()).await?;
     let dod = stored_dod_classifier(&store).await?;
     let lists = store.run(|s| s.entity_lists()).await?;
@@ -975,7 +978,7 @@ pub async fn reclassify(
     } else {
         ProgressBar::hidden()
     };
-    let (classified, _, new_flags) = classify_dirty(&store, None, classifier, &pb).await?;
+    let (classified, _, new_flags) = classify_dirty(&store, Some(run_id), classifier, &pb).await?;
     pb.finish_and_clear();
     let (candidates, flagged, tier1) = store
         .run(|s| {
@@ -986,6 +989,17 @@ pub async fn reclassify(
             ))
         })
         .await?;
+    let totals = RunTotals {
+        status: "ok".into(),
+        works_seen: classified,
+        candidates,
+        flagged,
+        new_flags,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+        message: Some("reclassified without crawling".into()),
+        ..Default::default()
+    };
+    store.run(move |s| s.finish_run(run_id, &totals)).await?;
     Ok(ReclassifySummary {
         classified,
         candidates,

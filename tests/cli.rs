@@ -474,3 +474,59 @@ async fn ctrl_c_stops_after_the_current_transaction_and_the_next_run_resumes() {
     );
     assert_eq!(count(&db, "SELECT COUNT(*) FROM flagged_papers"), 1);
 }
+
+#[tokio::test]
+async fn the_morning_export_lists_only_what_the_latest_scan_raised() {
+    let (dir, db) = scanned().await;
+    let rows = |args: &[&str]| -> usize {
+        let out = dir.path().join("new.csv");
+        xrefscan(&db)
+            .args(["export", "--format", "csv", "--out"])
+            .arg(&out)
+            .args(args)
+            .assert()
+            .success();
+        csv::Reader::from_path(&out).unwrap().records().count()
+    };
+    assert_eq!(
+        rows(&["--new-since-last-scan"]),
+        1,
+        "the first scan raised it"
+    );
+    // A later run that raises nothing new: the morning list is empty, the full list is not.
+    xrefscan(&db).arg("reclassify").assert().success();
+    assert_eq!(rows(&["--new-since-last-scan"]), 0);
+    assert_eq!(rows(&["--since-scan", "0"]), 1);
+    assert_eq!(rows(&[]), 1);
+}
+
+#[test]
+fn unattended_runs_can_log_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = xrefscan(&dir.path().join("x.sqlite"))
+        .args([
+            "--log-format",
+            "json",
+            "scan",
+            "--from",
+            "2024-01-01",
+            "--to",
+            "2024-01-02",
+        ])
+        .env("XREFSCAN_SOURCES", "crossref")
+        .env("XREFSCAN_CROSSREF_URL", "http://127.0.0.1:9")
+        .env("XREFSCAN_MAX_RETRIES", "1")
+        .env("XREFSCAN_CROSSREF_RPS", "100")
+        .assert()
+        .code(3)
+        .get_output()
+        .stderr
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty());
+    for l in lines {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}"));
+        assert!(v["level"].is_string());
+    }
+}

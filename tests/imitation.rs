@@ -121,6 +121,7 @@ async fn a_scan_of_the_imitation_flags_the_right_papers_within_the_limits() {
         format: xrefscan::export::Format::Csv,
         bom: false,
         mainland_only: false,
+        since_run: None,
     };
     let n = xrefscan::export::export(&conn, &out, &opts).unwrap();
     assert_eq!(n, got.len());

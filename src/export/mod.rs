@@ -84,17 +84,39 @@ pub struct ExportOptions {
     pub bom: bool,
     /// Only papers with a mainland-China coauthor.
     pub mainland_only: bool,
+    /// Only flags first raised by a run after this one (`--since-scan N`).
+    pub since_run: Option<i64>,
+}
+
+/// The run id that `--new-since-last-scan` counts from: the one before the latest run, so
+/// the export lists the flags the latest run raised (0 when there has been one run).
+pub fn before_last_run(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT COALESCE((SELECT id FROM scan_runs ORDER BY id DESC LIMIT 1 OFFSET 1), 0)",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 /// Read the flagged papers.
 pub fn load_rows(conn: &Connection, mainland_only: bool) -> Result<Vec<FlaggedRow>> {
+    load_rows_since(conn, mainland_only, None)
+}
+
+/// Read the flagged papers first raised after run `since` (all when `None`).
+pub fn load_rows_since(
+    conn: &Connection,
+    mainland_only: bool,
+    since: Option<i64>,
+) -> Result<Vec<FlaggedRow>> {
     let mut st = conn.prepare(
         "SELECT COALESCE(doi, openalex_id, ''), COALESCE(title, ''), COALESCE(publication_date, ''), COALESCE(venue, ''),
                 dod_components, award_numbers, dod_evidence, china_institutions, china_regions, china_evidence,
                 COALESCE(sources, ''), first_flagged_at, COALESCE(CAST(tier AS TEXT), ''), entity_hits
-         FROM flagged_papers ORDER BY COALESCE(tier, 9), publication_date DESC, doi",
+         FROM flagged_papers WHERE ?1 IS NULL OR COALESCE(first_run_id, 0) > ?1
+         ORDER BY COALESCE(tier, 9), publication_date DESC, doi",
     )?;
-    let rows = st.query_map([], |r| {
+    let rows = st.query_map([since], |r| {
         Ok(FlaggedRow {
             doi: r.get(0)?,
             title: r.get(1)?,
@@ -129,7 +151,7 @@ pub fn neutralize(cell: &str) -> std::borrow::Cow<'_, str> {
 
 /// Write the flagged papers to `out`. Returns the number of rows.
 pub fn export(conn: &Connection, out: &Path, opts: &ExportOptions) -> Result<usize> {
-    let rows = load_rows(conn, opts.mainland_only)?;
+    let rows = load_rows_since(conn, opts.mainland_only, opts.since_run)?;
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty())
         && !dir.is_dir()
     {
