@@ -80,6 +80,40 @@ pub enum Command {
     Lists(ListsArgs),
     /// Classify every stored work again (after a rule or list change), without crawling.
     Reclassify(ReclassifyArgs),
+    /// Record a reviewer's decision on a flagged paper, or show its review history.
+    Review(ReviewArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReviewStatus {
+    Confirmed,
+    Dismissed,
+    NeedsInfo,
+}
+
+impl ReviewStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewStatus::Confirmed => "confirmed",
+            ReviewStatus::Dismissed => "dismissed",
+            ReviewStatus::NeedsInfo => "needs-info",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// The flagged paper's DOI (any form: 10.…, doi:…, https://doi.org/…).
+    pub doi: String,
+    /// The decision; without it, the paper's review history is shown.
+    #[arg(long, value_enum)]
+    pub status: Option<ReviewStatus>,
+    /// Why (kept with the decision and shown in exports).
+    #[arg(long, default_value = "")]
+    pub note: String,
+    /// Who decided.
+    #[arg(long, env = env::XREFSCAN_REVIEWER)]
+    pub by: Option<String>,
 }
 
 #[derive(Debug, Args)]

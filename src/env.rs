@@ -80,6 +80,8 @@ pub const XREFSCAN_MAX_PAGE_BYTES: &str = "XREFSCAN_MAX_PAGE_BYTES";
 pub const XREFSCAN_WAIT: &str = "XREFSCAN_WAIT";
 /// Exit 3 when a source returned fewer records than announced (`scan --strict`).
 pub const XREFSCAN_STRICT: &str = "XREFSCAN_STRICT";
+/// Reviewer name recorded with `review` decisions (`review --by`).
+pub const XREFSCAN_REVIEWER: &str = "XREFSCAN_REVIEWER";
 /// Output of `classify`: text or jsonl (`--format`).
 pub const XREFSCAN_CLASSIFY_FORMAT: &str = "XREFSCAN_CLASSIFY_FORMAT";
 /// Folder of the labelled evaluation data (`eval --data`).
@@ -218,6 +220,10 @@ pub const ALL: &[(&str, &str)] = &[
     (
         XREFSCAN_STRICT,
         "exit 3 when a source returned fewer records than announced (true/false)",
+    ),
+    (
+        XREFSCAN_REVIEWER,
+        "reviewer name recorded with review decisions",
     ),
     (
         XREFSCAN_CLASSIFY_FORMAT,

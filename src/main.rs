@@ -149,6 +149,34 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             })
         }
         Command::Lists(args) => lists(&cli, args),
+        Command::Review(args) => {
+            let doi = xrefscan::model::normalize_doi(&args.doi)
+                .with_context(|| format!("{:?} is not a DOI", args.doi))?;
+            let mut store = Store::open(&cli.db)?;
+            if let Some(status) = args.status {
+                store.add_review(&doi, status.as_str(), &args.note, args.by.as_deref())?;
+                eprintln!("{doi}: {}", status.as_str());
+            }
+            let history = store.review_history(&doi)?;
+            if history.is_empty() {
+                println!("{doi}: no review yet");
+            }
+            for r in history {
+                println!(
+                    "{}  {:<10}  {}{}{}",
+                    r.at,
+                    r.status,
+                    r.reviewer.map(|b| format!("by {b}: ")).unwrap_or_default(),
+                    r.note,
+                    if r.evidence_changed {
+                        "  [evidence changed since]"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            Ok(exit::OK)
+        }
         Command::Reclassify(args) => {
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             let progress = !cli.quiet && std::io::stderr().is_terminal();

@@ -530,3 +530,76 @@ fn unattended_runs_can_log_json_lines() {
         assert!(v["level"].is_string());
     }
 }
+
+#[tokio::test]
+async fn a_dismissal_holds_until_the_evidence_changes() {
+    let (dir, db) = scanned().await;
+    let export = |name: &str| -> serde_json::Value {
+        let out = dir.path().join(name);
+        xrefscan(&db)
+            .args(["export", "--format", "json", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&out).unwrap()).unwrap()
+            [0]
+        .clone()
+    };
+    xrefscan(&db)
+        .args([
+            "review",
+            "https://doi.org/10.1039/D2FD00050D",
+            "--status",
+            "dismissed",
+        ])
+        .args([
+            "--note",
+            "ARO funds the US coauthor only",
+            "--by",
+            "J. Staff",
+        ])
+        .assert()
+        .success();
+    let row = export("a.json");
+    assert_eq!(row["review_status"], "dismissed");
+    assert_eq!(row["review_note"], "ARO funds the US coauthor only");
+    // Re-classifying with the same evidence keeps the decision.
+    xrefscan(&db).arg("reclassify").assert().success();
+    assert_eq!(export("b.json")["review_status"], "dismissed");
+    // New evidence (the institution joins a watch list) reopens it, visibly.
+    let institution = row["china_institutions"]
+        .as_str()
+        .unwrap()
+        .split("; ")
+        .next()
+        .unwrap()
+        .to_string();
+    let list = dir.path().join("watch.csv");
+    std::fs::write(&list, format!("name\n\"{institution}\"\n")).unwrap();
+    xrefscan(&db)
+        .args(["lists", "import"])
+        .arg(&list)
+        .assert()
+        .success();
+    xrefscan(&db).arg("reclassify").assert().success();
+    assert_eq!(
+        export("c.json")["review_status"],
+        "dismissed (evidence changed since the review)"
+    );
+    xrefscan(&db)
+        .args(["review", "10.1039/d2fd00050d"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("dismissed")
+                .and(predicate::str::contains(
+                    "by J. Staff: ARO funds the US coauthor only",
+                ))
+                .and(predicate::str::contains("[evidence changed since]")),
+        );
+    xrefscan(&db)
+        .args(["review", "10.1000/never-flagged", "--status", "confirmed"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("has never been flagged"));
+}

@@ -35,10 +35,14 @@ pub struct FlaggedRow {
     pub entity_hits: String,
     pub sources: String,
     pub first_flagged_at: String,
+    /// The latest reviewer decision; "… (evidence changed since the review)" when the flag's
+    /// evidence is no longer what was reviewed.
+    pub review_status: String,
+    pub review_note: String,
 }
 
 /// Column names, in export order.
-pub const COLUMNS: [&str; 14] = [
+pub const COLUMNS: [&str; 16] = [
     "doi",
     "title",
     "publication_date",
@@ -53,10 +57,12 @@ pub const COLUMNS: [&str; 14] = [
     "entity_hits",
     "sources",
     "first_flagged_at",
+    "review_status",
+    "review_note",
 ];
 
 impl FlaggedRow {
-    pub fn cells(&self) -> [&str; 14] {
+    pub fn cells(&self) -> [&str; 16] {
         [
             &self.doi,
             &self.title,
@@ -72,6 +78,8 @@ impl FlaggedRow {
             &self.entity_hits,
             &self.sources,
             &self.first_flagged_at,
+            &self.review_status,
+            &self.review_note,
         ]
     }
 }
@@ -112,7 +120,11 @@ pub fn load_rows_since(
     let mut st = conn.prepare(
         "SELECT COALESCE(doi, openalex_id, ''), COALESCE(title, ''), COALESCE(publication_date, ''), COALESCE(venue, ''),
                 dod_components, award_numbers, dod_evidence, china_institutions, china_regions, china_evidence,
-                COALESCE(sources, ''), first_flagged_at, COALESCE(CAST(tier AS TEXT), ''), entity_hits
+                COALESCE(sources, ''), first_flagged_at, COALESCE(CAST(tier AS TEXT), ''), entity_hits,
+                CASE WHEN evidence_changed_since_review = 1
+                     THEN review_status || ' (evidence changed since the review)'
+                     ELSE COALESCE(review_status, '') END,
+                COALESCE(review_note, '')
          FROM flagged_papers WHERE ?1 IS NULL OR COALESCE(first_run_id, 0) > ?1
          ORDER BY COALESCE(tier, 9), publication_date DESC, doi",
     )?;
@@ -132,6 +144,8 @@ pub fn load_rows_since(
             first_flagged_at: r.get(11)?,
             tier: r.get(12)?,
             entity_hits: r.get(13)?,
+            review_status: r.get(14)?,
+            review_note: r.get(15)?,
         })
     })?;
     let mut out: Vec<FlaggedRow> = rows.collect::<rusqlite::Result<_>>()?;

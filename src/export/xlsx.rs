@@ -49,9 +49,11 @@ pub fn write(out: &Path, rows: &[FlaggedRow]) -> Result<()> {
     ws.set_freeze_panes(1, 0).map_err(err)?;
     ws.autofilter(0, 0, rows.len() as u32, (COLUMNS.len() - 1) as u16)
         .map_err(err)?;
-    for (c, width) in [28, 60, 12, 30, 6, 36, 30, 60, 40, 10, 60, 50, 18, 20]
-        .iter()
-        .enumerate()
+    for (c, width) in [
+        28, 60, 12, 30, 6, 36, 30, 60, 40, 10, 60, 50, 18, 20, 24, 40,
+    ]
+    .iter()
+    .enumerate()
     {
         ws.set_column_width(c as u16, *width).map_err(err)?;
     }

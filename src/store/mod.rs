@@ -18,6 +18,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../db/migrations/0001_initial.sql")),
     M::up(include_str!("../../db/migrations/0002_entities.sql")),
     M::up(include_str!("../../db/migrations/0003_acknowledgments.sql")),
+    M::up(include_str!("../../db/migrations/0004_reviews.sql")),
 ];
 
 /// The current time as stored (UTC, seconds).
@@ -42,6 +43,17 @@ pub struct Page<'a> {
     pub shard: &'a str,
     pub checkpoint: Checkpoint,
     pub records: &'a [WorkRecord],
+}
+
+/// One review in a paper's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewRow {
+    pub at: String,
+    pub status: String,
+    pub note: String,
+    pub reviewer: Option<String>,
+    /// The flag's evidence has changed since this review was made.
+    pub evidence_changed: bool,
 }
 
 /// A work whose publisher page is worth reading: `(work_id, doi, why)`.
@@ -441,6 +453,57 @@ impl Store {
         Ok(changed)
     }
 
+    /// Record a reviewer's decision on a flagged paper. Returns the review's id.
+    pub fn add_review(
+        &mut self,
+        doi: &str,
+        status: &str,
+        note: &str,
+        reviewer: Option<&str>,
+    ) -> Result<i64> {
+        let flag: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT f.work_id, f.evidence_hash FROM flags f JOIN works w ON w.id = f.work_id
+                 WHERE w.doi = ?1",
+                [doi],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((work_id, hash)) = flag else {
+            return Err(Error::Invalid(format!(
+                "{doi} has never been flagged in this database; reviews are for flagged papers \
+                 (see `xrefscan export` or `xrefscan query flagged_papers`)"
+            )));
+        };
+        self.conn.execute(
+            "INSERT INTO reviews (work_id, status, note, reviewer, at, evidence_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![work_id, status, note, reviewer, now(), hash],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Every review of a paper, oldest first: `(at, status, note, reviewer, evidence changed
+    /// since)`.
+    pub fn review_history(&self, doi: &str) -> Result<Vec<ReviewRow>> {
+        let mut st = self.conn.prepare(
+            "SELECT r.at, r.status, r.note, r.reviewer, r.evidence_hash <> f.evidence_hash
+             FROM reviews r JOIN works w ON w.id = r.work_id JOIN flags f ON f.work_id = r.work_id
+             WHERE w.doi = ?1 ORDER BY r.id",
+        )?;
+        let rows = st.query_map([doi], |r| {
+            Ok(ReviewRow {
+                at: r.get(0)?,
+                status: r.get(1)?,
+                note: r.get(2)?,
+                reviewer: r.get(3)?,
+                evidence_changed: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Store an imported entity list, replacing any earlier import with the same id.
     pub fn save_entity_list(
         &mut self,
@@ -677,7 +740,8 @@ impl Store {
                     tx.prepare_cached(
                         "UPDATE flags SET active = 1, last_run_id = ?2, updated_at = ?3, dod_components = ?4,
                             award_numbers = ?5, dod_evidence = ?6, china_institutions = ?7, china_regions = ?8,
-                            china_evidence = ?9, tier = ?10, entity_hits = ?11 WHERE work_id = ?1",
+                            china_evidence = ?9, tier = ?10, entity_hits = ?11, evidence_hash = ?12
+                         WHERE work_id = ?1",
                     )?
                     .execute(params![
                         work_id,
@@ -690,15 +754,16 @@ impl Store {
                         cols.china_regions,
                         cols.china_evidence,
                         cols.tier,
-                        cols.entity_hits
+                        cols.entity_hits,
+                        cols.evidence_hash()
                     ])?;
                 } else {
                     new_flags += 1;
                     tx.prepare_cached(
                         "INSERT INTO flags (work_id, active, first_flagged_at, first_run_id, last_run_id, updated_at,
                             dod_components, award_numbers, dod_evidence, china_institutions, china_regions, china_evidence,
-                            tier, entity_hits)
-                         VALUES (?1, 1, ?2, ?3, ?3, ?2, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                            tier, entity_hits, evidence_hash)
+                         VALUES (?1, 1, ?2, ?3, ?3, ?2, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                     )?
                     .execute(params![
                         work_id,
@@ -711,7 +776,8 @@ impl Store {
                         cols.china_regions,
                         cols.china_evidence,
                         cols.tier,
-                        cols.entity_hits
+                        cols.entity_hits,
+                        cols.evidence_hash()
                     ])?;
                 }
                 tx.prepare_cached("DELETE FROM flag_evidence WHERE work_id = ?1")?
@@ -900,6 +966,24 @@ struct FlagColumns {
     china_evidence: String,
     tier: Option<u8>,
     entity_hits: String,
+}
+
+impl FlagColumns {
+    /// What a reviewer decided on: the evidence, not when it was stored.
+    fn evidence_hash(&self) -> String {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        for part in [
+            &self.dod_evidence,
+            &self.china_evidence,
+            &self.entity_hits,
+            &self.award_numbers,
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        format!("{:x}", h.finalize())
+    }
 }
 
 impl From<&WorkDecision> for FlagColumns {
