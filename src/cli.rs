@@ -82,6 +82,8 @@ pub enum Command {
     Reclassify(ReclassifyArgs),
     /// Record a reviewer's decision on a flagged paper, or show its review history.
     Review(ReviewArgs),
+    /// Check the database: integrity, foreign keys, counts, orphans, runs left running.
+    Doctor,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -6,6 +6,7 @@
 
 pub mod classify;
 pub mod cli;
+pub mod doctor;
 pub mod env;
 pub mod error;
 pub mod eval;

@@ -149,6 +149,12 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             })
         }
         Command::Lists(args) => lists(&cli, args),
+        Command::Doctor => {
+            let conn = Store::open_read_only(&cli.db)?;
+            let health = xrefscan::doctor::check(&conn)?;
+            print!("{}", health.report());
+            Ok(if health.ok() { exit::OK } else { exit::FAILURE })
+        }
         Command::Review(args) => {
             let doi = xrefscan::model::normalize_doi(&args.doi)
                 .with_context(|| format!("{:?} is not a DOI", args.doi))?;

@@ -603,3 +603,11 @@ async fn a_dismissal_holds_until_the_evidence_changes() {
         .code(1)
         .stderr(predicate::str::contains("has never been flagged"));
 }
+
+#[tokio::test]
+async fn doctor_finds_a_scanned_database_healthy() {
+    let (_dir, db) = scanned().await;
+    xrefscan(&db).arg("doctor").assert().success().stdout(
+        predicate::str::contains("integrity check: ok").and(predicate::str::contains("healthy")),
+    );
+}

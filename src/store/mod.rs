@@ -140,6 +140,7 @@ impl Store {
         // pages, and each checkpoint writes everything a second time.
         conn.pragma_update(None, "wal_autocheckpoint", 8192)?;
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+        backup_before_migrating(&conn, path)?;
         Migrations::from_slice(MIGRATIONS)
             .to_latest(&mut conn)
             .map_err(|e| Error::Migration(e.to_string()))?;
@@ -855,6 +856,34 @@ impl Store {
     }
 }
 
+/// Before a migration changes a database that holds data, copy it whole (`VACUUM INTO`) to
+/// `backups/` beside it, so a failed or unwanted migration loses nothing.
+fn backup_before_migrating(conn: &Connection, path: &Path) -> Result<Option<std::path::PathBuf>> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version == 0 || version as usize >= MIGRATIONS.len() {
+        return Ok(None);
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .join("backups");
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "xrefscan".into());
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let target = dir.join(format!("{stem}-schema{version}-{stamp}.sqlite"));
+    conn.execute("VACUUM INTO ?1", [target.to_string_lossy()])?;
+    tracing::warn!(
+        "database schema {version} → {}: a copy was kept at {}",
+        MIGRATIONS.len(),
+        target.display()
+    );
+    Ok(Some(target))
+}
+
 /// The one-writer guard: an exclusive lock on `<db>.lock`, held for as long as this value
 /// lives. The operating system releases it when the process dies, so a killed scan never
 /// leaves the database locked.
@@ -1370,5 +1399,29 @@ mod tests {
         assert_eq!(tier, None, "tier comes with the next classification");
         assert_eq!(dirty, 1, "flagged works are queued for reclassification");
         assert!(store.entity_lists().unwrap().is_empty());
+        // The database as it was is kept before the migration touched it.
+        let backups: Vec<_> = std::fs::read_dir(dir.path().join("backups"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(backups.len(), 1, "{backups:?}");
+        let old = Connection::open(&backups[0]).unwrap();
+        let v: i64 = old
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 1);
+        let n: i64 = old
+            .query_row("SELECT COUNT(*) FROM flags", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+        drop(store);
+        // Opening a current database takes no copy.
+        Store::open(&path).unwrap();
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("backups"))
+                .unwrap()
+                .count(),
+            1
+        );
     }
 }
