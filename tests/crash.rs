@@ -1,0 +1,120 @@
+//! A scan killed with SIGKILL at any moment loses nothing and duplicates nothing: re-running
+//! until it finishes yields the same flags and evidence as one uninterrupted run.
+
+mod common;
+#[path = "support/imitation.rs"]
+mod imitation;
+
+use common::*;
+use imitation::ServerLimits;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn scan_cmd(db: &std::path::Path, im: &imitation::Imitation) -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("xrefscan"));
+    c.env_clear()
+        .env("XREFSCAN_DB", db)
+        .env("XREFSCAN_SOURCES", "crossref,openalex")
+        .env("XREFSCAN_CROSSREF_URL", &im.crossref_url)
+        .env("XREFSCAN_OPENALEX_URL", &im.openalex_url)
+        .env("XREFSCAN_MAILTO", "staff@example.org")
+        .env("XREFSCAN_CROSSREF_RPS", "8")
+        .env("XREFSCAN_CROSSREF_CONCURRENCY", "3")
+        .env("XREFSCAN_CROSSREF_ROWS", "40")
+        .env("XREFSCAN_OPENALEX_RPS", "20")
+        .env("XREFSCAN_SHARD_DAYS", "120")
+        .env("XREFSCAN_WAIT", "true")
+        .args(["scan", "--from", "2023-06-01", "--to", "2025-06-30"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    c
+}
+
+/// What staff see, without the times of flagging.
+fn state(db: &std::path::Path) -> Vec<(String, String, String, String, String)> {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let mut st = c
+        .prepare(
+            "SELECT doi, dod_components || award_numbers, dod_evidence, china_evidence,
+                    COALESCE(CAST(tier AS TEXT), '') || entity_hits
+             FROM flagged_papers ORDER BY doi",
+        )
+        .unwrap();
+    st.query_map([], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })
+    .unwrap()
+    .map(|r| r.unwrap())
+    .collect()
+}
+
+fn count(db: &std::path::Path, sql: &str) -> i64 {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_at_random_moments_and_restarted_it_ends_like_a_clean_run() {
+    let (from, to) = (date("2023-06-01"), date("2025-06-30"));
+    let corpus = Arc::new(imitation::generate(900, 0xdead, from, to));
+    let limits = ServerLimits {
+        per_second: 50,
+        in_flight: 5,
+        latency: Duration::from_millis(15),
+    };
+    let im = imitation::start(corpus.clone(), limits, limits).await;
+    let dir = tempfile::tempdir().unwrap();
+
+    let clean = dir.path().join("clean.sqlite");
+    let status = tokio::task::spawn_blocking({
+        let mut c = scan_cmd(&clean, &im);
+        move || c.status().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let expected = state(&clean);
+    assert!(expected.len() > 50, "{}", expected.len());
+
+    let killed = dir.path().join("killed.sqlite");
+    let mut kills = 0;
+    // Kill after growing delays; then let it finish.
+    for delay_ms in [
+        300u64, 700, 1100, 1500, 400, 900, 2000, 2600, 3200, 4000, 5000,
+    ] {
+        let mut child = scan_cmd(&killed, &im).spawn().unwrap();
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            kills += 1;
+        }
+        let _ = child.wait();
+    }
+    let status = tokio::task::spawn_blocking({
+        let mut c = scan_cmd(&killed, &im);
+        move || c.status().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(kills >= 3, "the scan was killed mid-way {kills} times");
+    assert_eq!(state(&killed), expected);
+    for sql in [
+        "SELECT COUNT(*) FROM works",
+        "SELECT COUNT(*) FROM source_records",
+        "SELECT COUNT(*) FROM affiliations",
+        "SELECT COUNT(*) FROM funders",
+        "SELECT COUNT(*) FROM flag_evidence",
+    ] {
+        assert_eq!(count(&killed, sql), count(&clean, sql), "{sql}");
+    }
+    assert_eq!(
+        count(
+            &killed,
+            "SELECT COUNT(*) FROM (SELECT doi FROM works GROUP BY doi HAVING COUNT(*) > 1)"
+        ),
+        0
+    );
+}
