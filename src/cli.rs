@@ -231,11 +231,19 @@ fn parse_source(s: &str) -> Result<Source, String> {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// First publication date of the window (YYYY-MM-DD).
-    #[arg(long, env = env::XREFSCAN_FROM, value_parser = parse_date)]
-    pub from: NaiveDate,
+    #[arg(long, env = env::XREFSCAN_FROM, value_parser = parse_date, required_unless_present = "since_last")]
+    pub from: Option<NaiveDate>,
     /// Last publication date of the window (YYYY-MM-DD).
-    #[arg(long, env = env::XREFSCAN_TO, value_parser = parse_date)]
-    pub to: NaiveDate,
+    #[arg(long, env = env::XREFSCAN_TO, value_parser = parse_date, required_unless_present = "since_last")]
+    pub to: Option<NaiveDate>,
+    /// Continue from the last successful run of each source: the window starts
+    /// --overlap-days before the latest publication date those runs covered and ends today
+    /// (or at --to).
+    #[arg(long, env = env::XREFSCAN_SINCE_LAST, conflicts_with = "from")]
+    pub since_last: bool,
+    /// Days the --since-last window reaches back over the previous one (late deposits).
+    #[arg(long, env = env::XREFSCAN_OVERLAP_DAYS, default_value_t = 14)]
+    pub overlap_days: u32,
     /// Sources to crawl, comma-separated.
     #[arg(long, env = env::XREFSCAN_SOURCES, value_delimiter = ',', value_parser = parse_source, default_value = "crossref,openalex,europepmc,pages")]
     pub sources: Vec<Source>,
@@ -327,10 +335,25 @@ pub struct ScanArgs {
 }
 
 impl ScanArgs {
-    /// Validate and build the scan options.
+    /// Options for the window given by --from/--to.
     pub fn options(&self, progress: bool) -> Result<ScanOptions, String> {
-        if self.from > self.to {
-            return Err(format!("--from {} is after --to {}", self.from, self.to));
+        match (self.from, self.to) {
+            (Some(from), Some(to)) => self.options_for(from, to, progress),
+            _ => Err("give --from and --to, or --since-last".into()),
+        }
+    }
+
+    /// Validate and build the scan options.
+    /// Validate and build the scan options for the window `from..=to` (from the flags, or
+    /// from `--since-last`).
+    pub fn options_for(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        progress: bool,
+    ) -> Result<ScanOptions, String> {
+        if from > to {
+            return Err(format!("--from {from} is after --to {to}"));
         }
         if self.crossref_rows == 0 || self.crossref_rows > 1000 {
             return Err("--crossref-rows must be between 1 and 1000 (Crossref's limit)".into());
@@ -361,8 +384,8 @@ impl ScanArgs {
         }
         ua.push(')');
         Ok(ScanOptions {
-            from: self.from,
-            to: self.to,
+            from,
+            to,
             sources: self.sources.clone(),
             crossref: CrossrefConfig {
                 base_url: self.crossref_url.clone(),

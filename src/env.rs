@@ -82,6 +82,10 @@ pub const XREFSCAN_WAIT: &str = "XREFSCAN_WAIT";
 pub const XREFSCAN_STRICT: &str = "XREFSCAN_STRICT";
 /// Reviewer name recorded with `review` decisions (`review --by`).
 pub const XREFSCAN_REVIEWER: &str = "XREFSCAN_REVIEWER";
+/// Continue from the last successful run (`scan --since-last`).
+pub const XREFSCAN_SINCE_LAST: &str = "XREFSCAN_SINCE_LAST";
+/// Days a --since-last window reaches back (`--overlap-days`).
+pub const XREFSCAN_OVERLAP_DAYS: &str = "XREFSCAN_OVERLAP_DAYS";
 /// Output of `classify`: text or jsonl (`--format`).
 pub const XREFSCAN_CLASSIFY_FORMAT: &str = "XREFSCAN_CLASSIFY_FORMAT";
 /// Folder of the labelled evaluation data (`eval --data`).
@@ -224,6 +228,14 @@ pub const ALL: &[(&str, &str)] = &[
     (
         XREFSCAN_REVIEWER,
         "reviewer name recorded with review decisions",
+    ),
+    (
+        XREFSCAN_SINCE_LAST,
+        "continue from the last successful run of each source (true/false)",
+    ),
+    (
+        XREFSCAN_OVERLAP_DAYS,
+        "days a --since-last window reaches back over the previous one (default 14)",
     ),
     (
         XREFSCAN_CLASSIFY_FORMAT,

@@ -48,7 +48,16 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
     match &cli.command {
         Command::Scan(args) => {
             let progress = !cli.quiet && std::io::stderr().is_terminal();
-            let opts = args.options(progress).map_err(anyhow::Error::msg)?;
+            let opts = if args.since_last {
+                let until = args.to.unwrap_or_else(|| chrono::Utc::now().date_naive());
+                let (from, to) =
+                    scan::since_last_window(&cli.db, &args.sources, args.overlap_days, until)?;
+                eprintln!("--since-last: scanning publications from {from} to {to}");
+                args.options_for(from, to, progress)
+            } else {
+                args.options(progress)
+            }
+            .map_err(anyhow::Error::msg)?;
             let strict = args.strict;
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             let outcome = rt.block_on(async {

@@ -908,6 +908,37 @@ fn fxhash(s: &str) -> u64 {
     })
 }
 
+/// The `--since-last` window: from `overlap_days` before the latest publication date that a
+/// successful run of each of `sources` covered (the earliest of those, so no source skips
+/// anything), to `until`.
+pub fn since_last_window(
+    db: &Path,
+    sources: &[Source],
+    overlap_days: u32,
+    until: NaiveDate,
+) -> Result<(NaiveDate, NaiveDate)> {
+    let conn = Store::open_read_only(db)?;
+    let mut earliest: Option<NaiveDate> = None;
+    for s in sources {
+        let last: Option<String> = conn.query_row(
+            "SELECT MAX(r.to_date) FROM run_sources rs JOIN scan_runs r ON r.id = rs.run_id
+             WHERE rs.source = ?1 AND rs.status = 'ok' AND r.to_date <> ''",
+            [s.as_str()],
+            |r| r.get(0),
+        )?;
+        let Some(last) = last.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()) else {
+            return Err(Error::Invalid(format!(
+                "--since-last: no successful {s} run in {} yet; run one with --from and --to first",
+                db.display()
+            )));
+        };
+        earliest = Some(earliest.map_or(last, |e: NaiveDate| e.min(last)));
+    }
+    let last = earliest.ok_or_else(|| Error::Invalid("--since-last: no sources given".into()))?;
+    let from = last - chrono::Days::new(u64::from(overlap_days));
+    Ok((from.min(until), until))
+}
+
 /// Mark the runs of a database still marked running as stopped (after Ctrl-C).
 pub fn mark_interrupted(db: &Path, why: &str) -> Result<()> {
     let store = Store::open(db)?;

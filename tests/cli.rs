@@ -611,3 +611,33 @@ async fn doctor_finds_a_scanned_database_healthy() {
         predicate::str::contains("integrity check: ok").and(predicate::str::contains("healthy")),
     );
 }
+
+#[tokio::test]
+async fn since_last_continues_from_the_last_successful_run_with_an_overlap() {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = dir.path().join("fresh.sqlite");
+    xrefscan(&fresh)
+        .args(["scan", "--since-last"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("run `xrefscan scan` first"));
+    // A database whose only run crawled nothing.
+    xrefscan(&fresh).arg("reclassify").assert().success();
+    xrefscan(&fresh)
+        .args(["scan", "--since-last"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no successful crossref run"));
+    let (_dir, db) = scanned().await;
+    // The scanned run covered publications up to 2026-06-30.
+    xrefscan(&db)
+        .args(["scan", "--since-last", "--to", "2026-07-31"])
+        .env("XREFSCAN_CROSSREF_URL", "http://127.0.0.1:9")
+        .env("XREFSCAN_OPENALEX_URL", "http://127.0.0.1:9")
+        .env("XREFSCAN_MAX_RETRIES", "1")
+        .env("XREFSCAN_CROSSREF_RPS", "100")
+        .assert()
+        .stderr(predicate::str::contains(
+            "--since-last: scanning publications from 2026-06-16 to 2026-07-31",
+        ));
+}
