@@ -641,3 +641,56 @@ async fn since_last_continues_from_the_last_successful_run_with_an_overlap() {
             "--since-last: scanning publications from 2026-06-16 to 2026-07-31",
         ));
 }
+
+#[tokio::test]
+async fn strict_fails_a_scan_whose_source_returned_fewer_records_than_it_announced() {
+    let cr = MockServer::start().await;
+    let oa = MockServer::start().await;
+    mount_crossref_defaults(&cr).await;
+    mount_openalex_defaults(&oa).await;
+    let mut page: serde_json::Value =
+        serde_json::from_str(&fixture("crossref/dod_works_page.json")).unwrap();
+    let n = page["message"]["items"].as_array().unwrap().len();
+    page["message"]["total-results"] = serde_json::json!(n + 25);
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .and(wiremock::matchers::path(
+            "/funders/10.13039/100000005/works",
+        ))
+        .and(wiremock::matchers::query_param("cursor", "*"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200).set_body_raw(page.to_string(), "application/json"),
+        )
+        .with_priority(1)
+        .mount(&cr)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    let (cru, oau) = (cr.uri(), oa.uri());
+    tokio::task::spawn_blocking(move || {
+        let run = |strict: bool| {
+            let mut c = xrefscan(&db);
+            c.args([
+                "scan",
+                "--from",
+                "2000-01-01",
+                "--to",
+                "2026-06-30",
+                "--refresh",
+            ])
+            .env("XREFSCAN_CROSSREF_URL", &cru)
+            .env("XREFSCAN_OPENALEX_URL", &oau)
+            .env("XREFSCAN_MAILTO", "staff@example.org")
+            .env("XREFSCAN_CROSSREF_RPS", "50")
+            .env("XREFSCAN_OPENALEX_RPS", "50")
+            .env("XREFSCAN_SHARD_DAYS", "20000");
+            if strict {
+                c.arg("--strict");
+            }
+            c.assert()
+        };
+        run(false).code(0);
+        run(true).code(3);
+    })
+    .await
+    .unwrap();
+}

@@ -483,3 +483,75 @@ async fn an_invalid_openalex_key_fails_with_a_hint() {
     );
     assert!(!msg.contains("TEST-KEY-123"), "{msg}");
 }
+
+#[tokio::test]
+async fn a_body_cut_mid_way_is_fetched_again() {
+    let full = fixture("crossref/dod_works_page.json");
+    let cut = ResponseTemplate::new(200)
+        .set_body_raw(full[..full.len() / 2].to_string(), "application/json");
+    let (s, times, _d) = scan_with_first_responses(cut, 1).await;
+    assert!(s.complete(), "{s}");
+    assert_eq!(times.len(), 2);
+    assert_eq!(s.flagged, 1);
+}
+
+#[tokio::test]
+async fn a_server_that_stalls_past_the_timeout_is_retried() {
+    let (cr, oa) = servers().await;
+    let times = Arc::new(std::sync::Mutex::new(Vec::new()));
+    Mock::given(method("GET"))
+        .and(path("/funders/10.13039/100000005/works"))
+        .and(query_param("cursor", "*"))
+        .respond_with(FailThenServe {
+            first: json("crossref/dod_works_page.json").set_delay(Duration::from_secs(3)),
+            n: 1,
+            calls: AtomicUsize::new(0),
+            times: times.clone(),
+        })
+        .with_priority(5)
+        .mount(&cr)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = options(&cr.uri(), &oa.uri(), &[Source::Crossref]);
+    o.client.timeout = Duration::from_secs(1);
+    let s = scan::run(&dir.path().join("x.sqlite"), o).await.unwrap();
+    assert!(s.complete(), "{s}");
+    assert_eq!(s.sources[0].retries, 1, "{s}");
+    assert_eq!(s.flagged, 1);
+}
+
+#[tokio::test]
+async fn a_malformed_record_is_kept_with_its_raw_payload_and_the_scan_goes_on() {
+    let (cr, oa) = servers().await;
+    // One item of the recorded page broken: its DOI is a number.
+    let mut page: serde_json::Value =
+        serde_json::from_str(&fixture("crossref/dod_works_page.json")).unwrap();
+    let items = page["message"]["items"].as_array_mut().unwrap();
+    let n = items.len();
+    items[0]["DOI"] = serde_json::json!(12345);
+    Mock::given(method("GET"))
+        .and(path("/funders/10.13039/100000005/works"))
+        .and(query_param("cursor", "*"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(page.to_string(), "application/json"))
+        .with_priority(5)
+        .mount(&cr)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    let s = scan::run(&db, options(&cr.uri(), &oa.uri(), &[Source::Crossref]))
+        .await
+        .unwrap();
+    assert!(s.complete(), "{s}");
+    let store = xrefscan::store::Store::open(&db).unwrap();
+    assert_eq!(
+        store
+            .count("SELECT COUNT(*) FROM scan_errors WHERE kind = 'malformed-record' AND raw LIKE '%12345%'")
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store.count("SELECT COUNT(*) FROM works").unwrap() as usize,
+        n - 1,
+        "every other item is stored"
+    );
+}
