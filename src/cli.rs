@@ -84,6 +84,38 @@ pub enum Command {
     Review(ReviewArgs),
     /// Check the database: integrity, foreign keys, counts, orphans, runs left running.
     Doctor,
+    /// Correct the classifier for one affiliation string; applied on every later
+    /// classification (run `reclassify` to apply it now).
+    #[command(subcommand)]
+    Override(OverrideCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OverrideCommand {
+    /// Set the region of an affiliation string (CN, HK, MO, TW, OTHER).
+    Region {
+        /// The affiliation string as stored (case, spacing and full-width forms do not matter).
+        affiliation: String,
+        /// The region it really is.
+        region: String,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long, env = env::XREFSCAN_REVIEWER)]
+        by: Option<String>,
+    },
+    /// Remove (or with --add, add) an entity-list match on an affiliation string.
+    Entity {
+        affiliation: String,
+        /// The list entry's name, as exports show it.
+        entry: String,
+        /// Add the match instead of removing it.
+        #[arg(long)]
+        add: bool,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long, env = env::XREFSCAN_REVIEWER)]
+        by: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

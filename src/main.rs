@@ -158,6 +158,39 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             })
         }
         Command::Lists(args) => lists(&cli, args),
+        Command::Override(cmd) => {
+            let mut store = Store::open(&cli.db)?;
+            let (kind, aff, value, note, by) = match cmd {
+                xrefscan::cli::OverrideCommand::Region {
+                    affiliation,
+                    region,
+                    note,
+                    by,
+                } => {
+                    let r = region.trim().to_ascii_uppercase();
+                    if xrefscan::classify::china::Region::parse(&r).is_none() {
+                        anyhow::bail!("{region:?} is not a region; use CN, HK, MO, TW or OTHER");
+                    }
+                    ("region", affiliation, r, note, by)
+                }
+                xrefscan::cli::OverrideCommand::Entity {
+                    affiliation,
+                    entry,
+                    add,
+                    note,
+                    by,
+                } => (
+                    if *add { "entity-add" } else { "entity-remove" },
+                    affiliation,
+                    entry.clone(),
+                    note,
+                    by,
+                ),
+            };
+            store.add_override(kind, aff, &value, note, by.as_deref())?;
+            eprintln!("override kept; run `xrefscan reclassify` to apply it to stored works now");
+            Ok(exit::OK)
+        }
         Command::Doctor => {
             let conn = Store::open_read_only(&cli.db)?;
             let health = xrefscan::doctor::check(&conn)?;

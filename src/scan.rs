@@ -230,8 +230,11 @@ pub async fn run(db: &Path, opts: ScanOptions) -> Result<ScanSummary> {
 
     let pb = bar(&multi, "classify");
     let lists = store.run(|s| s.entity_lists()).await?;
+    let overrides = store.run(|s| s.overrides()).await?;
     let classifier = std::sync::Arc::new(
-        Classifier::new(dod, opts.policy).with_entities(EntityMatcher::with_imported(lists)),
+        Classifier::new(dod, opts.policy)
+            .with_entities(EntityMatcher::with_imported(lists))
+            .with_overrides(overrides),
     );
     let mut early = (0, 0);
     if opts.sources.contains(&Source::Publisher) {
@@ -1001,8 +1004,11 @@ pub async fn reclassify(
     store.run(|s| s.mark_all_dirty()).await?;
     let dod = stored_dod_classifier(&store).await?;
     let lists = store.run(|s| s.entity_lists()).await?;
+    let overrides = store.run(|s| s.overrides()).await?;
     let classifier = std::sync::Arc::new(
-        Classifier::new(dod, policy).with_entities(EntityMatcher::with_imported(lists)),
+        Classifier::new(dod, policy)
+            .with_entities(EntityMatcher::with_imported(lists))
+            .with_overrides(overrides),
     );
     let pb = if progress {
         ProgressBar::new(0)

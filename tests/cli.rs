@@ -49,6 +49,14 @@ async fn scanned() -> (tempfile::TempDir, std::path::PathBuf) {
     })
     .await
     .unwrap();
+    // The API key is in no stored byte either (database, WAL).
+    for entry in std::fs::read_dir(db.parent().unwrap()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(
+            !bytes.windows(14).any(|w| w == b"SECRET-KEY-999"),
+            "the API key leaked into the database files"
+        );
+    }
     (dir, db)
 }
 
@@ -693,4 +701,98 @@ async fn strict_fails_a_scan_whose_source_returned_fewer_records_than_it_announc
     })
     .await
     .unwrap();
+}
+
+#[tokio::test]
+async fn reviewer_overrides_apply_on_every_later_classification() {
+    let (dir, db) = scanned().await;
+    let export = |name: &str| -> Vec<serde_json::Value> {
+        let out = dir.path().join(name);
+        xrefscan(&db)
+            .args(["export", "--format", "json", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap()
+    };
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let affiliations: Vec<String> = conn
+        .prepare("SELECT DISTINCT affiliation FROM flag_evidence WHERE kind = 'china'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    drop(conn);
+    assert!(!affiliations.is_empty());
+    // An entity match the lists do not make, added by a reviewer: tier 1, with who said so.
+    xrefscan(&db)
+        .args([
+            "override",
+            "entity",
+            &affiliations[0],
+            "Example Defence Lab",
+            "--add",
+        ])
+        .args([
+            "--note",
+            "lab moved under SASTIND in 2024",
+            "--by",
+            "J. Staff",
+        ])
+        .assert()
+        .success();
+    xrefscan(&db).arg("reclassify").assert().success();
+    let rows = export("a.json");
+    assert_eq!(rows[0]["tier"], "1");
+    assert!(
+        rows[0]["entity_hits"]
+            .as_str()
+            .unwrap()
+            .contains("Example Defence Lab")
+    );
+    // Every China-based affiliation of the paper is really elsewhere: no flag any more.
+    for a in &affiliations {
+        xrefscan(&db)
+            .args([
+                "override",
+                "region",
+                a,
+                "OTHER",
+                "--note",
+                "author moved to Canada",
+            ])
+            .assert()
+            .success();
+    }
+    xrefscan(&db).arg("reclassify").assert().success();
+    assert!(export("b.json").is_empty());
+    // Corrected back: flagged again, and the evidence names the override.
+    xrefscan(&db)
+        .args([
+            "override",
+            "region",
+            &affiliations[0],
+            "CN",
+            "--by",
+            "J. Staff",
+        ])
+        .assert()
+        .success();
+    xrefscan(&db).arg("reclassify").assert().success();
+    let rows = export("c.json");
+    assert_eq!(rows.len(), 1);
+    assert!(
+        rows[0]["china_evidence"]
+            .as_str()
+            .unwrap()
+            .contains("reviewer override by J. Staff"),
+        "{}",
+        rows[0]["china_evidence"]
+    );
+    xrefscan(&db)
+        .args(["override", "region", "x", "MARS"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not a region"));
 }

@@ -230,12 +230,61 @@ pub fn snippet(text: &str, start: usize, end: usize) -> String {
     s
 }
 
+/// Reviewers' corrections, keyed by the normalised affiliation string.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// affiliation → (region, note, reviewer)
+    regions: std::collections::HashMap<String, (Region, String, String)>,
+    /// affiliation → [(entry, add?, note, reviewer)]
+    entities: std::collections::HashMap<String, Vec<(String, bool, String, String)>>,
+}
+
+impl Overrides {
+    pub fn add(
+        &mut self,
+        kind: &str,
+        affiliation: String,
+        value: String,
+        note: String,
+        by: String,
+    ) {
+        match kind {
+            "region" => {
+                if let Some(r) = Region::parse(&value) {
+                    self.regions.insert(affiliation, (r, note, by));
+                }
+            }
+            "entity-remove" | "entity-add" => self.entities.entry(affiliation).or_default().push((
+                value,
+                kind == "entity-add",
+                note,
+                by,
+            )),
+            _ => {}
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.regions.is_empty() && self.entities.is_empty()
+    }
+}
+
+fn who(note: &str, by: &str) -> String {
+    match (note.is_empty(), by.is_empty()) {
+        (true, true) => "reviewer override".into(),
+        (false, true) => format!("reviewer override: {note}"),
+        (true, false) => format!("reviewer override by {by}"),
+        (false, false) => format!("reviewer override by {by}: {note}"),
+    }
+}
+
 /// The classifiers, the entity lists and the region policy.
 pub struct Classifier {
     pub china: ChinaClassifier,
     pub dod: DodClassifier,
     pub entities: EntityMatcher,
     pub policy: RegionPolicy,
+    pub overrides: Overrides,
 }
 
 impl Classifier {
@@ -246,7 +295,14 @@ impl Classifier {
             dod,
             entities: EntityMatcher::bundled(),
             policy,
+            overrides: Overrides::default(),
         }
+    }
+
+    /// With reviewers' corrections, applied on every decision.
+    pub fn with_overrides(mut self, overrides: Overrides) -> Classifier {
+        self.overrides = overrides;
+        self
     }
 
     /// With the lists in force for a database (bundled plus imported).
@@ -337,17 +393,35 @@ impl Classifier {
         }
         for a in &facts.affiliations {
             let aff = &a.affiliation;
+            let key = super::text::normalize(
+                aff.raw
+                    .as_deref()
+                    .or(aff.institution_name.as_deref())
+                    .unwrap_or(""),
+            );
+            let region_override = self.overrides.regions.get(&key);
+            if let Some((region, _, _)) = region_override {
+                if !self.policy.counts(*region) {
+                    continue;
+                }
+            }
             let verdict = self.china.classify(AffiliationInput {
                 raw: aff.raw.as_deref(),
                 institution_name: aff.institution_name.as_deref(),
                 country_code: aff.country_code.as_deref(),
                 author_countries: &a.author_countries,
             });
-            if !verdict.is_china(self.policy) {
+            let overridden = region_override.map(|(region, note, by)| super::china::Signal {
+                level: super::china::Level::StringCountry,
+                region: *region,
+                matched: who(note, by),
+                position: 0,
+            });
+            if overridden.is_none() && !verdict.is_china(self.policy) {
                 continue;
             }
             let deciding = verdict.china_signals(self.policy);
-            let Some(signal) = deciding.last() else {
+            let Some(signal) = overridden.as_ref().or(deciding.last().copied()) else {
                 continue;
             };
             let ev = ChinaEvidence {
@@ -355,7 +429,11 @@ impl Classifier {
                 author_position: a.author_position,
                 author_name: a.author_name.clone(),
                 region: signal.region,
-                level: signal.level.as_str().to_string(),
+                level: if overridden.is_some() {
+                    "reviewer override".to_string()
+                } else {
+                    signal.level.as_str().to_string()
+                },
                 matched: signal.matched.clone(),
                 affiliation: aff
                     .raw
@@ -378,6 +456,22 @@ impl Classifier {
                             if !hits.iter().any(|x| x.list == h.list && x.entry == h.entry) {
                                 hits.push(h);
                             }
+                        }
+                    }
+                    for (entry, add, note, by) in
+                        self.overrides.entities.get(&key).into_iter().flatten()
+                    {
+                        if *add {
+                            if !hits.iter().any(|h| &h.entry == entry) {
+                                hits.push(EntityHit {
+                                    list: "reviewer".into(),
+                                    entry: entry.clone(),
+                                    matched: who(note, by),
+                                    detail: String::new(),
+                                });
+                            }
+                        } else {
+                            hits.retain(|h| &h.entry != entry);
                         }
                     }
                     hits

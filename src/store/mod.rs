@@ -19,6 +19,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../db/migrations/0002_entities.sql")),
     M::up(include_str!("../../db/migrations/0003_acknowledgments.sql")),
     M::up(include_str!("../../db/migrations/0004_reviews.sql")),
+    M::up(include_str!("../../db/migrations/0005_overrides.sql")),
 ];
 
 /// The current time as stored (UTC, seconds).
@@ -503,6 +504,58 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Record a reviewer's correction; an earlier one of the same kind on the same string
+    /// (and, for entities, the same entry) is retired. Returns the new override's id.
+    pub fn add_override(
+        &mut self,
+        kind: &str,
+        affiliation: &str,
+        value: &str,
+        note: &str,
+        reviewer: Option<&str>,
+    ) -> Result<i64> {
+        let key = crate::classify::text::normalize(affiliation);
+        let tx = self.conn.transaction()?;
+        let same_value_matters = kind != "region";
+        tx.execute(
+            "UPDATE overrides SET active = 0 WHERE active = 1 AND affiliation = ?1
+               AND (kind = ?2 OR (?2 <> 'region' AND kind <> 'region'))
+               AND (?3 = 0 OR value = ?4)",
+            params![key, kind, same_value_matters, value],
+        )?;
+        tx.execute(
+            "INSERT INTO overrides (kind, affiliation, value, note, reviewer, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![kind, key, value, note, reviewer, now()],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// The overrides in force.
+    pub fn overrides(&self) -> Result<crate::classify::work::Overrides> {
+        let mut st = self.conn.prepare(
+            "SELECT kind, affiliation, value, note, COALESCE(reviewer, '') FROM overrides
+             WHERE active = 1 ORDER BY id",
+        )?;
+        let mut o = crate::classify::work::Overrides::default();
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })?;
+        for row in rows {
+            let (kind, aff, value, note, by) = row?;
+            o.add(&kind, aff, value, note, by);
+        }
+        Ok(o)
     }
 
     /// Store an imported entity list, replacing any earlier import with the same id.
