@@ -400,10 +400,10 @@ impl Classifier {
                     .unwrap_or(""),
             );
             let region_override = self.overrides.regions.get(&key);
-            if let Some((region, _, _)) = region_override {
-                if !self.policy.counts(*region) {
-                    continue;
-                }
+            if let Some((region, _, _)) = region_override
+                && !self.policy.counts(*region)
+            {
+                continue;
             }
             let verdict = self.china.classify(AffiliationInput {
                 raw: aff.raw.as_deref(),
