@@ -1,5 +1,7 @@
-//! A scan killed with SIGKILL at any moment loses nothing and duplicates nothing: re-running
-//! until it finishes yields the same flags and evidence as one uninterrupted run.
+//! Issue 5's done-ness: a scan against servers that inject faults (429 with Retry-After, 503
+//! HTML pages, 500s, bodies cut mid-way, stalls past the timeout), killed with SIGKILL at
+//! random moments and restarted until it finishes, ends with the same flags, evidence and
+//! reviews as a clean run — no duplicates, no rate-limit violation, no review lost.
 
 mod common;
 #[path = "support/imitation.rs"]
@@ -8,6 +10,7 @@ mod imitation;
 use common::*;
 use imitation::ServerLimits;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 fn scan_cmd(db: &std::path::Path, im: &imitation::Imitation) -> std::process::Command {
@@ -24,6 +27,8 @@ fn scan_cmd(db: &std::path::Path, im: &imitation::Imitation) -> std::process::Co
         .env("XREFSCAN_OPENALEX_RPS", "20")
         .env("XREFSCAN_SHARD_DAYS", "120")
         .env("XREFSCAN_WAIT", "true")
+        .env("XREFSCAN_TIMEOUT", "1")
+        .env("XREFSCAN_MAX_RETRIES", "8")
         .args(["scan", "--from", "2023-06-01", "--to", "2025-06-30"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
@@ -46,6 +51,32 @@ fn state(db: &std::path::Path) -> Vec<(String, String, String, String, String)> 
     .unwrap()
     .map(|r| r.unwrap())
     .collect()
+}
+
+/// Start the scan, SIGKILL it after growing delays, then let one run finish. Returns how many
+/// times it was killed while still running.
+async fn kill_and_finish(db: &std::path::Path, im: &imitation::Imitation, extra: &[&str]) -> usize {
+    let mut kills = 0;
+    for delay_ms in [300u64, 700, 1100, 1500, 400, 900, 2000, 2600, 3200, 4000] {
+        let mut c = scan_cmd(db, im);
+        c.args(extra);
+        let mut child = c.spawn().unwrap();
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            kills += 1;
+        }
+        let _ = child.wait();
+    }
+    let status = tokio::task::spawn_blocking({
+        let mut c = scan_cmd(db, im);
+        c.args(extra);
+        move || c.status().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(status.code(), Some(0), "the last run finishes");
+    kills
 }
 
 fn count(db: &std::path::Path, sql: &str) -> i64 {
@@ -78,29 +109,46 @@ async fn killed_at_random_moments_and_restarted_it_ends_like_a_clean_run() {
     let expected = state(&clean);
     assert!(expected.len() > 50, "{}", expected.len());
 
+    // From here on the servers misbehave on purpose.
+    im.crossref.fault_per_mille.store(60, Ordering::SeqCst);
+    im.openalex.fault_per_mille.store(60, Ordering::SeqCst);
     let killed = dir.path().join("killed.sqlite");
-    let mut kills = 0;
-    // Kill after growing delays; then let it finish.
-    for delay_ms in [
-        300u64, 700, 1100, 1500, 400, 900, 2000, 2600, 3200, 4000, 5000,
-    ] {
-        let mut child = scan_cmd(&killed, &im).spawn().unwrap();
-        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-        if child.try_wait().unwrap().is_none() {
-            child.kill().unwrap(); // SIGKILL
-            kills += 1;
-        }
-        let _ = child.wait();
-    }
-    let status = tokio::task::spawn_blocking({
-        let mut c = scan_cmd(&killed, &im);
-        move || c.status().unwrap()
-    })
-    .await
-    .unwrap();
-    assert_eq!(status.code(), Some(0));
+    let kills = kill_and_finish(&killed, &im, &[]).await;
     assert!(kills >= 3, "the scan was killed mid-way {kills} times");
     assert_eq!(state(&killed), expected);
+
+    // A reviewer's decision survives re-scans that are themselves killed mid-way.
+    let doi = expected[0].0.clone();
+    for db in [&clean, &killed] {
+        let mut s = xrefscan::store::Store::open(db).unwrap();
+        s.add_review(&doi, "dismissed", "US-only funding", Some("J. Staff"))
+            .unwrap();
+    }
+    let refresh_kills = kill_and_finish(&killed, &im, &["--refresh"]).await;
+    assert!(refresh_kills >= 1, "the refresh was killed mid-way");
+    assert_eq!(state(&killed), expected);
+    let review = |db: &std::path::Path| -> (String, String, i64) {
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .query_row(
+                "SELECT review_status, review_note, evidence_changed_since_review
+                 FROM flagged_papers WHERE doi = ?1",
+                [&doi],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap()
+    };
+    assert_eq!(
+        review(&killed),
+        ("dismissed".into(), "US-only funding".into(), 0)
+    );
+    assert_eq!(review(&killed), review(&clean));
+    assert!(
+        im.crossref.faults_injected.load(Ordering::SeqCst) > 5,
+        "faults were injected"
+    );
+    assert_eq!(im.crossref.rate_violations.load(Ordering::SeqCst), 0);
+    assert_eq!(im.openalex.rate_violations.load(Ordering::SeqCst), 0);
     for sql in [
         "SELECT COUNT(*) FROM works",
         "SELECT COUNT(*) FROM source_records",

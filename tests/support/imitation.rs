@@ -468,6 +468,10 @@ pub struct ServerLimits {
 /// Counters a test reads.
 #[derive(Debug, Default)]
 pub struct Counters {
+    /// Per mille of admitted requests answered with a fault (429 with Retry-After, 503 HTML
+    /// page, 500, a body cut mid-way, a stall past the client's timeout). 0: none.
+    pub fault_per_mille: AtomicU64,
+    pub faults_injected: AtomicU64,
     pub requests: AtomicU64,
     pub rate_violations: AtomicU64,
     pub concurrency_violations: AtomicU64,
@@ -557,6 +561,7 @@ async fn serve(limits: ServerLimits, handler: Handler) -> (String, Arc<Counters>
                     .query_pairs()
                     .map(|(k, v)| (k.into_owned(), v.into_owned()))
                     .collect();
+                let mut cut = false;
                 let (status, headers, body) = match limiter.admit() {
                     Err(why) => (
                         429,
@@ -565,7 +570,41 @@ async fn serve(limits: ServerLimits, handler: Handler) -> (String, Arc<Counters>
                     ),
                     Ok(()) => {
                         tokio::time::sleep(limiter.limits.latency).await;
-                        handler(url.path(), &query)
+                        let c = &limiter.counters;
+                        let n = c.requests.load(Ordering::SeqCst);
+                        let roll = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54; // 0..1023
+                        let p = c.fault_per_mille.load(Ordering::SeqCst);
+                        if p > 0 && roll * 1000 / 1024 < p {
+                            c.faults_injected.fetch_add(1, Ordering::SeqCst);
+                            match n % 5 {
+                                0 => (
+                                    429,
+                                    vec![("Retry-After".into(), "1".into())],
+                                    "{\"status\":\"error\",\"message\":\"slow down\"}".into(),
+                                ),
+                                1 => (
+                                    503,
+                                    vec![("Content-Type".into(), "text/html".into())],
+                                    "<html><body><h1>503 Service Unavailable</h1></body></html>"
+                                        .into(),
+                                ),
+                                2 => (
+                                    500,
+                                    vec![("Content-Type".into(), "text/plain".into())],
+                                    "Internal Server Error".into(),
+                                ),
+                                3 => {
+                                    cut = true;
+                                    handler(url.path(), &query)
+                                }
+                                _ => {
+                                    tokio::time::sleep(Duration::from_millis(2500)).await;
+                                    handler(url.path(), &query)
+                                }
+                            }
+                        } else {
+                            handler(url.path(), &query)
+                        }
                     }
                 };
                 let reason = match status {
@@ -594,7 +633,16 @@ async fn serve(limits: ServerLimits, handler: Handler) -> (String, Arc<Counters>
                     }
                 }
                 resp.push_str("\r\n");
-                resp.push_str(&body);
+                if cut {
+                    // Announce the whole body, send half of it, hang up.
+                    let mut k = body.len() / 2;
+                    while !body.is_char_boundary(k) {
+                        k -= 1;
+                    }
+                    resp.push_str(&body[..k]);
+                } else {
+                    resp.push_str(&body);
+                }
                 let _ = sock.write_all(resp.as_bytes()).await;
                 let _ = sock.shutdown().await;
                 limiter.done();
