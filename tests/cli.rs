@@ -796,3 +796,31 @@ async fn reviewer_overrides_apply_on_every_later_classification() {
         .code(1)
         .stderr(predicate::str::contains("not a region"));
 }
+
+#[tokio::test]
+async fn an_export_writes_exactly_the_file_it_was_given() {
+    let (dir, db) = scanned().await;
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    for format in ["csv", "json", "xlsx"] {
+        let out = out_dir.join(format!("list.{format}"));
+        xrefscan(&db)
+            .args(["export", "--format", format, "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["list.csv", "list.json", "list.xlsx"]);
+    xrefscan(&db)
+        .args(["export", "--out"])
+        .arg(dir.path().join("missing/dir/list.csv"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("does not exist"));
+    assert!(!dir.path().join("missing").exists(), "no folder is created");
+}

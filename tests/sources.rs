@@ -555,3 +555,21 @@ async fn a_malformed_record_is_kept_with_its_raw_payload_and_the_scan_goes_on() 
         "every other item is stored"
     );
 }
+
+#[tokio::test]
+async fn a_burst_of_429s_is_waited_out_each_time() {
+    let r = ResponseTemplate::new(429)
+        .insert_header("Retry-After", "1")
+        .set_body_string("Too Many Requests");
+    let (s, times, _d) = scan_with_first_responses(r, 3).await;
+    assert!(s.complete(), "{s}");
+    assert_eq!(s.sources[0].retries, 3);
+    for w in times.windows(2) {
+        assert!(
+            w[1] - w[0] >= Duration::from_millis(950),
+            "waited {:?}",
+            w[1] - w[0]
+        );
+    }
+    assert_eq!(s.flagged, 1);
+}

@@ -1478,3 +1478,47 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod migration_tests {
+    use super::*;
+
+    #[test]
+    fn the_previous_schema_migrates_with_works_flags_and_reviews_intact() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("prev.sqlite");
+        let previous = MIGRATIONS.len() - 1;
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            Migrations::from_slice(MIGRATIONS)
+                .to_version(&mut conn, previous)
+                .unwrap();
+            conn.execute_batch(
+                "INSERT INTO works (id, doi, title, first_seen_at, updated_at, dirty)
+                    VALUES (3, '10.1/r', 'Reviewed', '2026-01-01', '2026-01-01', 0);
+                 INSERT INTO flags (work_id, first_flagged_at, updated_at, dod_components, award_numbers,
+                    dod_evidence, china_institutions, china_regions, china_evidence, tier, entity_hits, evidence_hash)
+                    VALUES (3, '2026-01-02', '2026-01-02', 'ONR', 'N00014-21-1-2345', 'e', 'Fudan University',
+                    'CN', 'c', 2, '', 'h1');
+                 INSERT INTO reviews (work_id, status, note, reviewer, at, evidence_hash)
+                    VALUES (3, 'dismissed', 'US-only funding', 'J. Staff', '2026-01-03', 'h1');",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let (doi, status, note, changed): (String, String, String, i64) = store
+            .conn
+            .query_row(
+                "SELECT doi, review_status, review_note, evidence_changed_since_review FROM flagged_papers",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            (doi.as_str(), status.as_str(), note.as_str(), changed),
+            ("10.1/r", "dismissed", "US-only funding", 0)
+        );
+        assert_eq!(store.review_history("10.1/r").unwrap().len(), 1);
+        assert!(dir.path().join("backups").is_dir(), "a copy was kept first");
+    }
+}
