@@ -29,6 +29,13 @@ pub fn print(conn: &Connection, out: &mut dyn Write) -> Result<()> {
              WHERE active = 1 GROUP BY 1 ORDER BY 1",
         ),
         (
+            "Reviews (latest decision per flagged paper)",
+            "SELECT COALESCE(review_status, 'not reviewed') AS status,
+                    SUM(COALESCE(evidence_changed_since_review, 0)) AS evidence_changed_since,
+                    COUNT(*) AS flagged_papers
+             FROM flagged_papers GROUP BY 1 ORDER BY 1",
+        ),
+        (
             "Scan history (latest 10)",
             "SELECT id, started_at, from_date, to_date, sources, status, works_seen, flagged, new_flags, requests, retries, errors
              FROM scan_runs ORDER BY id DESC LIMIT 10",

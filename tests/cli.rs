@@ -194,7 +194,8 @@ async fn canned_queries_and_stats_answer_staff_questions() {
     xrefscan(&db).arg("stats").assert().success().stdout(
         predicate::str::contains("Works per source")
             .and(predicate::str::contains("Flagged by region"))
-            .and(predicate::str::contains("Flagged by tier")),
+            .and(predicate::str::contains("Flagged by tier"))
+            .and(predicate::str::contains("not reviewed")),
     );
 }
 
