@@ -117,7 +117,11 @@ impl PageFetcher {
             message: e.to_string(),
         })?;
         let mut redirects = Vec::new();
-        for _ in 0..=self.cfg.max_redirects {
+        let mut body_failures = 0;
+        loop {
+            if redirects.len() > self.cfg.max_redirects {
+                return Err(PageError::TooManyRedirects(self.cfg.max_redirects));
+            }
             let host = host_key(&url);
             if !self.allowed(&url).await {
                 return Err(PageError::Disallowed {
@@ -169,7 +173,17 @@ impl PageFetcher {
                     },
                 });
             }
-            let (body, truncated) = read_capped(resp, self.cfg.max_bytes, &url).await?;
+            // A body cut short is asked for again, like any other transient failure.
+            let (body, truncated) = match read_capped(resp, self.cfg.max_bytes, &url).await {
+                Ok(b) => b,
+                Err(e) if body_failures + 1 < self.cfg.max_attempts.max(1) => {
+                    body_failures += 1;
+                    tracing::warn!("retrying {url}: {e}");
+                    tokio::time::sleep(Duration::from_millis(200 << body_failures.min(6))).await;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             return Ok(Fetched {
                 url: start.to_string(),
                 final_url: url.to_string(),
@@ -180,7 +194,6 @@ impl PageFetcher {
                 redirects,
             });
         }
-        Err(PageError::TooManyRedirects(self.cfg.max_redirects))
     }
 
     /// One politely spaced GET, retried on 429/5xx/network errors with `Retry-After`.
