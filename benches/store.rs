@@ -10,7 +10,7 @@ use xrefscan::classify::dod::DodClassifier;
 use xrefscan::classify::work::Classifier;
 use xrefscan::model::Source;
 use xrefscan::sources::crossref::{parse_item, parse_page};
-use xrefscan::store::{Checkpoint, Page, Store};
+use xrefscan::store::{Access, Checkpoint, Db, Page};
 
 const PAGE: &str = include_str!("../tests/fixtures/crossref/dod_works_page.json");
 const N: usize = 40_000;
@@ -50,7 +50,15 @@ fn main() {
     );
     drop(parsed);
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("bench.sqlite")).unwrap();
+    let mut store = Db::open(
+        &dir.path().join("bench.sqlite"),
+        Access::Write {
+            command: "bench",
+            wait: false,
+            create: true,
+        },
+    )
+    .unwrap();
 
     let t = Instant::now();
     let mut stored = 0;
@@ -87,7 +95,15 @@ fn main() {
     );
 
     let full_dir = tempfile::tempdir().unwrap();
-    let mut full = Store::open(&full_dir.path().join("full.sqlite")).unwrap();
+    let mut full = Db::open(
+        &full_dir.path().join("full.sqlite"),
+        Access::Write {
+            command: "bench",
+            wait: false,
+            create: true,
+        },
+    )
+    .unwrap();
     let t = Instant::now();
     for (p, chunk) in raws.chunks(1000).enumerate() {
         let records: Vec<_> = chunk.iter().map(|r| parse_item(r).unwrap()).collect();
@@ -115,7 +131,7 @@ fn main() {
     let t = Instant::now();
     let ids = store.dirty_work_ids().unwrap();
     assert_eq!(
-        store.count("SELECT COUNT(*) FROM works").unwrap() as usize,
+        store.work_count().unwrap() as usize,
         N,
         "every work is distinct"
     );

@@ -5,7 +5,7 @@
 use crate::classify::china::RegionPolicy;
 use crate::env;
 use crate::export::Format;
-use crate::model::Source;
+use crate::model::{ReviewStatus, Source};
 use crate::query::QueryFormat;
 use crate::scan::ScanOptions;
 use crate::sources::crossref::CrossrefConfig;
@@ -14,6 +14,7 @@ use crate::sources::http::{ClientConfig, Limits};
 use crate::sources::openalex::OpenAlexConfig;
 use crate::sources::pages::PagesConfig;
 use chrono::NaiveDate;
+use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -21,14 +22,20 @@ use std::time::Duration;
 /// Exit codes (documented in the README).
 pub mod exit {
     /// Everything worked.
-    pub const OK: i32 = 0;
+    pub const OK: u8 = 0;
     /// The command failed; nothing more was done.
-    pub const FAILURE: i32 = 1;
+    pub const FAILURE: u8 = 1;
+    /// The command line is wrong (an unknown flag, a date that does not exist, --from after
+    /// --to, a missing argument).
+    pub const USAGE: u8 = 2;
     /// The scan finished but a source stopped early or failed (recorded; the next run resumes),
     /// or, with `--strict`, a source returned fewer records than it announced.
-    pub const INCOMPLETE: i32 = 3;
+    pub const INCOMPLETE: u8 = 3;
     /// Stopped by Ctrl-C after the current transaction; the next run resumes.
-    pub const INTERRUPTED: i32 = 130;
+    pub const INTERRUPTED: u8 = 130;
+    /// Stopped by SIGTERM (systemd stopping the service) after the current transaction; the
+    /// next run resumes.
+    pub const TERMINATED: u8 = 143;
 }
 
 #[derive(Debug, Parser)]
@@ -48,12 +55,17 @@ pub struct Cli {
     pub verbose: u8,
 
     /// Only errors on stderr; no progress bars.
-    #[arg(short, long, global = true, env = env::XREFSCAN_QUIET)]
+    #[arg(short, long, global = true, env = env::XREFSCAN_QUIET, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub quiet: bool,
 
     /// Log lines as text, or as JSON objects for unattended runs (journald, log shippers).
     #[arg(long, global = true, value_enum, env = env::XREFSCAN_LOG_FORMAT, default_value = "text")]
     pub log_format: LogFormat,
+
+    /// When another xrefscan is writing to the database, wait for it instead of failing
+    /// (every command that writes: scan, reclassify, review, override, lists import).
+    #[arg(long, global = true, env = env::XREFSCAN_WAIT, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    pub wait: bool,
 
     #[command(subcommand)]
     pub command: Command,
@@ -118,23 +130,6 @@ pub enum OverrideCommand {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ReviewStatus {
-    Confirmed,
-    Dismissed,
-    NeedsInfo,
-}
-
-impl ReviewStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReviewStatus::Confirmed => "confirmed",
-            ReviewStatus::Dismissed => "dismissed",
-            ReviewStatus::NeedsInfo => "needs-info",
-        }
-    }
-}
-
 #[derive(Debug, Args)]
 pub struct ReviewArgs {
     /// The flagged paper's DOI (any form: 10.…, doi:…, https://doi.org/…).
@@ -191,7 +186,7 @@ pub struct ListImportArgs {
 #[derive(Debug, Args)]
 pub struct ReclassifyArgs {
     /// Count mainland China only (not Hong Kong or Macau). Taiwan never counts.
-    #[arg(long, env = env::XREFSCAN_MAINLAND_ONLY)]
+    #[arg(long, env = env::XREFSCAN_MAINLAND_ONLY, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub mainland_only: bool,
 }
 
@@ -214,7 +209,7 @@ pub struct ClassifyArgs {
     #[arg(long, value_enum, env = env::XREFSCAN_CLASSIFY_FORMAT, default_value = "text")]
     pub format: ClassifyFormat,
     /// Count mainland China only (not Hong Kong or Macau) when saying whether it is China-based.
-    #[arg(long, env = env::XREFSCAN_MAINLAND_ONLY)]
+    #[arg(long, env = env::XREFSCAN_MAINLAND_ONLY, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub mainland_only: bool,
 }
 
@@ -271,7 +266,7 @@ pub struct ScanArgs {
     /// Continue from the last successful run of each source: the window starts
     /// --overlap-days before the latest publication date those runs covered and ends today
     /// (or at --to).
-    #[arg(long, env = env::XREFSCAN_SINCE_LAST, conflicts_with = "from")]
+    #[arg(long, env = env::XREFSCAN_SINCE_LAST, conflicts_with = "from", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub since_last: bool,
     /// Days the --since-last window reaches back over the previous one (late deposits).
     #[arg(long, env = env::XREFSCAN_OVERLAP_DAYS, default_value_t = 14)]
@@ -353,16 +348,13 @@ pub struct ScanArgs {
     #[arg(long, env = env::XREFSCAN_MAX_RETRY_AFTER, default_value_t = 900)]
     pub max_retry_after: u64,
     /// Count mainland China only (not Hong Kong or Macau). Taiwan never counts.
-    #[arg(long, env = env::XREFSCAN_MAINLAND_ONLY)]
+    #[arg(long, env = env::XREFSCAN_MAINLAND_ONLY, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub mainland_only: bool,
     /// Fetch shards again even when an earlier run finished them.
-    #[arg(long, env = env::XREFSCAN_REFRESH)]
+    #[arg(long, env = env::XREFSCAN_REFRESH, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub refresh: bool,
-    /// When another xrefscan is writing to the database, wait for it instead of failing.
-    #[arg(long, env = env::XREFSCAN_WAIT)]
-    pub wait: bool,
     /// Exit with status 3 when a source returned fewer records than it announced.
-    #[arg(long, env = env::XREFSCAN_STRICT)]
+    #[arg(long, env = env::XREFSCAN_STRICT, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub strict: bool,
 }
 
@@ -375,7 +367,6 @@ impl ScanArgs {
         }
     }
 
-    /// Validate and build the scan options.
     /// Validate and build the scan options for the window `from..=to` (from the flags, or
     /// from `--since-last`).
     pub fn options_for(
@@ -473,7 +464,7 @@ impl ScanArgs {
             },
             refresh: self.refresh,
             progress,
-            wait: self.wait,
+            wait: false,
         })
     }
 }
@@ -487,10 +478,10 @@ pub struct ExportArgs {
     #[arg(long, env = env::XREFSCAN_EXPORT_OUT)]
     pub out: PathBuf,
     /// Start CSV with a UTF-8 byte-order mark (for older Excel).
-    #[arg(long, env = env::XREFSCAN_CSV_BOM)]
+    #[arg(long, env = env::XREFSCAN_CSV_BOM, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub bom: bool,
     /// Only papers with a mainland-China coauthor.
-    #[arg(long, env = env::XREFSCAN_MAINLAND_ONLY)]
+    #[arg(long, env = env::XREFSCAN_MAINLAND_ONLY, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub mainland_only: bool,
     /// Only flags first raised by the latest scan (what is new this morning).
     #[arg(long, conflicts_with = "since_scan")]

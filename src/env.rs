@@ -95,182 +95,95 @@ pub const XREFSCAN_LOG_FORMAT: &str = "XREFSCAN_LOG_FORMAT";
 /// Log filter in `tracing` syntax, e.g. `xrefscan=debug`.
 pub const XREFSCAN_LOG: &str = "XREFSCAN_LOG";
 
-/// `(name, meaning)` for every variable, in README order.
-pub const ALL: &[(&str, &str)] = &[
-    (XREFSCAN_DB, "database file (default db/xrefscan.sqlite)"),
-    (
-        XREFSCAN_CROSSREF_URL,
-        "Crossref API base URL (default https://api.crossref.org)",
-    ),
-    (
-        XREFSCAN_OPENALEX_URL,
-        "OpenAlex API base URL (default https://api.openalex.org)",
-    ),
-    (
-        OPENALEX_API_KEY,
-        "OpenAlex API key (optional; keyless calls get a tiny daily budget)",
-    ),
-    (
-        XREFSCAN_MAILTO,
-        "contact e-mail: Crossref polite pool, User-Agent",
-    ),
-    (
-        XREFSCAN_SOURCES,
-        "sources to scan (default crossref,openalex,europepmc,pages)",
-    ),
-    (XREFSCAN_FROM, "publication window start, YYYY-MM-DD"),
-    (XREFSCAN_TO, "publication window end, YYYY-MM-DD"),
-    (
-        XREFSCAN_CROSSREF_RPS,
-        "Crossref requests/s (default 3 with mailto, else 1)",
-    ),
-    (
-        XREFSCAN_CROSSREF_CONCURRENCY,
-        "Crossref requests in flight (default 3 with mailto, else 1)",
-    ),
-    (
-        XREFSCAN_OPENALEX_RPS,
-        "OpenAlex requests/s (default 10; hard cap 100)",
-    ),
-    (
-        XREFSCAN_OPENALEX_CONCURRENCY,
-        "OpenAlex requests in flight (default 5)",
-    ),
-    (
-        XREFSCAN_OPENALEX_BATCH,
-        "DOIs per OpenAlex lookup call (default 100, at most 100)",
-    ),
-    (
-        XREFSCAN_CROSSREF_ROWS,
-        "Crossref rows per page (default 1000)",
-    ),
-    (
-        XREFSCAN_SHARD_DAYS,
-        "days per Crossref date shard (default 31)",
-    ),
-    (XREFSCAN_MAX_RETRIES, "attempts per request (default 6)"),
-    (XREFSCAN_TIMEOUT, "request timeout in seconds (default 60)"),
-    (
-        XREFSCAN_MAX_RETRY_AFTER,
-        "longest Retry-After to wait out, seconds (default 900)",
-    ),
-    (
-        XREFSCAN_MAINLAND_ONLY,
-        "count mainland China only (true/false)",
-    ),
-    (XREFSCAN_REFRESH, "fetch finished shards again (true/false)"),
-    (
-        XREFSCAN_QUIET,
-        "only errors on stderr, no progress bars (true/false)",
-    ),
-    (
-        XREFSCAN_EXPORT_FORMAT,
-        "export format: csv, json, xlsx (default csv)",
-    ),
-    (XREFSCAN_EXPORT_OUT, "export file"),
-    (
-        XREFSCAN_CSV_BOM,
-        "start CSV exports with a UTF-8 BOM (true/false)",
-    ),
-    (
-        XREFSCAN_QUERY_FORMAT,
-        "query output: table, csv, json (default table)",
-    ),
-    (
-        XREFSCAN_QUERIES_DIR,
-        "folder of canned queries (default queries)",
-    ),
-    (
-        XREFSCAN_EUROPEPMC_URL,
-        "Europe PMC REST base URL (default https://www.ebi.ac.uk/europepmc/webservices/rest)",
-    ),
-    (XREFSCAN_EUROPEPMC_RPS, "Europe PMC requests/s (default 5)"),
-    (
-        XREFSCAN_EUROPEPMC_CONCURRENCY,
-        "Europe PMC requests in flight (default 2)",
-    ),
-    (
-        XREFSCAN_EUROPEPMC_PAGE_SIZE,
-        "Europe PMC results per search page (default 1000)",
-    ),
-    (
-        XREFSCAN_FULLTEXT_BUDGET,
-        "most Europe PMC full texts fetched per run (default 2000)",
-    ),
-    (
-        XREFSCAN_DOI_RESOLVER,
-        "DOI resolver for publisher pages (default https://doi.org)",
-    ),
-    (
-        XREFSCAN_HTML_BUDGET,
-        "most publisher pages fetched per run (default 200)",
-    ),
-    (
-        XREFSCAN_PAGE_RPS,
-        "publisher-page requests/s per host (default 1)",
-    ),
-    (
-        XREFSCAN_PAGE_CONCURRENCY,
-        "publisher-page requests in flight per host (default 1)",
-    ),
-    (
-        XREFSCAN_MAX_PAGE_BYTES,
-        "largest publisher page read, bytes (default 8 MiB)",
-    ),
-    (
-        XREFSCAN_WAIT,
-        "when another xrefscan is writing, wait instead of failing (true/false)",
-    ),
-    (
-        XREFSCAN_STRICT,
-        "exit 3 when a source returned fewer records than announced (true/false)",
-    ),
-    (
-        XREFSCAN_REVIEWER,
-        "reviewer name recorded with review decisions",
-    ),
-    (
-        XREFSCAN_SINCE_LAST,
-        "continue from the last successful run of each source (true/false)",
-    ),
-    (
-        XREFSCAN_OVERLAP_DAYS,
-        "days a --since-last window reaches back over the previous one (default 14)",
-    ),
-    (
-        XREFSCAN_CLASSIFY_FORMAT,
-        "classify output: text, jsonl (default text)",
-    ),
-    (
-        XREFSCAN_EVAL_DATA,
-        "labelled evaluation data folder (default ../shared/data/eval)",
-    ),
-    (
-        XREFSCAN_LOG_FORMAT,
-        "log lines as text or json (default text)",
-    ),
-    (XREFSCAN_LOG, "log filter, e.g. xrefscan=debug"),
-];
+/// One variable as `xrefscan env` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variable {
+    pub name: String,
+    /// The flag it sets (`--db`), or `None` for variables read elsewhere (`XREFSCAN_LOG`).
+    pub flag: Option<String>,
+    /// The first line of the flag's help.
+    pub help: String,
+    pub default: Option<String>,
+    /// Its value is never shown (`OPENALEX_API_KEY`).
+    pub secret: bool,
+}
+
+/// Every variable xrefscan reads, from the clap definitions (so each description is written
+/// once, on its flag), plus those read outside clap. A variable several commands share is
+/// listed once.
+pub fn variables(cli: &clap::Command) -> Vec<Variable> {
+    fn walk(cmd: &clap::Command, out: &mut Vec<Variable>) {
+        for arg in cmd.get_arguments() {
+            let Some(name) = arg.get_env().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            if out.iter().any(|v| v.name == name) {
+                continue;
+            }
+            let help = arg
+                .get_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default()
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim_end_matches('.')
+                .to_string();
+            let defaults: Vec<String> = arg
+                .get_default_values()
+                .iter()
+                .map(|d| d.to_string_lossy().into_owned())
+                .collect();
+            out.push(Variable {
+                name: name.to_string(),
+                flag: arg.get_long().map(|l| format!("--{l}")),
+                help,
+                default: (!defaults.is_empty()).then(|| defaults.join(",")),
+                secret: arg.is_hide_env_values_set(),
+            });
+        }
+        for sub in cmd.get_subcommands() {
+            walk(sub, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(cli, &mut out);
+    out.push(Variable {
+        name: XREFSCAN_LOG.into(),
+        flag: None,
+        help: "Log filter in tracing syntax, e.g. xrefscan=debug (overrides -v)".into(),
+        default: None,
+        secret: false,
+    });
+    out
+}
 
 #[cfg(test)]
 mod tests {
+    use clap::CommandFactory;
+
     #[test]
     fn every_variable_is_documented_in_the_readme() {
         let readme = include_str!("../README.md");
-        let missing: Vec<&str> = super::ALL
-            .iter()
-            .map(|(name, _)| *name)
+        let missing: Vec<String> = super::variables(&crate::cli::Cli::command())
+            .into_iter()
+            .map(|v| v.name)
             .filter(|name| !readme.contains(&format!("`{name}`")))
             .collect();
         assert!(missing.is_empty(), "README lacks {missing:?}");
     }
 
     #[test]
-    fn names_are_unique() {
-        let mut names: Vec<&str> = super::ALL.iter().map(|(n, _)| *n).collect();
-        names.sort();
-        let before = names.len();
-        names.dedup();
-        assert_eq!(before, names.len());
+    fn every_variable_has_a_description_and_the_key_is_secret() {
+        let vars = super::variables(&crate::cli::Cli::command());
+        assert!(vars.len() > 40, "{}", vars.len());
+        for v in &vars {
+            assert!(!v.help.is_empty(), "{} has no help", v.name);
+        }
+        let key = vars
+            .iter()
+            .find(|v| v.name == super::OPENALEX_API_KEY)
+            .unwrap();
+        assert!(key.secret);
     }
 }

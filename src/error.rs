@@ -14,6 +14,28 @@ pub enum Error {
     #[error("could not migrate the database: {0}")]
     Migration(String),
 
+    /// The database file is missing, for a command that does not create one.
+    #[error("no database at {}: {hint}", path.display())]
+    NoDatabase { path: PathBuf, hint: String },
+
+    /// The file is not SQLite (or is damaged beyond SQLite's reading).
+    #[error("{} is not an xrefscan database (not an SQLite file); check --db", .0.display())]
+    NotADatabase(PathBuf),
+
+    /// A reader met a database of an older schema; readers never migrate.
+    #[error(
+        "{} has schema {have}, older than this xrefscan's {want}; run any write command (e.g. `xrefscan reclassify`) to migrate it (a copy is kept in backups/ first)",
+        path.display()
+    )]
+    SchemaBehind { path: PathBuf, have: i64, want: i64 },
+
+    /// The database was written by a newer xrefscan.
+    #[error(
+        "{} has schema {have}, newer than this xrefscan's {want}; use the newer xrefscan",
+        path.display()
+    )]
+    SchemaAhead { path: PathBuf, have: i64, want: i64 },
+
     /// Another xrefscan process is writing to the database.
     #[error(
         "another xrefscan is writing to this database ({0}); wait for it to finish, or pass --wait to queue behind it"

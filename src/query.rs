@@ -1,10 +1,9 @@
-//! Read-only SQL on the local database: canned questions from `queries/` or the user's own.
-//! The connection is opened read-only and each statement is checked before it runs, so a
-//! write fails with a clear message and changes nothing.
+//! Read-only SQL on the local database: canned questions from `queries/` or the user's own,
+//! and how their rows are printed. The statements run through [`crate::store::Db::read_query`]
+//! on a read-only connection, so a write fails with a clear message and changes nothing.
 
 use crate::error::{Error, Result};
-use rusqlite::Connection;
-use rusqlite::types::ValueRef;
+use crate::store::QueryResult;
 use std::io::Write;
 use std::path::Path;
 
@@ -38,6 +37,16 @@ pub enum QueryFormat {
     Json,
 }
 
+/// The SQL of a canned query shipped with the binary (panics on an unknown name: callers name
+/// queries of [`CANNED`]).
+pub fn canned_sql(name: &str) -> &'static str {
+    CANNED
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, sql)| *sql)
+        .unwrap_or_else(|| panic!("no canned query {name}"))
+}
+
 /// The SQL of canned query `name`.
 pub fn canned(name: &str, dir: &Path) -> Result<String> {
     let file = dir.join(format!("{name}.sql"));
@@ -66,16 +75,6 @@ pub fn canned(name: &str, dir: &Path) -> Result<String> {
     })
 }
 
-fn cell(v: ValueRef<'_>) -> serde_json::Value {
-    match v {
-        ValueRef::Null => serde_json::Value::Null,
-        ValueRef::Integer(i) => i.into(),
-        ValueRef::Real(f) => f.into(),
-        ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
-        ValueRef::Blob(b) => format!("<{} bytes>", b.len()).into(),
-    }
-}
-
 fn text(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => String::new(),
@@ -84,31 +83,9 @@ fn text(v: &serde_json::Value) -> String {
     }
 }
 
-/// Run one read-only statement and print its rows. Returns the row count.
-pub fn run(
-    conn: &Connection,
-    sql: &str,
-    format: QueryFormat,
-    out: &mut dyn Write,
-) -> Result<usize> {
-    let sql = sql.trim().trim_end_matches(';').trim();
-    let mut st = conn
-        .prepare(sql)
-        .map_err(|e| Error::Invalid(format!("the query does not parse: {e}")))?;
-    if !st.readonly() {
-        let verb = sql.split_whitespace().next().unwrap_or("").to_uppercase();
-        return Err(Error::WriteRefused(verb));
-    }
-    let names: Vec<String> = st.column_names().iter().map(|s| s.to_string()).collect();
-    let mut rows: Vec<Vec<serde_json::Value>> = Vec::new();
-    let mut q = st.query([]).map_err(refuse_writes)?;
-    while let Some(r) = q.next().map_err(refuse_writes)? {
-        rows.push(
-            (0..names.len())
-                .map(|i| r.get_ref(i).map(cell).unwrap_or_default())
-                .collect(),
-        );
-    }
+/// Print a query's rows. Returns the row count.
+pub fn render(result: &QueryResult, format: QueryFormat, out: &mut dyn Write) -> Result<usize> {
+    let (names, rows) = (&result.columns, &result.rows);
     let io = |e: std::io::Error| Error::io("<stdout>", e);
     match format {
         QueryFormat::Json => {
@@ -122,9 +99,9 @@ pub fn run(
         }
         QueryFormat::Csv => {
             let mut w = csv::Writer::from_writer(&mut *out);
-            w.write_record(&names)
+            w.write_record(names)
                 .map_err(|e| Error::Export(e.to_string()))?;
-            for r in &rows {
+            for r in rows {
                 let cells: Vec<String> = r.iter().map(text).collect();
                 w.write_record(
                     cells
@@ -196,13 +173,4 @@ pub fn run(
         }
     }
     Ok(rows.len())
-}
-
-fn refuse_writes(e: rusqlite::Error) -> Error {
-    let msg = e.to_string();
-    if msg.contains("readonly") || msg.contains("read-only") {
-        Error::WriteRefused(msg)
-    } else {
-        Error::Db(e)
-    }
 }

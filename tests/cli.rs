@@ -81,7 +81,7 @@ async fn csv_export_opens_cleanly_in_excel() {
     assert!(bytes.starts_with("\u{feff}".as_bytes()));
     let mut r = csv::Reader::from_reader(&bytes[3..]);
     let headers: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
-    assert_eq!(headers, xrefscan::export::COLUMNS);
+    assert_eq!(headers, xrefscan::flagged::column_names());
     let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
     assert_eq!(rows.len(), 1);
     let col = |name: &str| &rows[0][headers.iter().position(|h| h == name).unwrap()];
@@ -113,7 +113,7 @@ async fn json_and_xlsx_exports_carry_the_same_rows() {
             .unwrap()
             .contains("Northwest University")
     );
-    for col in xrefscan::export::COLUMNS {
+    for col in xrefscan::flagged::column_names() {
         assert!(rows[0].get(col).is_some(), "{col}");
     }
     let xlsx = dir.path().join("flagged.xlsx");
@@ -378,7 +378,15 @@ fn a_second_writer_is_refused_with_a_clear_message_and_a_dead_run_is_marked_inte
     let db = dir.path().join("x.sqlite");
     // A run left "running" by a process that died.
     {
-        let mut s = xrefscan::store::Store::open(&db).unwrap();
+        let mut s = xrefscan::store::Db::open(
+            &db,
+            xrefscan::store::Access::Write {
+                command: "test",
+                wait: false,
+                create: true,
+            },
+        )
+        .unwrap();
         s.begin_run("2024-01-01", "2024-01-31", "crossref").unwrap();
     }
     {
@@ -502,11 +510,29 @@ async fn the_morning_export_lists_only_what_the_latest_scan_raised() {
         1,
         "the first scan raised it"
     );
-    // A later run that raises nothing new: the morning list is empty, the full list is not.
+    // `reclassify` crawls nothing: "new since the last scan" still means the last crawl.
     xrefscan(&db).arg("reclassify").assert().success();
+    assert_eq!(rows(&["--new-since-last-scan"]), 1);
+    // A later scan that raises nothing new: the morning list is empty, the full list is not.
+    let db2 = db.clone();
+    tokio::task::spawn_blocking(move || unreachable_scan(&db2).code(3))
+        .await
+        .unwrap();
     assert_eq!(rows(&["--new-since-last-scan"]), 0);
     assert_eq!(rows(&["--since-scan", "0"]), 1);
     assert_eq!(rows(&[]), 1);
+}
+
+/// A scan whose servers cannot be reached: a crawl run that finds nothing (exit 3).
+fn unreachable_scan(db: &Path) -> assert_cmd::assert::Assert {
+    xrefscan(db)
+        .args(["scan", "--from", "2024-01-01", "--to", "2024-01-31"])
+        .env("XREFSCAN_CROSSREF_URL", "http://127.0.0.1:9")
+        .env("XREFSCAN_OPENALEX_URL", "http://127.0.0.1:9")
+        .env("XREFSCAN_MAX_RETRIES", "1")
+        .env("XREFSCAN_CROSSREF_RPS", "100")
+        .env("XREFSCAN_TIMEOUT", "2")
+        .assert()
 }
 
 #[test]
@@ -630,7 +656,12 @@ async fn since_last_continues_from_the_last_successful_run_with_an_overlap() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("run `xrefscan scan` first"));
-    // A database whose only run crawled nothing.
+    assert!(
+        !fresh.exists(),
+        "a --since-last with nothing to continue creates nothing"
+    );
+    // A database whose only run found nothing.
+    unreachable_scan(&fresh).code(3);
     xrefscan(&fresh).arg("reclassify").assert().success();
     xrefscan(&fresh)
         .args(["scan", "--since-last"])
@@ -732,7 +763,7 @@ async fn reviewer_overrides_apply_on_every_later_classification() {
             "override",
             "entity",
             &affiliations[0],
-            "Example Defence Lab",
+            "Harbin Institute of Technology",
             "--add",
         ])
         .args([
@@ -750,7 +781,7 @@ async fn reviewer_overrides_apply_on_every_later_classification() {
         rows[0]["entity_hits"]
             .as_str()
             .unwrap()
-            .contains("Example Defence Lab")
+            .contains("Harbin Institute of Technology")
     );
     // Every China-based affiliation of the paper is really elsewhere: no flag any more.
     for a in &affiliations {

@@ -156,9 +156,22 @@ async fn killed_at_random_moments_and_restarted_it_ends_like_a_clean_run() {
     // A reviewer's decision survives re-scans that are themselves killed mid-way.
     let doi = expected[0].0.clone();
     for db in [&clean, &killed] {
-        let mut s = xrefscan::store::Store::open(db).unwrap();
-        s.add_review(&doi, "dismissed", "US-only funding", Some("J. Staff"))
-            .unwrap();
+        let mut s = xrefscan::store::Db::open(
+            db,
+            xrefscan::store::Access::Write {
+                command: "test",
+                wait: false,
+                create: true,
+            },
+        )
+        .unwrap();
+        s.add_review(
+            &doi,
+            xrefscan::model::ReviewStatus::Dismissed,
+            "US-only funding",
+            Some("J. Staff"),
+        )
+        .unwrap();
     }
     let refresh_kills = kill_and_finish(&killed, &im, &["--refresh"]).await;
     assert!(refresh_kills >= 1, "the refresh was killed mid-way");

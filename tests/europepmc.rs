@@ -50,19 +50,19 @@ async fn search_pages_until_the_cursor_comes_back_and_keeps_core_records() {
     let s = scan::run(&db, o.clone()).await.unwrap();
     let epmc = &s.sources[0];
     assert_eq!(epmc.status, SourceStatus::Ok, "{s}");
-    let store = xrefscan::store::Store::open(&db).unwrap();
-    let stored = store
-        .count("SELECT COUNT(*) FROM source_records WHERE source = 'europepmc'")
-        .unwrap();
+    let stored = count(
+        &db,
+        "SELECT COUNT(*) FROM source_records WHERE source = 'europepmc'",
+    ) as u64;
     assert!(stored > 20, "core records with DOIs are stored ({stored})");
-    let grants = store
-        .count("SELECT COUNT(*) FROM funders WHERE source = 'europepmc'")
-        .unwrap();
+    let grants = count(
+        &db,
+        "SELECT COUNT(*) FROM funders WHERE source = 'europepmc'",
+    ) as u64;
     assert!(grants > 0);
     // One query per chunk of component names, each paged to its end once.
     let requests = server.received_requests().await.unwrap().len();
     assert_eq!(requests as u64, epmc.requests);
-    drop(store);
     // A second run finds every query finished and asks nothing.
     let again = scan::run(&db, o).await.unwrap();
     assert_eq!(again.sources[0].requests, 0, "{again}");
@@ -108,8 +108,8 @@ async fn dod_funding_only_in_the_full_text_acknowledgment_is_flagged_with_the_te
     assert_eq!(s.sources[0].status, SourceStatus::Ok, "{s}");
     assert_eq!(s.flagged, 1, "{s}");
 
-    let conn = xrefscan::store::Store::open_read_only(&db).unwrap();
-    let rows = xrefscan::export::load_rows(&conn, false).unwrap();
+    let conn = xrefscan::store::Db::open(&db, xrefscan::store::Access::Read).unwrap();
+    let rows = xrefscan::flagged::load(&conn, &Default::default()).unwrap();
     assert_eq!(rows.len(), 1);
     let r = &rows[0];
     assert_eq!(r.doi, "10.5555/xrefscan.ack.0001");
@@ -135,6 +135,7 @@ async fn dod_funding_only_in_the_full_text_acknowledgment_is_flagged_with_the_te
     // The full text's affiliations, with the country its <country> element names.
     assert!(r.sources.contains("fulltext"), "{}", r.sources);
     let cn: i64 = conn
+        .conn()
         .query_row(
             "SELECT COUNT(*) FROM affiliations WHERE source = 'fulltext' AND country_code = 'CN'
                AND raw_string LIKE '%Harbin Institute of Technology%'",
@@ -144,6 +145,7 @@ async fn dod_funding_only_in_the_full_text_acknowledgment_is_flagged_with_the_te
         .unwrap();
     assert_eq!(cn, 1);
     let (awards, au): (i64, i64) = conn
+        .conn()
         .query_row(
             "SELECT (SELECT COUNT(*) FROM acknowledgments a JOIN works w ON w.id = a.work_id
                      WHERE w.doi = '10.5555/xrefscan.ack.0002' AND a.section = 'award-group'),
@@ -161,11 +163,11 @@ async fn dod_funding_only_in_the_full_text_acknowledgment_is_flagged_with_the_te
     drop(conn);
     let again = scan::run(&db, europepmc_options(&server)).await.unwrap();
     assert_eq!(again.new_flags, 0);
-    let store = xrefscan::store::Store::open(&db).unwrap();
     assert_eq!(
-        store
-            .count("SELECT COUNT(*) FROM documents WHERE error IS NOT NULL")
-            .unwrap(),
+        (count(
+            &db,
+            "SELECT COUNT(*) FROM documents WHERE error IS NOT NULL"
+        ) as u64),
         1
     );
 }

@@ -116,7 +116,7 @@ async fn a_scan_of_the_imitation_flags_the_right_papers_within_the_limits() {
 
     // And the export writes the list.
     let out = dir.path().join("flagged.csv");
-    let conn = xrefscan::store::Store::open_read_only(&db).unwrap();
+    let conn = xrefscan::store::Db::open(&db, xrefscan::store::Access::Read).unwrap();
     let opts = xrefscan::export::ExportOptions {
         format: xrefscan::export::Format::Csv,
         bom: false,
@@ -301,8 +301,8 @@ async fn acknowledgment_only_funding_is_found_in_full_text_and_pages_within_ever
     );
 
     // Their evidence is the text, named by where it was read.
-    let conn = xrefscan::store::Store::open_read_only(&db).unwrap();
-    let rows = xrefscan::export::load_rows(&conn, false).unwrap();
+    let conn = xrefscan::store::Db::open(&db, xrefscan::store::Access::Read).unwrap();
+    let rows = xrefscan::flagged::load(&conn, &Default::default()).unwrap();
     let ack_rows: Vec<_> = rows
         .iter()
         .filter(|r| r.dod_evidence.contains("acknowledgment ("))

@@ -9,7 +9,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 use xrefscan::model::{AffiliationRecord, AuthorRecord, FunderRecord, Source, WorkRecord};
 use xrefscan::scan::{self, SourceStatus};
-use xrefscan::store::{Checkpoint, Page, Store};
+use xrefscan::store::{Access, Checkpoint, Db, Page};
 
 fn work(doi: &str, china_author: bool, dod_funder: bool) -> WorkRecord {
     let authors = if china_author {
@@ -140,7 +140,15 @@ async fn pages_fill_in_what_metadata_lacks_and_every_failure_is_remembered() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("x.sqlite");
     {
-        let mut store = Store::open(&db).unwrap();
+        let mut store = Db::open(
+            &db,
+            Access::Write {
+                command: "test",
+                wait: false,
+                create: true,
+            },
+        )
+        .unwrap();
         let run = store
             .begin_run("2023-06-01", "2025-06-30", "crossref")
             .unwrap();
@@ -178,8 +186,8 @@ async fn pages_fill_in_what_metadata_lacks_and_every_failure_is_remembered() {
     assert!(note.contains("1 disallowed by robots.txt"), "{note}");
     assert!(note.contains("2 unavailable"), "{note}");
 
-    let conn = Store::open_read_only(&db).unwrap();
-    let rows = xrefscan::export::load_rows(&conn, false).unwrap();
+    let conn = Db::open(&db, Access::Read).unwrap();
+    let rows = xrefscan::flagged::load(&conn, &Default::default()).unwrap();
     let flagged: Vec<&str> = rows.iter().map(|r| r.doi.as_str()).collect();
     assert!(flagged.contains(&"10.5555/ack"), "{flagged:?}");
     assert!(flagged.contains(&"10.5555/noaff"), "{flagged:?}");
@@ -198,6 +206,7 @@ async fn pages_fill_in_what_metadata_lacks_and_every_failure_is_remembered() {
     );
     assert!(noaff.sources.contains("pages"));
     let (final_url, status): (String, i64) = conn
+        .conn()
         .query_row(
             "SELECT d.final_url, d.status FROM documents d JOIN works w ON w.id = d.work_id
              WHERE w.doi = '10.5555/ack'",
@@ -208,6 +217,7 @@ async fn pages_fill_in_what_metadata_lacks_and_every_failure_is_remembered() {
     assert!(final_url.ends_with("/articles/ack/full"), "{final_url}");
     assert_eq!(status, 200);
     let truncated: i64 = conn
+        .conn()
         .query_row(
             "SELECT COUNT(*) FROM scan_errors WHERE kind = 'page-truncated'",
             [],
@@ -246,7 +256,15 @@ async fn the_budget_leaves_the_rest_for_the_next_run_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("x.sqlite");
     {
-        let mut store = Store::open(&db).unwrap();
+        let mut store = Db::open(
+            &db,
+            Access::Write {
+                command: "test",
+                wait: false,
+                create: true,
+            },
+        )
+        .unwrap();
         let run = store
             .begin_run("2023-06-01", "2025-06-30", "crossref")
             .unwrap();

@@ -130,7 +130,7 @@ fn json_parsers_never_panic() {
         2,
         |b| {
             if let Ok(p) = openalex::parse_page(b) {
-                for r in p.results {
+                for r in p.items {
                     let _ = openalex::parse_work(r.get());
                 }
             }
@@ -146,7 +146,7 @@ fn json_parsers_never_panic() {
         3,
         |b| {
             if let Ok(p) = europepmc::parse_page(b) {
-                for r in p.results {
+                for r in p.items {
                     let _ = europepmc::parse_result(r.get());
                 }
             }

@@ -162,6 +162,21 @@ impl EntityMatcher {
         &self.lists
     }
 
+    /// The entries whose name or an alias is `name` (case, spacing and punctuation aside),
+    /// with the title of their list: how a reviewer's correction names an entry.
+    pub fn entries_named(&self, name: &str) -> Vec<(&str, &Entry)> {
+        let key = super::text::affiliation_key(name);
+        self.entries
+            .iter()
+            .filter(|e| {
+                std::iter::once(&e.name)
+                    .chain(&e.aliases)
+                    .any(|n| super::text::affiliation_key(n) == key)
+            })
+            .map(|e| (self.title(&e.list_id), e))
+            .collect()
+    }
+
     fn title<'a>(&'a self, list_id: &'a str) -> &'a str {
         self.lists
             .iter()

@@ -215,30 +215,24 @@ impl FundingExplanation {
     }
 }
 
-/// Explain every line of `input` as an affiliation.
-pub fn affiliations<'a>(
+/// Explain one affiliation string.
+pub fn affiliation(
     china: &ChinaClassifier,
     entities: &EntityMatcher,
     policy: RegionPolicy,
-    lines: impl IntoIterator<Item = &'a str>,
-) -> Vec<AffiliationExplanation> {
-    lines
-        .into_iter()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| AffiliationExplanation::new(l, &china.classify_text(l), policy, entities.find(l)))
-        .collect()
+    text: &str,
+) -> AffiliationExplanation {
+    AffiliationExplanation::new(
+        text,
+        &china.classify_text(text),
+        policy,
+        entities.find(text),
+    )
 }
 
-/// Explain every line of `input` as a funding text.
-pub fn fundings<'a>(
-    dod: &DodClassifier,
-    lines: impl IntoIterator<Item = &'a str>,
-) -> Vec<FundingExplanation> {
-    lines
-        .into_iter()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| FundingExplanation::new(l, &dod.classify_text(l)))
-        .collect()
+/// Explain one funding text.
+pub fn funding(dod: &DodClassifier, text: &str) -> FundingExplanation {
+    FundingExplanation::new(text, &dod.classify_text(text))
 }
 
 #[cfg(test)]
@@ -250,7 +244,7 @@ mod tests {
         let dod = DodClassifier::new();
         let text = "This work was supported by the Office of Naval Research under grant \
                     N00014-21-1-2345 and by NSFC (22073073).";
-        let e = &fundings(&dod, [text])[0];
+        let e = &funding(&dod, text);
         assert!(e.dod);
         assert_eq!(e.components[0], "Office of Naval Research");
         let a = &e.awards[0];
@@ -265,12 +259,12 @@ mod tests {
     #[test]
     fn an_affiliation_explanation_shows_the_deciding_evidence() {
         let china = ChinaClassifier::new();
-        let e = &affiliations(
+        let e = &affiliation(
             &china,
             &EntityMatcher::bundled(),
             RegionPolicy::default(),
-            ["Dept. of Physics, National Tsing Hua University, Hsinchu, Taiwan, R.O.C."],
-        )[0];
+            "Dept. of Physics, National Tsing Hua University, Hsinchu, Taiwan, R.O.C.",
+        );
         assert_eq!(e.region, "TW");
         assert!(!e.china_based);
         assert!(e.evidence.iter().any(|x| x.deciding && x.region == "TW"));

@@ -40,6 +40,23 @@ pub fn normalize(input: &str) -> String {
     out
 }
 
+/// The key reviewers' corrections are matched on: the normalised words of an affiliation
+/// string without its punctuation, so "…Boston, MA" and "…Boston, MA." are one string.
+pub fn affiliation_key(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for c in normalize(input).chars() {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with(' ') {
+            out.push(' ');
+        }
+    }
+    while out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
 /// A normalised copy of a text that remembers where each of its bytes came from, so a match in
 /// the copy can be reported as a span of what the author wrote.
 pub struct Mapped {

@@ -4,7 +4,7 @@
 use super::china::{AffiliationInput, ChinaClassifier, Region, RegionPolicy};
 use super::dod::{DodClassifier, Via};
 use super::entities::{EntityHit, EntityMatcher};
-use crate::model::{AffiliationRecord, FunderRecord, Source};
+use crate::model::{AffiliationRecord, FunderRecord, OverrideKind, Source};
 
 /// Everything stored about one work, across sources.
 #[derive(Debug, Clone, Default)]
@@ -240,27 +240,27 @@ pub struct Overrides {
 }
 
 impl Overrides {
+    /// Add a correction; `affiliation` is keyed with [`super::text::affiliation_key`].
     pub fn add(
         &mut self,
-        kind: &str,
+        kind: OverrideKind,
         affiliation: String,
         value: String,
         note: String,
         by: String,
     ) {
+        let key = super::text::affiliation_key(&affiliation);
         match kind {
-            "region" => {
+            OverrideKind::Region => {
                 if let Some(r) = Region::parse(&value) {
-                    self.regions.insert(affiliation, (r, note, by));
+                    self.regions.insert(key, (r, note, by));
                 }
             }
-            "entity-remove" | "entity-add" => self.entities.entry(affiliation).or_default().push((
-                value,
-                kind == "entity-add",
-                note,
-                by,
-            )),
-            _ => {}
+            OverrideKind::EntityRemove | OverrideKind::EntityAdd => self
+                .entities
+                .entry(key)
+                .or_default()
+                .push((value, kind == OverrideKind::EntityAdd, note, by)),
         }
     }
 
@@ -393,7 +393,7 @@ impl Classifier {
         }
         for a in &facts.affiliations {
             let aff = &a.affiliation;
-            let key = super::text::normalize(
+            let key = super::text::affiliation_key(
                 aff.raw
                     .as_deref()
                     .or(aff.institution_name.as_deref())

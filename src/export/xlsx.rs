@@ -1,8 +1,8 @@
 //! XLSX for staff: frozen header, autofilter, DOI hyperlinks, and long text cut with a marker
 //! (Excel refuses cells over 32,767 characters).
 
-use super::{COLUMNS, FlaggedRow};
 use crate::error::{Error, Result};
+use crate::flagged::{COLUMNS, FlaggedRow};
 use rust_xlsxwriter::{Format, Url, Workbook};
 use std::path::Path;
 
@@ -31,15 +31,16 @@ pub fn write(out: &Path, rows: &[FlaggedRow]) -> Result<()> {
     let ws = wb.add_worksheet();
     ws.set_name("flagged papers").map_err(err)?;
     let bold = Format::new().set_bold();
-    for (c, name) in COLUMNS.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *name, &bold)
+    for (c, column) in COLUMNS.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, column.name, &bold)
             .map_err(err)?;
+        ws.set_column_width(c as u16, column.width).map_err(err)?;
     }
     for (i, r) in rows.iter().enumerate() {
         let row = (i + 1) as u32;
-        for (c, cell) in r.cells().iter().enumerate() {
+        for (c, cell) in r.cells().enumerate() {
             if c == 0 && cell.starts_with("10.") {
-                let url = Url::new(format!("https://doi.org/{cell}")).set_text(*cell);
+                let url = Url::new(format!("https://doi.org/{cell}")).set_text(cell);
                 ws.write_url(row, 0, url).map_err(err)?;
             } else {
                 ws.write_string(row, c as u16, fit(cell)).map_err(err)?;
@@ -49,14 +50,6 @@ pub fn write(out: &Path, rows: &[FlaggedRow]) -> Result<()> {
     ws.set_freeze_panes(1, 0).map_err(err)?;
     ws.autofilter(0, 0, rows.len() as u32, (COLUMNS.len() - 1) as u16)
         .map_err(err)?;
-    for (c, width) in [
-        28, 60, 12, 30, 6, 36, 30, 60, 40, 10, 60, 50, 18, 20, 24, 40,
-    ]
-    .iter()
-    .enumerate()
-    {
-        ws.set_column_width(c as u16, *width).map_err(err)?;
-    }
     wb.save(out).map_err(err)?;
     Ok(())
 }

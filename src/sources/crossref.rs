@@ -11,17 +11,16 @@
 //! not already seen in the shard (the loop guard). An expired cursor (404 `cursor-invalid`)
 //! restarts its shard from `*`; records are keyed by DOI, so nothing is duplicated.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{
     AffiliationRecord, AuthorRecord, FunderRecord, Source, WorkRecord, normalize_doi,
     registry_number,
 };
 use crate::sources::http::{Endpoint, HttpClient};
-use crate::store::{Checkpoint, Page, PageOutcome, SharedStore};
+use crate::sources::paging::{CursorQuery, Item, ListPage};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use std::collections::HashSet;
 
 /// Fields asked for: what the pipeline uses, not the references (which are most of a record).
 pub const SELECT: &str = "DOI,title,container-title,issued,published,published-print,published-online,type,author,funder";
@@ -33,6 +32,21 @@ pub struct CrossrefConfig {
     pub mailto: Option<String>,
     pub rows: u32,
     pub shard_days: u32,
+}
+
+impl CrossrefConfig {
+    /// The endpoint for these settings: `mailto` (the polite pool) goes on every request.
+    pub fn endpoint(&self, limits: crate::sources::http::Limits) -> Endpoint {
+        let ep = Endpoint::new("crossref", limits);
+        match &self.mailto {
+            Some(m) => ep.with_param("mailto", m.clone()),
+            None => ep,
+        }
+    }
+
+    fn base(&self) -> &str {
+        self.base_url.trim_end_matches('/')
+    }
 }
 
 #[derive(Deserialize)]
@@ -50,13 +64,6 @@ struct ListMessage {
     total_results: Option<u64>,
 }
 
-/// A parsed list page: the items still raw so each is stored exactly as sent.
-pub struct ListPage {
-    pub items: Vec<Box<RawValue>>,
-    pub next_cursor: Option<String>,
-    pub total: Option<u64>,
-}
-
 /// Decode a list response; an error here means the body is not a Crossref list (or was cut).
 pub fn parse_page(body: &[u8]) -> std::result::Result<ListPage, String> {
     let e: Envelope = serde_json::from_slice(body).map_err(|e| e.to_string())?;
@@ -69,7 +76,7 @@ pub fn parse_page(body: &[u8]) -> std::result::Result<ListPage, String> {
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Item {
+struct CrossrefItem {
     #[serde(rename = "DOI")]
     doi: Option<String>,
     title: Vec<String>,
@@ -183,7 +190,7 @@ struct Funder {
 /// One Crossref work item → a record. Unknown fields are ignored; a field of the wrong type
 /// makes the item malformed (the caller keeps its raw JSON in `scan_errors`).
 pub fn parse_item(raw: &str) -> std::result::Result<WorkRecord, String> {
-    let item: Item = serde_json::from_str(raw).map_err(|e| e.to_string())?;
+    let item: CrossrefItem = serde_json::from_str(raw).map_err(|e| e.to_string())?;
     let doi = item.doi.as_deref().and_then(normalize_doi);
     if doi.is_none() {
         return Err("item has no DOI".into());
@@ -292,13 +299,7 @@ pub async fn fetch_descendants(
     cfg: &CrossrefConfig,
     root: &str,
 ) -> Result<Vec<(String, String)>> {
-    let url = with_mailto(
-        format!(
-            "{}/funders/10.13039/{root}",
-            cfg.base_url.trim_end_matches('/')
-        ),
-        cfg,
-    );
+    let url = format!("{}/funders/10.13039/{root}", cfg.base());
     let (_, v) = http
         .get_json(ep, &url, |b| {
             serde_json::from_slice::<serde_json::Value>(b).map_err(|e| e.to_string())
@@ -316,190 +317,75 @@ pub async fn fetch_descendants(
     Ok(out)
 }
 
-fn with_mailto(mut url: String, cfg: &CrossrefConfig) -> String {
-    if let Some(m) = &cfg.mailto {
-        url.push(if url.contains('?') { '&' } else { '?' });
-        url.push_str("mailto=");
-        url.push_str(&urlencode(m));
-    }
-    url
-}
-
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// Date shards of at most `days` days covering `[from, to]`.
-pub fn shards(from: NaiveDate, to: NaiveDate, days: u32) -> Vec<(NaiveDate, NaiveDate)> {
-    let mut out = Vec::new();
-    let mut start = from;
-    let step = chrono::Days::new(days.max(1) as u64);
-    while start <= to {
-        let end = (start + step).pred_opt().unwrap_or(start).min(to);
-        out.push((start, end));
-        start = end.succ_opt().unwrap_or(end);
-        if end == to {
-            break;
-        }
-    }
-    out
+/// The works of one funder (with its registry descendants) published in one date window.
+pub struct FunderWorks {
+    pub base_url: String,
+    pub rows: u32,
+    pub funder: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Checkpoint key, named by the scan's window.
+    pub key: String,
 }
 
-/// What one shard crawl did.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct ShardResult {
-    pub items: u64,
-    pub announced: Option<u64>,
-    pub outcome: PageOutcome,
-    pub skipped: bool,
-}
-
-/// Everything a shard crawl needs.
-pub struct Crawler<'a> {
-    pub http: &'a HttpClient,
-    pub ep: &'a Endpoint,
-    pub cfg: &'a CrossrefConfig,
-    pub store: &'a SharedStore,
-    pub run_id: i64,
-    pub refresh: bool,
-    pub on_page: &'a (dyn Fn(u64) + Send + Sync),
-}
-
-impl Crawler<'_> {
-    /// Crawl one (funder, date shard), resuming from its checkpoint.
-    pub async fn crawl_shard(
-        &self,
+impl FunderWorks {
+    pub fn new(
+        cfg: &CrossrefConfig,
         funder: &str,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> Result<ShardResult> {
-        let key = format!("funder:{funder}:{from}:{to}");
-        let k = key.clone();
-        let refresh = self.refresh;
-        let cp = self
-            .store
-            .run(move |s| {
-                if refresh {
-                    s.reset_checkpoint(Source::Crossref, &k)?;
-                }
-                s.checkpoint(Source::Crossref, &k)
-            })
-            .await?
-            .unwrap_or_default();
-        if cp.done {
-            return Ok(ShardResult {
-                items: cp.items,
-                announced: cp.announced,
-                skipped: true,
-                ..Default::default()
-            });
+        key: String,
+    ) -> Self {
+        FunderWorks {
+            base_url: cfg.base().to_string(),
+            rows: cfg.rows.clamp(1, 1000),
+            funder: funder.to_string(),
+            from,
+            to,
+            key,
         }
-        let mut cursor = cp.cursor.clone().unwrap_or_else(|| "*".into());
-        let mut items = cp.items;
-        let mut announced = cp.announced;
-        let mut seen: HashSet<String> = HashSet::new();
-        let mut restarts = 0;
-        let mut result = ShardResult::default();
-        let base = format!(
-            "{}/funders/10.13039/{funder}/works?filter=from-pub-date:{from},until-pub-date:{to}&rows={}&select={}",
-            self.cfg.base_url.trim_end_matches('/'),
-            self.cfg.rows.clamp(1, 1000),
-            urlencode(SELECT)
-        );
-        loop {
-            let url = with_mailto(format!("{base}&cursor={}", urlencode(&cursor)), self.cfg);
-            let page = match self.http.get_json(self.ep, &url, parse_page).await {
-                Ok((_, page)) => page,
-                Err(Error::CursorExpired { .. }) if restarts < 3 => {
-                    restarts += 1;
-                    tracing::warn!(shard = %key, "Crossref cursor expired; restarting the shard from the first page");
-                    cursor = "*".into();
-                    items = 0;
-                    seen.clear();
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            // The total can move while paging (and an end page may say 0): keep the largest.
-            announced = match (announced, page.total) {
-                (Some(a), Some(t)) => Some(a.max(t)),
-                (a, t) => a.or(t),
-            };
-            let count = page.items.len() as u64;
-            let mut records = Vec::with_capacity(page.items.len());
-            let mut fresh = 0;
-            for raw in &page.items {
-                match parse_item(raw.get()) {
-                    Ok(rec) => {
-                        if seen.insert(rec.doi.clone().unwrap_or_default()) {
-                            fresh += 1;
-                        }
-                        records.push(rec);
-                    }
-                    Err(message) => {
-                        let raw = raw.get().to_string();
-                        let u = crate::sources::http::redact(&url);
-                        let run = self.run_id;
-                        self.store
-                            .run(move |s| {
-                                s.record_error(
-                                    Some(run),
-                                    Source::Crossref,
-                                    Some(&u),
-                                    "malformed-record",
-                                    &message,
-                                    Some(&raw),
-                                )
-                            })
-                            .await?;
-                    }
-                }
-            }
-            let done = count == 0 || page.next_cursor.is_none() || fresh == 0;
-            items += count;
-            let next = page.next_cursor.clone();
-            let checkpoint = Checkpoint {
-                cursor: if done { None } else { next.clone() },
-                done,
-                items,
-                announced,
-            };
-            let (k, run) = (key.clone(), self.run_id);
-            let outcome = self
-                .store
-                .run(move |s| {
-                    s.save_page(&Page {
-                        run_id: run,
-                        source: Source::Crossref,
-                        shard: &k,
-                        checkpoint,
-                        records: &records,
-                    })
-                })
-                .await?;
-            result.outcome.new_works += outcome.new_works;
-            result.outcome.changed += outcome.changed;
-            (self.on_page)(count);
-            if done {
-                break;
-            }
-            cursor = next.unwrap_or_default();
+    }
+}
+
+impl CursorQuery for FunderWorks {
+    fn source(&self) -> Source {
+        Source::Crossref
+    }
+
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn url(&self, cursor: &str) -> String {
+        format!(
+            "{}/funders/10.13039/{}/works?filter=from-pub-date:{},until-pub-date:{}&rows={}&select={}&cursor={}",
+            self.base_url,
+            self.funder,
+            self.from,
+            self.to,
+            self.rows,
+            urlencode(SELECT),
+            urlencode(cursor)
+        )
+    }
+
+    fn parse_page(&self, body: &[u8]) -> std::result::Result<ListPage, String> {
+        parse_page(body)
+    }
+
+    fn parse_item(&self, raw: &str) -> Item {
+        match parse_item(raw) {
+            Ok(r) => Item::Record(r),
+            Err(m) => Item::Malformed(m),
         }
-        result.items = items;
-        result.announced = announced;
-        if let Some(total) = announced
-            && items < total
-        {
-            let msg = format!("shard {key}: Crossref announced {total} works but returned {items}");
-            tracing::warn!("{msg}");
-            let run = self.run_id;
-            self.store
-                .run(move |s| {
-                    s.record_error(Some(run), Source::Crossref, None, "short-count", &msg, None)
-                })
-                .await?;
-        }
-        Ok(result)
+    }
+
+    fn cursor_repeats(&self) -> bool {
+        true
     }
 }
 
@@ -549,17 +435,5 @@ mod tests {
                 .iter()
                 .any(|f| f.name.is_none() && f.awards == vec!["LM2015047"])
         );
-    }
-
-    #[test]
-    fn shards_cover_the_window_without_overlap() {
-        let d = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        let s = shards(d("2023-06-01"), d("2023-08-15"), 31);
-        assert_eq!(s.first().unwrap().0, d("2023-06-01"));
-        assert_eq!(s.last().unwrap().1, d("2023-08-15"));
-        for w in s.windows(2) {
-            assert_eq!(w[0].1.succ_opt().unwrap(), w[1].0);
-        }
-        assert_eq!(shards(d("2024-01-01"), d("2024-01-01"), 31).len(), 1);
     }
 }

@@ -7,10 +7,12 @@
 
 use crate::error::Result;
 use crate::model::{
-    AffiliationRecord, AuthorRecord, FunderRecord, Source, WorkRecord, normalize_doi,
+    AffiliationRecord, AuthorRecord, Document, DocumentKind, ErrorKind, FunderRecord, Problem,
+    Source, WorkRecord, normalize_doi,
 };
-use crate::sources::http::{Endpoint, HttpClient, redact};
-use crate::store::{Checkpoint, Page, PageOutcome, SharedStore};
+use crate::sources::http::{Endpoint, HttpClient, Limits};
+use crate::sources::paging::{CursorQuery, Item, ListPage};
+use crate::sources::sink::Sink;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -25,13 +27,16 @@ pub struct EuropePmcConfig {
 
 impl EuropePmcConfig {
     fn url(&self, path_and_query: &str) -> String {
-        let mut u = format!("{}{}", self.base_url.trim_end_matches('/'), path_and_query);
-        if let Some(e) = &self.email {
-            u.push(if u.contains('?') { '&' } else { '?' });
-            u.push_str("email=");
-            u.push_str(&enc(e));
+        format!("{}{}", self.base_url.trim_end_matches('/'), path_and_query)
+    }
+
+    /// The endpoint for these settings: the contact address goes on every request.
+    pub fn endpoint(&self, limits: Limits) -> Endpoint {
+        let ep = Endpoint::new("europepmc", limits);
+        match &self.email {
+            Some(e) => ep.with_param("email", e.clone()),
+            None => ep,
         }
-        u
     }
 
     /// The full-text JATS of an open-access record.
@@ -60,19 +65,12 @@ struct ResultList {
     result: Vec<Box<RawValue>>,
 }
 
-/// A parsed search page, results still raw so each is stored exactly as sent.
-pub struct SearchPage {
-    pub results: Vec<Box<RawValue>>,
-    pub hit_count: Option<u64>,
-    pub next_cursor: Option<String>,
-}
-
 /// Decode a search response (`format=json`).
-pub fn parse_page(body: &[u8]) -> std::result::Result<SearchPage, String> {
+pub fn parse_page(body: &[u8]) -> std::result::Result<ListPage, String> {
     let b: SearchBody = serde_json::from_slice(body).map_err(|e| e.to_string())?;
-    Ok(SearchPage {
-        results: b.result_list.result,
-        hit_count: b.hit_count,
+    Ok(ListPage {
+        items: b.result_list.result,
+        total: b.hit_count,
         next_cursor: b.next_cursor,
     })
 }
@@ -180,7 +178,7 @@ pub fn parse_result(raw: &str) -> std::result::Result<(WorkRecord, Ids), String>
         .doi
         .as_deref()
         .and_then(normalize_doi)
-        .ok_or_else(|| "record has no DOI".to_string())?;
+        .ok_or_else(|| NO_DOI.to_string())?;
     let authors = r
         .author_list
         .map(|l| l.author)
@@ -316,166 +314,44 @@ pub fn discovery_queries(component_names: &[String], from: &str, to: &str) -> Ve
         .collect()
 }
 
-/// Runs the discovery queries with cursor paging and a checkpoint per query.
-pub struct Searcher<'a> {
-    pub http: &'a HttpClient,
-    pub ep: &'a Endpoint,
+/// One discovery query, paged by `cursorMark`.
+pub struct Search<'a> {
     pub cfg: &'a EuropePmcConfig,
-    pub store: &'a SharedStore,
-    pub run_id: i64,
-    pub refresh: bool,
-    pub on_page: &'a (dyn Fn(u64) + Send + Sync),
+    pub query: String,
+    pub key: String,
 }
 
-/// What the searches did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct SearchTotals {
-    pub items: u64,
-    pub announced: Option<u64>,
-    pub without_doi: u64,
-    pub outcome: PageOutcome,
-}
+/// Why a record was not stored.
+pub const NO_DOI: &str = "record has no DOI";
 
-impl Searcher<'_> {
-    pub async fn search(&self, key: &str, query: &str) -> Result<SearchTotals> {
-        let k = key.to_string();
-        let refresh = self.refresh;
-        let cp = self
-            .store
-            .run(move |s| {
-                if refresh {
-                    s.reset_checkpoint(Source::EuropePmc, &k)?;
-                }
-                s.checkpoint(Source::EuropePmc, &k)
-            })
-            .await?
-            .unwrap_or_default();
-        let mut totals = SearchTotals {
-            items: cp.items,
-            announced: cp.announced,
-            ..Default::default()
-        };
-        if cp.done {
-            return Ok(totals);
-        }
-        let mut cursor = cp.cursor.unwrap_or_else(|| "*".into());
-        loop {
-            let url = self.cfg.url(&format!(
-                "/search?query={}&resultType=core&format=json&pageSize={}&cursorMark={}",
-                enc(query),
-                self.cfg.page_size.clamp(1, 1000),
-                enc(&cursor)
-            ));
-            let (_, page) = self.http.get_json(self.ep, &url, parse_page).await?;
-            totals.announced = page.hit_count.or(totals.announced);
-            let mut records = Vec::new();
-            for raw in &page.results {
-                match parse_result(raw.get()) {
-                    Ok((r, _)) => records.push(r),
-                    Err(m) if m == "record has no DOI" => totals.without_doi += 1,
-                    Err(message) => {
-                        let (raw, u, run) = (raw.get().to_string(), redact(&url), self.run_id);
-                        self.store
-                            .run(move |s| {
-                                s.record_error(
-                                    Some(run),
-                                    Source::EuropePmc,
-                                    Some(&u),
-                                    "malformed-record",
-                                    &message,
-                                    Some(&raw),
-                                )
-                            })
-                            .await?;
-                    }
-                }
-            }
-            let count = page.results.len() as u64;
-            totals.items += count;
-            // The last page gives back the cursor it was asked with.
-            let done = count == 0
-                || page
-                    .next_cursor
-                    .as_ref()
-                    .is_none_or(|c| c.is_empty() || *c == cursor);
-            let checkpoint = Checkpoint {
-                cursor: if done { None } else { page.next_cursor.clone() },
-                done,
-                items: totals.items,
-                announced: totals.announced,
-            };
-            let (k, run) = (key.to_string(), self.run_id);
-            let o = self
-                .store
-                .run(move |s| {
-                    s.save_page(&Page {
-                        run_id: run,
-                        source: Source::EuropePmc,
-                        shard: &k,
-                        checkpoint,
-                        records: &records,
-                    })
-                })
-                .await?;
-            totals.outcome.new_works += o.new_works;
-            totals.outcome.changed += o.changed;
-            (self.on_page)(count);
-            if done {
-                return Ok(totals);
-            }
-            cursor = page.next_cursor.unwrap_or_default();
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn core_results_parse_with_affiliations_and_grants() {
-        let body = include_bytes!("../../tests/fixtures/europepmc/search_cancer_core.json");
-        let page = parse_page(body).unwrap();
-        assert_eq!(page.results.len(), 25);
-        assert_eq!(
-            page.next_cursor.as_deref(),
-            Some("AoIIP4ZawSg1MzEyODI1MA==")
-        );
-        let parsed: Vec<_> = page
-            .results
-            .iter()
-            .filter_map(|r| parse_result(r.get()).ok())
-            .collect();
-        assert!(!parsed.is_empty());
-        let with_grants = parsed.iter().filter(|(w, _)| !w.funders.is_empty()).count();
-        assert!(with_grants > 0);
-        let china = parsed
-            .iter()
-            .flat_map(|(w, _)| &w.authors)
-            .flat_map(|a| &a.affiliations)
-            .filter(|a| a.raw.as_deref().is_some_and(|r| r.contains("China")))
-            .count();
-        assert!(china > 0, "the recorded page has China affiliations");
-        for (w, _) in &parsed {
-            assert!(w.doi.as_deref().is_some_and(|d| d.starts_with("10.")));
-        }
+impl CursorQuery for Search<'_> {
+    fn source(&self) -> Source {
+        Source::EuropePmc
     }
 
-    #[test]
-    fn queries_name_components_in_grants_and_acknowledgments_within_the_window() {
-        let q = discovery_queries(
-            &[
-                "Office of Naval Research".into(),
-                "Army Research Office".into(),
-            ],
-            "2023-06-01",
-            "2025-06-30",
-        );
-        assert_eq!(q.len(), 1);
-        assert!(q[0].contains("GRANT_AGENCY:\"Office of Naval Research\""));
-        assert!(q[0].contains("ACK_FUNDING:\"Army Research Office\""));
-        assert!(q[0].contains("AFF:\"China\""));
-        assert!(q[0].ends_with("FIRST_PDATE:[2023-06-01 TO 2025-06-30]"));
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn url(&self, cursor: &str) -> String {
+        self.cfg.url(&format!(
+            "/search?query={}&resultType=core&format=json&pageSize={}&cursorMark={}",
+            enc(&self.query),
+            self.cfg.page_size.clamp(1, 1000),
+            enc(cursor)
+        ))
+    }
+
+    fn parse_page(&self, body: &[u8]) -> std::result::Result<ListPage, String> {
+        parse_page(body)
+    }
+
+    fn parse_item(&self, raw: &str) -> Item {
+        match parse_result(raw) {
+            Ok((r, _)) => Item::Record(r),
+            Err(m) if m == NO_DOI => Item::Skip,
+            Err(m) => Item::Malformed(m),
+        }
     }
 }
 
@@ -491,27 +367,16 @@ pub struct FullTextTotals {
 }
 
 /// Fetches the open-access full text of Europe PMC records and keeps their funding texts.
-pub struct FullTextFetcher<'a> {
+pub struct FullTextFetcher<'a, S: Sink> {
     /// Fetch texts read before again (`--refresh`); unchanged ones change nothing.
     pub refetch: bool,
     pub http: &'a HttpClient,
     pub ep: &'a Endpoint,
     pub cfg: &'a EuropePmcConfig,
-    pub store: &'a SharedStore,
-    pub run_id: i64,
+    pub sink: &'a S,
+    /// Called once per document fetched (or finally unavailable).
     pub on_doc: &'a (dyn Fn(u64) + Send + Sync),
 }
-
-/// One full-text fetch: the work, the URL, and the response with its parsed JATS.
-type Fetched = (
-    i64,
-    String,
-    String,
-    Result<(
-        crate::sources::http::JsonResponse,
-        crate::sources::jats::FullText,
-    )>,
-);
 
 /// The full text's authors and affiliations (with the country its `<country>` names) as a
 /// record of the `fulltext` source; none when the text names no affiliation.
@@ -572,21 +437,15 @@ fn country_code(name: &str) -> Option<String> {
 /// How exports name text from this source.
 pub const FULL_TEXT_ORIGIN: &str = "acknowledgment (Europe PMC full text)";
 
-impl FullTextFetcher<'_> {
-    /// Fetch up to `limit` full texts not fetched before. A source-level failure (spent
-    /// budget, server asking to wait too long) stops the stage and is returned.
-    pub async fn fetch(&self, limit: usize) -> Result<FullTextTotals> {
+impl<S: Sink> FullTextFetcher<'_, S> {
+    /// Fetch the full texts of `todo` (`(work_id, pmcid, doi)`), keeping each as it arrives. A
+    /// source-level failure (spent budget, server asking to wait too long) stops the stage and
+    /// is returned.
+    pub async fn fetch(&self, todo: Vec<(i64, String, String)>) -> Result<FullTextTotals> {
         use futures::StreamExt;
         use sha2::Digest;
-        let todo = self
-            .store
-            .run({
-                let refetch = self.refetch;
-                move |s| s.works_needing_full_text(limit, refetch)
-            })
-            .await?;
         let mut totals = FullTextTotals::default();
-        let results: Vec<Fetched> = futures::stream::iter(todo)
+        let mut results = futures::stream::iter(todo)
             .map(|(work_id, pmcid, doi)| async move {
                 let url = self.cfg.full_text_url(&pmcid);
                 let r = self
@@ -595,80 +454,49 @@ impl FullTextFetcher<'_> {
                     .await;
                 (work_id, doi, url, r)
             })
-            .buffer_unordered(self.ep.concurrency())
-            .collect()
-            .await;
-        for (work_id, doi, url, r) in results {
-            let shown = redact(&url);
+            .buffer_unordered(self.ep.concurrency());
+        while let Some((work_id, doi, url, r)) = results.next().await {
             match r {
                 Ok((resp, ft)) => {
                     totals.fetched += 1;
-                    let hash = format!("{:x}", sha2::Sha256::digest(&resp.body));
                     let content_type = resp
                         .headers
                         .get("content-type")
                         .and_then(|v| v.to_str().ok())
                         .map(str::to_string);
-                    let texts: Vec<(String, String)> = ft
-                        .funding_texts()
-                        .into_iter()
-                        .map(|(sec, t)| (sec.to_string(), t))
-                        .collect();
-                    let bytes = resp.body.len();
-                    let record = full_text_record(&doi, &ft);
-                    let run = self.run_id;
-                    let changed = self
-                        .store
-                        .run(move |s| {
-                            if let Some(r) = &record {
-                                s.save_enrichment(
-                                    run,
-                                    Source::FullText,
-                                    std::slice::from_ref(r),
-                                    &[],
-                                )?;
-                            }
-                            s.save_document(&crate::store::Document {
-                                work_id,
-                                source: Source::EuropePmc,
-                                kind: "europepmc-fulltext",
-                                origin: FULL_TEXT_ORIGIN,
-                                url: &shown,
-                                final_url: None,
-                                status: Some(resp.status),
-                                content_type: content_type.as_deref(),
-                                sha256: Some(&hash),
-                                bytes: Some(bytes),
-                                error: None,
-                                texts,
-                            })
-                        })
-                        .await?;
-                    totals.changed += u64::from(changed);
+                    let document = Document {
+                        work_id,
+                        source: Source::EuropePmc,
+                        kind: DocumentKind::EuropePmcFullText,
+                        origin: FULL_TEXT_ORIGIN,
+                        url,
+                        final_url: None,
+                        status: Some(resp.status),
+                        content_type,
+                        sha256: Some(format!("{:x}", sha2::Sha256::digest(&resp.body))),
+                        bytes: Some(resp.body.len()),
+                        error: None,
+                        texts: ft
+                            .funding_texts()
+                            .into_iter()
+                            .map(|(sec, t)| (sec.to_string(), t))
+                            .collect(),
+                    };
+                    let record = full_text_record(&doi, &ft).map(|r| (Source::FullText, r));
+                    totals.changed += u64::from(self.sink.document(document, record).await?);
                 }
                 Err(e @ crate::Error::Status { .. }) => {
                     // 404 and other refusals are final for this record: remember, do not ask again.
                     totals.unavailable += 1;
-                    let message = e.to_string();
-                    self.store
-                        .run(move |s| {
-                            s.save_document(&crate::store::Document {
-                                work_id,
-                                source: Source::EuropePmc,
-                                kind: "europepmc-fulltext",
-                                origin: FULL_TEXT_ORIGIN,
-                                url: &shown,
-                                final_url: None,
-                                status: None,
-                                content_type: None,
-                                sha256: None,
-                                bytes: None,
-                                error: Some(&message),
-                                texts: Vec::new(),
-                            })
-                            .map(|_| ())
-                        })
-                        .await?;
+                    let document = Document::unavailable(
+                        work_id,
+                        Source::EuropePmc,
+                        DocumentKind::EuropePmcFullText,
+                        FULL_TEXT_ORIGIN,
+                        url,
+                        e.to_string(),
+                    );
+                    self.sink.document(document, None).await?;
                 }
                 Err(
                     e
@@ -680,23 +508,64 @@ impl FullTextFetcher<'_> {
                     // Transient after retries (or a body that never parsed): recorded, and the
                     // next run asks again.
                     totals.errors += 1;
-                    let (message, run) = (e.to_string(), self.run_id);
-                    self.store
-                        .run(move |s| {
-                            s.record_error(
-                                Some(run),
-                                Source::EuropePmc,
-                                Some(&shown),
-                                "full-text",
-                                &message,
-                                None,
-                            )
-                        })
-                        .await?;
+                    let p =
+                        Problem::new(Source::EuropePmc, ErrorKind::FullText, e.to_string()).at(url);
+                    self.sink.problem(p).await?;
                 }
             }
             (self.on_doc)(1);
         }
         Ok(totals)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_results_parse_with_affiliations_and_grants() {
+        let body = include_bytes!("../../tests/fixtures/europepmc/search_cancer_core.json");
+        let page = parse_page(body).unwrap();
+        assert_eq!(page.items.len(), 25);
+        assert_eq!(
+            page.next_cursor.as_deref(),
+            Some("AoIIP4ZawSg1MzEyODI1MA==")
+        );
+        let parsed: Vec<_> = page
+            .items
+            .iter()
+            .filter_map(|r| parse_result(r.get()).ok())
+            .collect();
+        assert!(!parsed.is_empty());
+        let with_grants = parsed.iter().filter(|(w, _)| !w.funders.is_empty()).count();
+        assert!(with_grants > 0);
+        let china = parsed
+            .iter()
+            .flat_map(|(w, _)| &w.authors)
+            .flat_map(|a| &a.affiliations)
+            .filter(|a| a.raw.as_deref().is_some_and(|r| r.contains("China")))
+            .count();
+        assert!(china > 0, "the recorded page has China affiliations");
+        for (w, _) in &parsed {
+            assert!(w.doi.as_deref().is_some_and(|d| d.starts_with("10.")));
+        }
+    }
+
+    #[test]
+    fn queries_name_components_in_grants_and_acknowledgments_within_the_window() {
+        let q = discovery_queries(
+            &[
+                "Office of Naval Research".into(),
+                "Army Research Office".into(),
+            ],
+            "2023-06-01",
+            "2025-06-30",
+        );
+        assert_eq!(q.len(), 1);
+        assert!(q[0].contains("GRANT_AGENCY:\"Office of Naval Research\""));
+        assert!(q[0].contains("ACK_FUNDING:\"Army Research Office\""));
+        assert!(q[0].contains("AFF:\"China\""));
+        assert!(q[0].ends_with("FIRST_PDATE:[2023-06-01 TO 2025-06-30]"));
     }
 }

@@ -1,4 +1,6 @@
-//! The scholarly APIs: one module per source, plus the shared politeness in [`http`].
+//! The scholarly sources. Each module fetches and parses one source and hands what it found to
+//! a [`sink::Sink`]; none of them knows the store. Shared: [`http`] (one client, per-source
+//! politeness, retries), [`paging`] (the one cursor crawler), [`sink`] (where results go).
 
 pub mod crossref;
 pub mod europepmc;
@@ -7,3 +9,5 @@ pub mod http;
 pub mod jats;
 pub mod openalex;
 pub mod pages;
+pub mod paging;
+pub mod sink;

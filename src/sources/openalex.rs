@@ -9,11 +9,12 @@
 
 use crate::error::{Error, Result};
 use crate::model::{
-    AffiliationRecord, AuthorRecord, FunderRecord, Source, WorkRecord, normalize_doi,
-    short_openalex_id, short_ror,
+    AffiliationRecord, AuthorRecord, ErrorKind, FunderRecord, PageOutcome, Problem, Source,
+    WorkRecord, normalize_doi, short_openalex_id, short_ror,
 };
-use crate::sources::http::{Endpoint, HttpClient};
-use crate::store::{Checkpoint, Page, PageOutcome, SharedStore};
+use crate::sources::http::{Endpoint, HttpClient, Limits};
+use crate::sources::paging::{CursorQuery, Item, ListPage};
+use crate::sources::sink::Sink;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::collections::{HashMap, HashSet};
@@ -33,13 +34,16 @@ pub struct OpenAlexConfig {
 
 impl OpenAlexConfig {
     fn url(&self, path_and_query: &str) -> String {
-        let mut u = format!("{}{}", self.base_url.trim_end_matches('/'), path_and_query);
-        if let Some(k) = &self.api_key {
-            u.push(if u.contains('?') { '&' } else { '?' });
-            u.push_str("api_key=");
-            u.push_str(&enc(k));
+        format!("{}{}", self.base_url.trim_end_matches('/'), path_and_query)
+    }
+
+    /// The endpoint for these settings: the API key goes on every request.
+    pub fn endpoint(&self, limits: Limits) -> Endpoint {
+        let ep = Endpoint::new("openalex", limits).with_refusal_hint("check OPENALEX_API_KEY");
+        match &self.api_key {
+            Some(k) => ep.with_param("api_key", k.clone()),
+            None => ep,
         }
-        u
     }
 }
 
@@ -62,18 +66,11 @@ struct Meta {
     next_cursor: Option<String>,
 }
 
-/// A parsed list page.
-pub struct ListPage {
-    pub results: Vec<Box<RawValue>>,
-    pub count: Option<u64>,
-    pub next_cursor: Option<String>,
-}
-
 pub fn parse_page(body: &[u8]) -> std::result::Result<ListPage, String> {
     let b: ListBody = serde_json::from_slice(body).map_err(|e| e.to_string())?;
     Ok(ListPage {
-        results: b.results,
-        count: b.meta.count,
+        items: b.results,
+        total: b.meta.count,
         next_cursor: b.meta.next_cursor,
     })
 }
@@ -347,17 +344,19 @@ pub async fn resolve_funders(
 /// One lookup call: the works it asks for, its URL, and whether it is a single-DOI lookup.
 type Call = (Vec<(i64, String)>, String, bool);
 
-/// Look up stored works by DOI in batches. Returns how many were found.
-pub struct Enricher<'a> {
+/// Looks stored works up by DOI in batches (`filter=doi:a|b|…`); what OpenAlex does not have
+/// is remembered so it is not asked again.
+pub struct Enricher<'a, S: Sink> {
     pub http: &'a HttpClient,
     pub ep: &'a Endpoint,
     pub cfg: &'a OpenAlexConfig,
-    pub store: &'a SharedStore,
-    pub run_id: i64,
+    pub sink: &'a S,
+    /// Called with the number of works each call asked about.
     pub on_batch: &'a (dyn Fn(u64) + Send + Sync),
 }
 
-impl Enricher<'_> {
+impl<S: Sink> Enricher<'_, S> {
+    /// Look `works` up. Returns how many records came back, and what they changed.
     pub async fn enrich(&self, works: Vec<(i64, String)>) -> Result<(u64, PageOutcome)> {
         use futures::StreamExt;
         let batch = self.cfg.batch.clamp(1, 100);
@@ -387,8 +386,8 @@ impl Enricher<'_> {
                 .url(&format!("/works/doi:{}?select={}", enc(&w.1), SELECT));
             (vec![w], url, true)
         }));
-        // Calls run concurrently (the endpoint caps what is in flight); each batch is saved
-        // as it arrives, so a stop loses at most the batches still in the air.
+        // Calls run concurrently (the endpoint caps what is in flight); each batch is kept as
+        // it arrives, so a stop loses at most the batches still in the air.
         let mut responses = futures::stream::iter(calls)
             .map(|(chunk, url, single)| async move {
                 let r = if single {
@@ -396,8 +395,8 @@ impl Enricher<'_> {
                         .get_json(self.ep, &url, |b| {
                             serde_json::from_slice::<Box<RawValue>>(b)
                                 .map(|v| ListPage {
-                                    results: vec![v],
-                                    count: Some(1),
+                                    items: vec![v],
+                                    total: Some(1),
                                     next_cursor: None,
                                 })
                                 .map_err(|e| e.to_string())
@@ -414,16 +413,14 @@ impl Enricher<'_> {
         while let Some((chunk, url, page)) = responses.next().await {
             match page {
                 Ok(page) => {
-                    let (n, o) = self.save_batch(chunk, &url, page).await?;
+                    let (n, o) = self.keep(chunk, &url, page).await?;
                     found += n;
-                    total.new_works += o.new_works;
-                    total.changed += o.changed;
+                    total += o;
                 }
                 Err(Error::Status { status: 404, .. }) => {
                     let misses: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
-                    let run = self.run_id;
-                    self.store
-                        .run(move |s| s.save_enrichment(run, Source::OpenAlex, &[], &misses))
+                    self.sink
+                        .lookups(Source::OpenAlex, Vec::new(), misses)
                         .await?;
                 }
                 Err(e) => return Err(e),
@@ -432,30 +429,21 @@ impl Enricher<'_> {
         Ok((found, total))
     }
 
-    async fn save_batch(
+    async fn keep(
         &self,
         chunk: Vec<(i64, String)>,
         url: &str,
         page: ListPage,
     ) -> Result<(u64, PageOutcome)> {
         let mut records = Vec::new();
-        for raw in &page.results {
+        for raw in &page.items {
             match parse_work(raw.get()) {
                 Ok(r) => records.push(r),
                 Err(message) => {
-                    let (raw, u, run) = (raw.get().to_string(), url.to_string(), self.run_id);
-                    self.store
-                        .run(move |s| {
-                            s.record_error(
-                                Some(run),
-                                Source::OpenAlex,
-                                Some(&u),
-                                "malformed-record",
-                                &message,
-                                Some(&raw),
-                            )
-                        })
-                        .await?;
+                    let p = Problem::new(Source::OpenAlex, ErrorKind::MalformedRecord, message)
+                        .at(url)
+                        .with_raw(raw.get());
+                    self.sink.problem(p).await?;
                 }
             }
         }
@@ -466,135 +454,57 @@ impl Enricher<'_> {
             .map(|(id, _)| *id)
             .collect();
         let n = records.len() as u64;
-        let run = self.run_id;
-        let outcome = self
-            .store
-            .run(move |s| s.save_enrichment(run, Source::OpenAlex, &records, &misses))
-            .await?;
+        let outcome = self.sink.lookups(Source::OpenAlex, records, misses).await?;
         (self.on_batch)(chunk.len() as u64);
         Ok((n, outcome))
     }
 }
 
-/// Discovery: works in the window with a DoD funder and an author in CN/HK/MO.
-pub struct Discoverer<'a> {
-    pub http: &'a HttpClient,
-    pub ep: &'a Endpoint,
+/// Discovery: works in the window with one of `funder_ids` and an author in `countries`.
+pub struct Discovery<'a> {
     pub cfg: &'a OpenAlexConfig,
-    pub store: &'a SharedStore,
-    pub run_id: i64,
-    pub refresh: bool,
-    pub on_page: &'a (dyn Fn(u64) + Send + Sync),
+    pub funder_ids: Vec<String>,
+    /// `CN|HK|MO`, or `CN` for mainland only.
+    pub countries: &'a str,
+    pub from: String,
+    pub to: String,
+    pub key: String,
 }
 
-impl Discoverer<'_> {
-    pub async fn discover(
-        &self,
-        funder_ids: &[String],
-        from: &str,
-        to: &str,
-        countries: &str,
-    ) -> Result<(u64, Option<u64>, PageOutcome)> {
-        let mut total = PageOutcome::default();
-        let mut items_all = 0;
-        let mut announced_all: Option<u64> = None;
-        for (i, chunk) in funder_ids.chunks(50).enumerate() {
-            let key = format!("discover:{from}:{to}:{countries}:{i}:{}", chunk.len());
-            let k = key.clone();
-            let refresh = self.refresh;
-            let cp = self
-                .store
-                .run(move |s| {
-                    if refresh {
-                        s.reset_checkpoint(Source::OpenAlex, &k)?;
-                    }
-                    s.checkpoint(Source::OpenAlex, &k)
-                })
-                .await?
-                .unwrap_or_default();
-            let mut items = cp.items;
-            let mut announced = cp.announced;
-            if !cp.done {
-                let filter = format!(
-                    "funders.id:{},authorships.countries:{countries},from_publication_date:{from},to_publication_date:{to}",
-                    chunk.join("|")
-                );
-                let mut cursor = cp.cursor.unwrap_or_else(|| "*".into());
-                let mut seen_cursors: HashSet<String> = HashSet::new();
-                loop {
-                    let url = self.cfg.url(&format!(
-                        "/works?filter={}&per_page=100&select={}&cursor={}",
-                        enc(&filter),
-                        SELECT,
-                        enc(&cursor)
-                    ));
-                    let (_, page) = self.http.get_json(self.ep, &url, parse_page).await?;
-                    announced = page.count.or(announced);
-                    let mut records = Vec::new();
-                    for raw in &page.results {
-                        match parse_work(raw.get()) {
-                            Ok(r) => records.push(r),
-                            Err(message) => {
-                                let (raw, u, run) =
-                                    (raw.get().to_string(), url.clone(), self.run_id);
-                                self.store
-                                    .run(move |s| {
-                                        s.record_error(
-                                            Some(run),
-                                            Source::OpenAlex,
-                                            Some(&crate::sources::http::redact(&u)),
-                                            "malformed-record",
-                                            &message,
-                                            Some(&raw),
-                                        )
-                                    })
-                                    .await?;
-                            }
-                        }
-                    }
-                    let count = page.results.len() as u64;
-                    items += count;
-                    seen_cursors.insert(cursor.clone());
-                    // OpenAlex cursors change every page: a repeated one is a loop.
-                    let done = count == 0
-                        || page
-                            .next_cursor
-                            .as_ref()
-                            .is_none_or(|c| c.is_empty() || seen_cursors.contains(c));
-                    let checkpoint = Checkpoint {
-                        cursor: if done { None } else { page.next_cursor.clone() },
-                        done,
-                        items,
-                        announced,
-                    };
-                    let (k, run) = (key.clone(), self.run_id);
-                    let o = self
-                        .store
-                        .run(move |s| {
-                            s.save_page(&Page {
-                                run_id: run,
-                                source: Source::OpenAlex,
-                                shard: &k,
-                                checkpoint,
-                                records: &records,
-                            })
-                        })
-                        .await?;
-                    total.new_works += o.new_works;
-                    total.changed += o.changed;
-                    (self.on_page)(count);
-                    if done {
-                        break;
-                    }
-                    cursor = page.next_cursor.unwrap_or_default();
-                }
-            }
-            items_all += items;
-            if let Some(a) = announced {
-                announced_all = Some(announced_all.unwrap_or(0) + a);
-            }
+impl CursorQuery for Discovery<'_> {
+    fn source(&self) -> Source {
+        Source::OpenAlex
+    }
+
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn url(&self, cursor: &str) -> String {
+        let filter = format!(
+            "funders.id:{},authorships.countries:{},from_publication_date:{},to_publication_date:{}",
+            self.funder_ids.join("|"),
+            self.countries,
+            self.from,
+            self.to
+        );
+        self.cfg.url(&format!(
+            "/works?filter={}&per_page=100&select={}&cursor={}",
+            enc(&filter),
+            SELECT,
+            enc(cursor)
+        ))
+    }
+
+    fn parse_page(&self, body: &[u8]) -> std::result::Result<ListPage, String> {
+        parse_page(body)
+    }
+
+    fn parse_item(&self, raw: &str) -> Item {
+        match parse_work(raw) {
+            Ok(r) => Item::Record(r),
+            Err(m) => Item::Malformed(m),
         }
-        Ok((items_all, announced_all, total))
     }
 }
 
@@ -632,14 +542,14 @@ mod tests {
         let body = include_str!("../../tests/fixtures/openalex/legacy_page_1.json");
         let page = parse_page(body.as_bytes()).unwrap();
         assert!(page.next_cursor.is_some());
-        for r in &page.results {
+        for r in &page.items {
             parse_work(r.get()).unwrap();
         }
         let end = parse_page(include_bytes!(
             "../../tests/fixtures/openalex/legacy_page_2_end.json"
         ))
         .unwrap();
-        assert!(end.results.is_empty() && end.next_cursor.is_none());
+        assert!(end.items.is_empty() && end.next_cursor.is_none());
     }
 
     #[test]

@@ -1,8 +1,14 @@
 //! Fetching publisher pages: a DOI is resolved through the resolver (`https://doi.org`) and its
 //! redirects are followed hop by hop, so that every host gets its own rate limit and in-flight
-//! cap and its `robots.txt` is honoured before anything is asked of it.
+//! cap and its `robots.txt` is honoured before anything is asked of it. What a page says
+//! (authors, acknowledgments) is read with [`crate::sources::html`] and handed to a sink.
 
+use crate::model::{
+    AffiliationRecord, AuthorRecord, Document, DocumentKind, ErrorKind, PageCandidate, Problem,
+    Source, WorkRecord,
+};
 use crate::sources::http::{Endpoint, Limits};
+use crate::sources::sink::Sink;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -314,4 +320,146 @@ async fn read_capped(
             }
         }
     }
+}
+
+/// How exports name text read on publisher pages.
+pub const PAGE_ORIGIN: &str = "acknowledgment (publisher page)";
+
+/// What the pages of one run came to.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PageTotals {
+    pub fetched: u64,
+    pub disallowed: u64,
+    pub unavailable: u64,
+    pub errors: u64,
+}
+
+impl PageFetcher {
+    /// Fetch the pages of `todo` (`(work_id, doi, why it was chosen)`) and hand each to the
+    /// sink as it arrives: the page as a document with its acknowledgment texts, its Highwire
+    /// authors as a record of the `pages` source, a final refusal (robots.txt, 404, not HTML)
+    /// as a document that is not asked for again, a transient failure as a problem.
+    pub async fn harvest<S: Sink>(
+        &self,
+        todo: Vec<PageCandidate>,
+        sink: &S,
+        on_page: &(dyn Fn(u64) + Send + Sync),
+    ) -> crate::Result<PageTotals> {
+        use futures::StreamExt;
+        let mut totals = PageTotals::default();
+        let mut results = futures::stream::iter(todo)
+            .map(|(id, doi, reason)| async move {
+                let r = self.fetch_doi(&doi).await;
+                (id, doi, reason, r)
+            })
+            .buffer_unordered(8);
+        while let Some((work_id, doi, reason, r)) = results.next().await {
+            match r {
+                Ok(page) => {
+                    totals.fetched += 1;
+                    if page.truncated {
+                        let note = format!(
+                            "page cut at {} bytes; the rest was not read",
+                            page.body.len()
+                        );
+                        let p = Problem::new(Source::Publisher, ErrorKind::PageTruncated, note)
+                            .at(page.final_url.clone());
+                        sink.problem(p).await?;
+                    }
+                    let (document, record) = read_page(work_id, &doi, page);
+                    sink.document(document, record.map(|r| (Source::Publisher, r)))
+                        .await?;
+                }
+                Err(e) if e.is_final() => {
+                    match e {
+                        PageError::Disallowed { .. } => totals.disallowed += 1,
+                        _ => totals.unavailable += 1,
+                    }
+                    let document = Document::unavailable(
+                        work_id,
+                        Source::Publisher,
+                        DocumentKind::PublisherPage,
+                        PAGE_ORIGIN,
+                        format!("doi:{doi}"),
+                        format!("{e} (chosen because: {reason})"),
+                    );
+                    sink.document(document, None).await?;
+                }
+                Err(e) => {
+                    totals.errors += 1;
+                    let p = Problem::new(Source::Publisher, ErrorKind::Page, e.to_string())
+                        .at(format!("doi:{doi}"));
+                    sink.problem(p).await?;
+                }
+            }
+            on_page(1);
+        }
+        Ok(totals)
+    }
+}
+
+/// A fetched page as a document with its acknowledgment and funding texts, and its Highwire
+/// authors as a record (none when it names none).
+pub fn read_page(work_id: i64, doi: &str, page: Fetched) -> (Document, Option<WorkRecord>) {
+    use sha2::Digest;
+    let facts = crate::sources::html::extract(&String::from_utf8_lossy(&page.body));
+    let record = page_record(doi, &facts);
+    let texts = facts
+        .sections
+        .iter()
+        .map(|s| {
+            let label = if s.heading.is_empty() {
+                s.rule.clone()
+            } else {
+                s.heading.clone()
+            };
+            (label, s.text.clone())
+        })
+        .collect();
+    let document = Document {
+        work_id,
+        source: Source::Publisher,
+        kind: DocumentKind::PublisherPage,
+        origin: PAGE_ORIGIN,
+        url: page.url,
+        final_url: Some(page.final_url),
+        status: Some(page.status),
+        content_type: Some(page.content_type),
+        sha256: Some(format!("{:x}", sha2::Sha256::digest(&page.body))),
+        bytes: Some(page.body.len()),
+        error: None,
+        texts,
+    };
+    (document, record)
+}
+
+/// The page's Highwire authors as a record of the `pages` source (none when it has none).
+fn page_record(doi: &str, facts: &crate::sources::html::PageFacts) -> Option<WorkRecord> {
+    if facts.authors.is_empty() {
+        return None;
+    }
+    Some(WorkRecord {
+        doi: Some(doi.to_string()),
+        title: facts.title.clone(),
+        publication_date: facts.date.clone(),
+        venue: facts.journal.clone(),
+        authors: facts
+            .authors
+            .iter()
+            .map(|a| AuthorRecord {
+                name: a.name.clone(),
+                affiliations: a
+                    .institutions
+                    .iter()
+                    .map(|i| AffiliationRecord {
+                        raw: Some(i.clone()),
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            })
+            .collect(),
+        raw: serde_json::to_string(facts).unwrap_or_default(),
+        ..Default::default()
+    })
 }

@@ -3,6 +3,13 @@
 //! A source parses its JSON into a [`WorkRecord`]; the store keeps one row set per (work, source)
 //! so that every derived fact can be traced to the source that said it.
 
+mod crawl;
+mod kinds;
+
+pub use crawl::{Checkpoint, Document, PageCandidate, PageOutcome};
+pub use kinds::{DocumentKind, ErrorKind, OverrideKind, ReviewStatus, RunStatus};
+
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use std::fmt;
 
 /// Where a record came from. The string form is what the database stores.
@@ -51,6 +58,22 @@ impl Source {
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl ToSql for Source {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Text(
+            self.as_str().as_bytes(),
+        )))
+    }
+}
+
+impl FromSql for Source {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let word = value.as_str()?;
+        Source::parse(word)
+            .ok_or_else(|| FromSqlError::Other(format!("{word:?} is not a known source").into()))
     }
 }
 
@@ -111,6 +134,40 @@ pub struct FunderRecord {
     pub awards: Vec<String>,
     /// Crossref `doi-asserted-by` (`publisher` or `crossref`).
     pub asserted_by: Option<String>,
+}
+
+/// A failure worth keeping: what went wrong, where, and the raw payload when there is one
+/// (a malformed record is stored with its JSON so nothing a source sent is lost).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub source: Source,
+    pub kind: ErrorKind,
+    /// Where (a URL without secrets, a DOI, a shard key).
+    pub url: Option<String>,
+    pub message: String,
+    pub raw: Option<String>,
+}
+
+impl Problem {
+    pub fn new(source: Source, kind: ErrorKind, message: impl Into<String>) -> Problem {
+        Problem {
+            source,
+            kind,
+            url: None,
+            message: message.into(),
+            raw: None,
+        }
+    }
+
+    pub fn at(mut self, url: impl Into<String>) -> Problem {
+        self.url = Some(url.into());
+        self
+    }
+
+    pub fn with_raw(mut self, raw: impl Into<String>) -> Problem {
+        self.raw = Some(raw.into());
+        self
+    }
 }
 
 /// Normalise a DOI to the bare lower-case `10.…` form, accepting URL and `doi:` prefixes.

@@ -1,0 +1,32 @@
+//! `xrefscan eval`: precision and recall of the classifiers on third-party labelled data.
+
+use super::{Ctx, code};
+use anyhow::Context;
+use std::io::Write;
+use std::process::ExitCode;
+use xrefscan::classify::china::ChinaClassifier;
+use xrefscan::classify::dod::DodClassifier;
+use xrefscan::cli::{EvalArgs, exit};
+use xrefscan::eval;
+
+pub fn run(args: &EvalArgs, _ctx: &Ctx) -> anyhow::Result<ExitCode> {
+    let report = eval::run(&args.data, &ChinaClassifier::new(), &DodClassifier::new())?;
+    write!(
+        std::io::stdout().lock(),
+        "{}",
+        eval::render_text(&report, args.examples)
+    )?;
+    if let Some(path) = &args.write {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        std::fs::write(path, eval::render_markdown(&report))
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(code(if args.check && !report.all_targets_met() {
+        exit::FAILURE
+    } else {
+        exit::OK
+    }))
+}

@@ -1,0 +1,33 @@
+//! `xrefscan export`: the flagged papers for staff, in the format asked for.
+
+use super::{Ctx, ok};
+use anyhow::Context;
+use std::process::ExitCode;
+use xrefscan::cli::ExportArgs;
+use xrefscan::export::{self, ExportOptions};
+use xrefscan::store::{Access, Db};
+
+pub fn run(args: &ExportArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
+    let db = Db::open(&ctx.db, Access::Read)?;
+    let since_run = match (args.new_since_last_scan, args.since_scan) {
+        (true, _) => Some(db.run_before_last_crawl()?),
+        (false, n) => n,
+    };
+    let n = export::export(
+        &db,
+        &args.out,
+        &ExportOptions {
+            format: args.format,
+            bom: args.bom,
+            mainland_only: args.mainland_only,
+            since_run,
+        },
+    )
+    .with_context(|| format!("exporting to {}", args.out.display()))?;
+    eprintln!(
+        "wrote {n} flagged paper{} to {}",
+        if n == 1 { "" } else { "s" },
+        args.out.display()
+    );
+    ok()
+}

@@ -1,0 +1,109 @@
+//! `xrefscan scan`: resolve the window once, hold the writer lock for the whole run, stop
+//! cleanly on Ctrl-C or SIGTERM (after the current transaction, the run marked interrupted
+//! under the same lock), print the summary.
+
+use super::{Ctx, code, usage};
+use anyhow::Context;
+use std::io::Write;
+use std::process::ExitCode;
+use xrefscan::cli::{LogFormat, ScanArgs, exit};
+use xrefscan::scan::{self, Window};
+use xrefscan::store::{Access, Db};
+
+pub fn run(args: &ScanArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
+    // A bad window or option is refused before any file is touched.
+    let fixed = if args.since_last {
+        if !ctx.db.exists() {
+            return Err(xrefscan::Error::NoDatabase {
+                path: ctx.db.clone(),
+                hint: "run `xrefscan scan` first with --from and --to (--since-last continues from an earlier scan)".into(),
+            }
+            .into());
+        }
+        None
+    } else {
+        Some(args.options(ctx.progress).map_err(usage)?)
+    };
+    let db = Db::open(
+        &ctx.db,
+        Access::Write {
+            command: "scan",
+            wait: ctx.wait,
+            create: true,
+        },
+    )?;
+    let mut opts = match fixed {
+        Some(o) => o,
+        None => {
+            let until = args.to.unwrap_or_else(|| chrono::Utc::now().date_naive());
+            let w = Window::since_last(&db, &args.sources, args.overlap_days, until)?;
+            eprintln!(
+                "--since-last: scanning publications from {} to {}",
+                w.from, w.to
+            );
+            args.options_for(w.from, w.to, ctx.progress)
+                .map_err(usage)?
+        }
+    };
+    opts.wait = ctx.wait;
+    let db = db.shared();
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let outcome = rt.block_on(async {
+        tokio::select! {
+            r = scan::run_on(db.clone(), opts) => r.map(Ok),
+            signal = stop_signal() => Ok(Err(signal)),
+        }
+    });
+    // Dropping the runtime waits for the store's current transaction to finish.
+    drop(rt);
+    let summary = match outcome.with_context(|| format!("scan into {}", ctx.db.display()))? {
+        Ok(summary) => summary,
+        Err(signal) => {
+            db.blocking(|d| d.mark_running_interrupted(&format!("interrupted ({signal})")))?;
+            eprintln!(
+                "interrupted ({signal}): everything up to the last committed page is kept; run the same command again to resume"
+            );
+            return Ok(code(if signal == "SIGTERM" {
+                exit::TERMINATED
+            } else {
+                exit::INTERRUPTED
+            }));
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    match ctx.log_format {
+        LogFormat::Text => writeln!(out, "{summary}")?,
+        // Unattended runs: the summary is one JSON object, like every log line.
+        LogFormat::Json => writeln!(out, "{}", serde_json::to_string(&summary.to_json())?)?,
+    }
+    Ok(code(
+        if !summary.complete() || (args.strict && summary.short_counts > 0) {
+            exit::INCOMPLETE
+        } else {
+            exit::OK
+        },
+    ))
+}
+
+/// Resolves when the user presses Ctrl-C or the service manager sends SIGTERM.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "Ctrl-C",
+                _ = term.recv() => "SIGTERM",
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                "Ctrl-C"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
+}

@@ -1,0 +1,109 @@
+//! Europe PMC: search for DoD components in grants and acknowledgments with China-based
+//! authors, then fetch the open-access full text of what was found for its `<ack>` and funding
+//! sections (within `--fulltext-budget`; the rest waits for the next run).
+
+use super::{ScanCtx, Stage};
+use crate::error::Result;
+use crate::model::Source;
+use crate::scan::summary::{SourceStatus, SourceSummary};
+use crate::scan::window::digest;
+use crate::sources::europepmc::{FullTextFetcher, Search, discovery_queries};
+use crate::sources::paging::Pager;
+use futures::future::BoxFuture;
+use indicatif::ProgressBar;
+
+pub struct EuropePmc;
+
+impl Stage for EuropePmc {
+    fn source(&self) -> Source {
+        Source::EuropePmc
+    }
+
+    fn run<'a>(
+        &'a self,
+        ctx: &'a mut ScanCtx,
+        pb: &'a ProgressBar,
+    ) -> BoxFuture<'a, Result<SourceSummary>> {
+        Box::pin(run(ctx, pb))
+    }
+}
+
+async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
+    let cfg = &ctx.opts.europepmc;
+    let ep = cfg.endpoint(ctx.opts.europepmc_limits);
+    let mut status = SourceStatus::Ok;
+    let (mut works, mut announced, mut without_doi) = (0, None::<u64>, 0);
+    let on_page = |n: u64| ScanCtx::tick(pb, &ep, "records", n);
+    let pager = Pager {
+        http: &ctx.http,
+        ep: &ep,
+        sink: &ctx.sink,
+        refresh: ctx.opts.refresh,
+        on_page: &on_page,
+    };
+    let (from, to) = (ctx.window.from.to_string(), ctx.window.to.to_string());
+    for (i, query) in discovery_queries(&ctx.dod.query_terms(), &from, &to)
+        .into_iter()
+        .enumerate()
+    {
+        let key = ctx.window.key("search", &format!("{i}:{}", digest(&query)));
+        match pager.crawl(&Search { cfg, query, key }).await {
+            Ok(c) => {
+                works += c.items;
+                without_doi += c.skipped;
+                if let Some(a) = c.announced {
+                    announced = Some(announced.unwrap_or(0) + a);
+                }
+            }
+            Err(e) => {
+                ctx.failed(Source::EuropePmc, &e, &mut status).await?;
+                break;
+            }
+        }
+    }
+    if without_doi > 0 {
+        tracing::info!("europepmc: {without_doi} records without a DOI were not stored");
+    }
+    if status.is_ok() {
+        let (budget, refetch) = (ctx.opts.fulltext_budget, ctx.opts.refresh);
+        let todo = ctx
+            .db
+            .run(move |db| db.works_needing_full_text(budget, refetch))
+            .await?;
+        let on_doc = |n: u64| ScanCtx::tick(pb, &ep, "records and full texts", n);
+        let fetcher = FullTextFetcher {
+            refetch,
+            http: &ctx.http,
+            ep: &ep,
+            cfg,
+            sink: &ctx.sink,
+            on_doc: &on_doc,
+        };
+        match fetcher.fetch(todo).await {
+            Ok(t) => {
+                let left = ctx.db.run(|db| db.full_texts_waiting()).await?;
+                if left > 0 {
+                    tracing::info!(
+                        "europepmc: {left} full texts left for the next run (--fulltext-budget {budget})"
+                    );
+                }
+                tracing::info!(
+                    "europepmc: {} full texts fetched, {} changed, {} unavailable, {} errors",
+                    t.fetched,
+                    t.changed,
+                    t.unavailable,
+                    t.errors
+                );
+            }
+            Err(e) => ctx.failed(Source::EuropePmc, &e, &mut status).await?,
+        }
+    }
+    Ok(SourceSummary {
+        works,
+        announced,
+        status,
+        note: (without_doi > 0)
+            .then(|| format!("{without_doi} records without a DOI were not stored")),
+        ..SourceSummary::from_endpoint(Source::EuropePmc, &ep)
+    })
+}

@@ -1,0 +1,120 @@
+//! The stages of a scan, in the order they run. A stage is one source's part of a scan: it
+//! crawls through its module in `sources/`, hands what it finds to the run's sink, and says
+//! how it went. Adding a source is a module in `sources/`, a file here and one line in
+//! [`all`].
+
+mod crossref;
+mod europepmc;
+mod openalex;
+mod pages;
+
+use super::reclassify::{self, Classified};
+use super::summary::{SourceStatus, SourceSummary};
+use super::{ScanOptions, Window};
+use crate::classify::dod::DodClassifier;
+use crate::error::{Error, Result};
+use crate::model::{ErrorKind, Problem, Source};
+use crate::sources::http::{Endpoint, HttpClient};
+use crate::sources::sink::Sink;
+use crate::store::{RunSink, SharedDb};
+use futures::future::BoxFuture;
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use std::time::Duration;
+
+/// One source's part of a scan.
+pub trait Stage: Send + Sync {
+    /// The source it crawls (its name in `--sources`, the summary and `run_sources`).
+    fn source(&self) -> Source;
+    /// Crawl, keep, and say how it went. An `Err` is a failure of the store (the scan stops);
+    /// a source's own failure is reported in the summary's status.
+    fn run<'a>(
+        &'a self,
+        ctx: &'a mut ScanCtx,
+        pb: &'a ProgressBar,
+    ) -> BoxFuture<'a, Result<SourceSummary>>;
+}
+
+/// Every stage, in the order a scan runs them: discovery first, then what enriches it.
+pub fn all() -> Vec<Box<dyn Stage>> {
+    vec![
+        Box::new(crossref::Crossref),
+        Box::new(openalex::OpenAlex),
+        Box::new(europepmc::EuropePmc),
+        Box::new(pages::Pages),
+    ]
+}
+
+/// What stages share during one scan.
+pub struct ScanCtx {
+    pub opts: ScanOptions,
+    pub window: Window,
+    pub db: SharedDb,
+    pub sink: RunSink,
+    pub http: HttpClient,
+    /// The DoD classifier, growing as stages learn funder ids (Crossref descendants,
+    /// OpenAlex ids).
+    pub dod: DodClassifier,
+    /// Works classified (and flags raised) by stages that classify before the end.
+    pub classified: Classified,
+    pub multi: MultiProgress,
+}
+
+impl ScanCtx {
+    pub fn run_id(&self) -> i64 {
+        self.sink.run_id
+    }
+
+    /// A progress line.
+    pub fn bar(&self, name: &str) -> ProgressBar {
+        let pb = self.multi.add(ProgressBar::new_spinner());
+        pb.set_style(
+            ProgressStyle::with_template("{spinner} {prefix:<9} {pos:>7} {msg} [{elapsed}]")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        pb.set_prefix(name.to_string());
+        pb.enable_steady_tick(Duration::from_millis(200));
+        pb
+    }
+
+    /// Keep a source-level failure as a problem of this run and fold it into `status`.
+    pub async fn failed(
+        &self,
+        source: Source,
+        err: &Error,
+        status: &mut SourceStatus,
+    ) -> Result<()> {
+        self.keep(source, err).await?;
+        status.worsen(err);
+        Ok(())
+    }
+
+    /// Keep an error as a problem of this run; the source goes on.
+    pub async fn keep(&self, source: Source, err: &Error) -> Result<()> {
+        let kind = match err {
+            Error::BudgetExhausted { .. } => ErrorKind::BudgetExhausted,
+            Error::BackOffTooLong { .. } => ErrorKind::BackoffTooLong,
+            Error::Status { .. } => ErrorKind::HttpStatus,
+            Error::NotJson { .. } => ErrorKind::NotJson,
+            Error::Decode { .. } => ErrorKind::Decode,
+            Error::Http { .. } => ErrorKind::Http,
+            _ => ErrorKind::Other,
+        };
+        self.sink
+            .problem(Problem::new(source, kind, err.to_string()))
+            .await
+    }
+
+    /// Show a stage's progress: `n` more items, and the requests made so far.
+    pub fn tick(pb: &ProgressBar, ep: &Endpoint, what: &str, n: u64) {
+        pb.inc(n);
+        let (requests, _, _) = ep.stats.snapshot();
+        pb.set_message(format!("{what}, {requests} requests"));
+    }
+
+    /// Classify what changed so far (a stage that chooses its work from the decisions).
+    pub async fn classify_now(&mut self, pb: &ProgressBar) -> Result<()> {
+        let c = reclassify::classifier(&self.db, self.dod.clone(), self.opts.policy).await?;
+        self.classified += reclassify::classify_dirty(&self.db, Some(self.run_id()), c, pb).await?;
+        Ok(())
+    }
+}

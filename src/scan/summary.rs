@@ -1,0 +1,234 @@
+//! What a scan did, per source and in all: the figures printed at the end, stored in
+//! `scan_runs`/`run_sources`, and shown by `stats`. One type per level, built one way.
+
+use crate::error::Error;
+use crate::model::{RunStatus, Source};
+use crate::sources::http::Endpoint;
+use crate::store::{RunTotals, SourceTotals};
+use std::fmt;
+use std::time::Duration;
+
+/// How one source fared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceStatus {
+    Ok,
+    /// Stopped early; the next run resumes from the checkpoint.
+    Incomplete(String),
+    Failed(String),
+}
+
+impl SourceStatus {
+    /// The status a source-level error leaves: a spent budget or a long back-off is
+    /// "incomplete" (resumable), anything else "failed".
+    pub fn of(err: &Error) -> SourceStatus {
+        match err {
+            Error::BudgetExhausted { .. } | Error::BackOffTooLong { .. } => {
+                SourceStatus::Incomplete(format!("{err}; run the same scan again to resume"))
+            }
+            e => SourceStatus::Failed(e.to_string()),
+        }
+    }
+
+    /// Keep the first problem: a later one does not hide why the source stopped.
+    pub fn worsen(&mut self, err: &Error) {
+        if *self == SourceStatus::Ok {
+            *self = SourceStatus::of(err);
+        }
+    }
+
+    pub fn is_ok(&self) -> bool {
+        *self == SourceStatus::Ok
+    }
+
+    pub fn run_status(&self) -> RunStatus {
+        match self {
+            SourceStatus::Ok => RunStatus::Ok,
+            SourceStatus::Incomplete(_) => RunStatus::Incomplete,
+            SourceStatus::Failed(_) => RunStatus::Failed,
+        }
+    }
+
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            SourceStatus::Ok => None,
+            SourceStatus::Incomplete(m) | SourceStatus::Failed(m) => Some(m),
+        }
+    }
+}
+
+/// Per-source figures.
+#[derive(Debug, Clone)]
+pub struct SourceSummary {
+    pub source: Source,
+    /// Records this source returned in this run (and, for finished crawls, earlier runs).
+    pub works: u64,
+    pub announced: Option<u64>,
+    pub requests: u64,
+    pub retries: u64,
+    /// Requests that failed for good (a 404 is an answer, not an error).
+    pub errors: u64,
+    pub status: SourceStatus,
+    /// What else the user should know (pages left for later runs, records without a DOI).
+    pub note: Option<String>,
+}
+
+impl SourceSummary {
+    /// A summary whose request figures are the endpoint's counters.
+    pub fn from_endpoint(source: Source, ep: &Endpoint) -> SourceSummary {
+        let (requests, retries, errors) = ep.stats.snapshot();
+        SourceSummary {
+            source,
+            works: 0,
+            announced: None,
+            requests,
+            retries,
+            errors,
+            status: SourceStatus::Ok,
+            note: None,
+        }
+    }
+
+    pub fn totals(&self) -> SourceTotals {
+        SourceTotals {
+            works: self.works,
+            announced: self.announced,
+            requests: self.requests,
+            retries: self.retries,
+            errors: self.errors,
+            status: self.status.run_status(),
+            message: self.status.message().map(str::to_string),
+        }
+    }
+}
+
+/// What a scan did.
+#[derive(Debug, Clone)]
+pub struct ScanSummary {
+    pub run_id: i64,
+    pub sources: Vec<SourceSummary>,
+    pub works_total: u64,
+    pub works_new: u64,
+    pub classified: u64,
+    pub candidates: u64,
+    pub flagged: u64,
+    pub new_flags: u64,
+    /// Sources that returned fewer records than they announced (recorded as `short-count`).
+    pub short_counts: u64,
+    pub elapsed: Duration,
+}
+
+impl ScanSummary {
+    /// Whether every source finished.
+    pub fn complete(&self) -> bool {
+        self.sources.iter().all(|s| s.status.is_ok())
+    }
+
+    pub fn totals(&self) -> RunTotals {
+        RunTotals {
+            status: if self.complete() {
+                RunStatus::Ok
+            } else {
+                RunStatus::Incomplete
+            },
+            works_seen: self.sources.iter().map(|s| s.works).sum(),
+            works_new: self.works_new,
+            candidates: self.candidates,
+            flagged: self.flagged,
+            new_flags: self.new_flags,
+            requests: self.sources.iter().map(|s| s.requests).sum(),
+            retries: self.sources.iter().map(|s| s.retries).sum(),
+            errors: self.sources.iter().map(|s| s.errors).sum(),
+            elapsed_ms: self.elapsed.as_millis() as u64,
+            message: self
+                .sources
+                .iter()
+                .filter_map(|s| s.status.message().map(|m| prefixed(s.source, m)))
+                .reduce(|a, b| format!("{a}; {b}")),
+        }
+    }
+}
+
+impl ScanSummary {
+    /// The summary as one JSON object, for `--log-format json`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "scan": self.run_id,
+            "status": self.totals().status.as_str(),
+            "elapsed_seconds": self.elapsed.as_secs_f64(),
+            "sources": self.sources.iter().map(|s| serde_json::json!({
+                "source": s.source.as_str(),
+                "status": s.status.run_status().as_str(),
+                "message": s.status.message(),
+                "records": s.works,
+                "announced": s.announced,
+                "requests": s.requests,
+                "retries": s.retries,
+                "errors": s.errors,
+                "note": s.note,
+            })).collect::<Vec<_>>(),
+            "works_in_database": self.works_total,
+            "works_new": self.works_new,
+            "classified": self.classified,
+            "dod_candidates": self.candidates,
+            "flagged": self.flagged,
+            "new_flags": self.new_flags,
+            "short_counts": self.short_counts,
+        })
+    }
+}
+
+/// "crossref: …", without doubling a prefix the message already has.
+fn prefixed(source: Source, message: &str) -> String {
+    if message.starts_with(&format!("{source}:")) {
+        message.to_string()
+    } else {
+        format!("{source}: {message}")
+    }
+}
+
+impl fmt::Display for ScanSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "scan #{} finished in {:.1}s",
+            self.run_id,
+            self.elapsed.as_secs_f64()
+        )?;
+        for s in &self.sources {
+            write!(
+                f,
+                "  {:<9} {:>7} works{}  {:>5} requests  {:>3} retries  {:>3} errors  {}",
+                s.source.as_str(),
+                s.works,
+                s.announced
+                    .map(|a| format!(" (of {a} announced)"))
+                    .unwrap_or_default(),
+                s.requests,
+                s.retries,
+                s.errors,
+                s.status.run_status()
+            )?;
+            if let Some(m) = s.status.message() {
+                write!(
+                    f,
+                    ": {}",
+                    m.strip_prefix(&format!("{}: ", s.source)).unwrap_or(m)
+                )?;
+            }
+            if let Some(n) = &s.note {
+                write!(f, " ({n})")?;
+            }
+            writeln!(f)?;
+        }
+        writeln!(
+            f,
+            "  works in database: {} ({} new this scan); classified: {}",
+            self.works_total, self.works_new, self.classified
+        )?;
+        write!(
+            f,
+            "  DoD-funded candidates: {}; flagged (DoD ∧ China-based coauthor): {} ({} new)",
+            self.candidates, self.flagged, self.new_flags
+        )
+    }
+}

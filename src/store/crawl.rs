@@ -1,0 +1,168 @@
+//! What a crawl writes as it goes: pages of records with their checkpoint (one transaction
+//! each), enrichment batches with the works a source did not have, recorded problems, and the
+//! DoD funder ids learnt at run time.
+
+use super::records::save_records;
+use super::{Db, now};
+use crate::error::Result;
+use crate::model::{Checkpoint, PageOutcome, Problem, Source, WorkRecord};
+use rusqlite::{OptionalExtension, params};
+
+/// One page to store with the checkpoint that follows it.
+#[derive(Debug)]
+pub struct Page<'a> {
+    pub run_id: i64,
+    pub source: Source,
+    pub shard: &'a str,
+    pub checkpoint: Checkpoint,
+    pub records: &'a [WorkRecord],
+}
+
+impl Db {
+    pub fn checkpoint(&self, source: Source, shard: &str) -> Result<Option<Checkpoint>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT cursor, done, items, announced FROM checkpoints WHERE source = ?1 AND shard = ?2",
+                params![source, shard],
+                |r| {
+                    Ok(Checkpoint {
+                        cursor: r.get("cursor")?,
+                        done: r.get::<_, i64>("done")? != 0,
+                        items: r.get::<_, i64>("items")? as u64,
+                        announced: r.get::<_, Option<i64>>("announced")?.map(|a| a as u64),
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Forget a shard's progress (`--refresh`, or an expired cursor).
+    pub fn reset_checkpoint(&mut self, source: Source, shard: &str) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM checkpoints WHERE source = ?1 AND shard = ?2",
+            params![source, shard],
+        )?;
+        Ok(())
+    }
+
+    /// Store one page of records and its checkpoint atomically.
+    pub fn save_page(&mut self, page: &Page<'_>) -> Result<PageOutcome> {
+        let tx = self.conn.transaction()?;
+        let stamp = now();
+        let outcome = save_records(&tx, page.source, page.records, page.run_id, &stamp)?;
+        let c = &page.checkpoint;
+        tx.prepare_cached(
+            "INSERT INTO checkpoints (source, shard, cursor, done, items, announced, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (source, shard) DO UPDATE SET cursor = excluded.cursor, done = excluded.done,
+                items = excluded.items, announced = excluded.announced, updated_at = excluded.updated_at",
+        )?
+        .execute(params![
+            page.source,
+            page.shard,
+            c.cursor,
+            c.done as i64,
+            c.items as i64,
+            c.announced.map(|a| a as i64),
+            stamp
+        ])?;
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    /// Store a batch of enrichment records and the works the source did not have, atomically.
+    pub fn save_enrichment(
+        &mut self,
+        run_id: i64,
+        source: Source,
+        records: &[WorkRecord],
+        misses: &[i64],
+    ) -> Result<PageOutcome> {
+        let tx = self.conn.transaction()?;
+        let stamp = now();
+        let outcome = save_records(&tx, source, records, run_id, &stamp)?;
+        for id in misses {
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO source_misses (work_id, source, checked_at) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![id, source, stamp])?;
+        }
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    /// Works in the window (or undated) that have a DOI but no record from `source` yet and
+    /// that `source` has not already said it lacks: `(work_id, doi)`.
+    pub fn works_missing_source(
+        &self,
+        source: Source,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(i64, String)>> {
+        let mut st = self.conn.prepare(
+            "SELECT w.id, w.doi FROM works w
+             WHERE w.doi IS NOT NULL
+               AND (w.publication_date IS NULL
+                    OR substr(w.publication_date || '-01-01', 1, 10) BETWEEN ?2 AND ?3)
+               AND NOT EXISTS (SELECT 1 FROM source_records s WHERE s.work_id = w.id AND s.source = ?1)
+               AND NOT EXISTS (SELECT 1 FROM source_misses m WHERE m.work_id = w.id AND m.source = ?1)
+             ORDER BY w.id",
+        )?;
+        let rows = st.query_map(params![source, from, to], |r| {
+            Ok((r.get("id")?, r.get("doi")?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Keep a problem with its raw payload; the scan goes on.
+    pub fn record_problem(&self, run_id: Option<i64>, p: &Problem) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO scan_errors (run_id, source, url, kind, message, raw, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                run_id,
+                p.source,
+                p.url,
+                p.kind,
+                p.message,
+                p.raw,
+                now()
+            ])?;
+        Ok(())
+    }
+
+    /// Remember DoD funder ids learnt at run time: `(id, name, registry id)`.
+    pub fn save_dod_ids(
+        &mut self,
+        scheme: &str,
+        ids: &[(String, String, Option<String>)],
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let stamp = now();
+        for (id, name, registry) in ids {
+            tx.execute(
+                "INSERT INTO dod_funder_ids (scheme, id, name, registry_id, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (scheme, id) DO UPDATE SET name = excluded.name, registry_id = excluded.registry_id,
+                    fetched_at = excluded.fetched_at",
+                params![scheme, id, name, registry, stamp],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// DoD funder ids learnt by earlier scans: `(id, name, registry id)`.
+    pub fn dod_ids(&self, scheme: &str) -> Result<Vec<(String, String, Option<String>)>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, COALESCE(name, '') AS name, registry_id FROM dod_funder_ids
+             WHERE scheme = ?1 ORDER BY id",
+        )?;
+        let rows = st.query_map([scheme], |r| {
+            Ok((r.get("id")?, r.get("name")?, r.get("registry_id")?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

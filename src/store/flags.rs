@@ -1,0 +1,311 @@
+//! Decisions become flags: one row per flagged work with the denormalised columns exports show,
+//! and one evidence row per reason. Flags are never deleted: one that stops holding becomes
+//! inactive, keeping its reviews.
+
+use super::{Db, now};
+use crate::classify::work::WorkDecision;
+use crate::error::Result;
+use crate::flagged::FlaggedRow;
+use rusqlite::{OptionalExtension, params};
+use std::collections::BTreeSet;
+
+/// Which flagged papers to read.
+#[derive(Debug, Clone, Default)]
+pub struct FlagFilter {
+    /// Only flags first raised by a run after this one.
+    pub since_run: Option<i64>,
+}
+
+impl Db {
+    /// Store decisions for a batch of works in one transaction. Returns `(candidates, flagged,
+    /// new flags)` among the batch.
+    pub fn apply_decisions(
+        &mut self,
+        run_id: Option<i64>,
+        decisions: &[(i64, WorkDecision)],
+    ) -> Result<(u64, u64, u64)> {
+        let tx = self.conn.transaction()?;
+        let stamp = now();
+        let (mut candidates, mut flagged, mut new_flags) = (0, 0, 0);
+        for (work_id, d) in decisions {
+            candidates += !d.dod.is_empty() as u64;
+            tx.prepare_cached(
+                "INSERT INTO classifications (work_id, dod, china, classified_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (work_id) DO UPDATE SET dod = excluded.dod, china = excluded.china,
+                    classified_at = excluded.classified_at",
+            )?
+            .execute(params![work_id, !d.dod.is_empty(), !d.china.is_empty(), stamp])?;
+            let existing: Option<i64> = tx
+                .prepare_cached("SELECT active FROM flags WHERE work_id = ?1")?
+                .query_row([work_id], |r| r.get("active"))
+                .optional()?;
+            if d.flagged() {
+                flagged += 1;
+                let cols = FlagColumns::from(d);
+                if existing.is_some() {
+                    tx.prepare_cached(
+                        "UPDATE flags SET active = 1, last_run_id = ?2, updated_at = ?3, dod_components = ?4,
+                            award_numbers = ?5, dod_evidence = ?6, china_institutions = ?7, china_regions = ?8,
+                            china_evidence = ?9, tier = ?10, entity_hits = ?11, evidence_hash = ?12
+                         WHERE work_id = ?1",
+                    )?
+                    .execute(params![
+                        work_id,
+                        run_id,
+                        stamp,
+                        cols.dod_components,
+                        cols.award_numbers,
+                        cols.dod_evidence,
+                        cols.china_institutions,
+                        cols.china_regions,
+                        cols.china_evidence,
+                        cols.tier,
+                        cols.entity_hits,
+                        cols.evidence_hash()
+                    ])?;
+                } else {
+                    new_flags += 1;
+                    tx.prepare_cached(
+                        "INSERT INTO flags (work_id, active, first_flagged_at, first_run_id, last_run_id, updated_at,
+                            dod_components, award_numbers, dod_evidence, china_institutions, china_regions, china_evidence,
+                            tier, entity_hits, evidence_hash)
+                         VALUES (?1, 1, ?2, ?3, ?3, ?2, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                    )?
+                    .execute(params![
+                        work_id,
+                        stamp,
+                        run_id,
+                        cols.dod_components,
+                        cols.award_numbers,
+                        cols.dod_evidence,
+                        cols.china_institutions,
+                        cols.china_regions,
+                        cols.china_evidence,
+                        cols.tier,
+                        cols.entity_hits,
+                        cols.evidence_hash()
+                    ])?;
+                }
+                tx.prepare_cached("DELETE FROM flag_evidence WHERE work_id = ?1")?
+                    .execute([work_id])?;
+                for e in &d.dod {
+                    tx.prepare_cached(
+                        "INSERT INTO flag_evidence (work_id, kind, source, summary, component, via, matched, funder_name, funder_id, awards)
+                         VALUES (?1, 'dod', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    )?
+                    .execute(params![
+                        work_id,
+                        e.source,
+                        e.describe(),
+                        e.component,
+                        e.via.as_str(),
+                        e.matched(),
+                        e.funder_name,
+                        e.funder_id,
+                        e.awards.join("; ")
+                    ])?;
+                }
+                for e in &d.china {
+                    tx.prepare_cached(
+                        "INSERT INTO flag_evidence (work_id, kind, source, summary, via, matched, author_position, author_name,
+                            affiliation, institution, country_code, region)
+                         VALUES (?1, 'china', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    )?
+                    .execute(params![
+                        work_id,
+                        e.source,
+                        e.describe(),
+                        e.level,
+                        e.matched,
+                        e.author_position,
+                        e.author_name,
+                        e.affiliation,
+                        e.institution,
+                        e.country_code,
+                        e.region.as_str()
+                    ])?;
+                    for h in &e.entities {
+                        tx.prepare_cached(
+                            "INSERT INTO flag_evidence (work_id, kind, source, summary, component, via, matched,
+                                author_position, author_name, affiliation, institution, region)
+                             VALUES (?1, 'entity', ?2, ?3, ?4, 'entity list', ?5, ?6, ?7, ?8, ?9, ?10)",
+                        )?
+                        .execute(params![
+                            work_id,
+                            e.source,
+                            format!("{} — {}", h.describe(), h.detail),
+                            h.list,
+                            h.matched,
+                            e.author_position,
+                            e.author_name,
+                            e.affiliation,
+                            h.entry,
+                            e.region.as_str()
+                        ])?;
+                    }
+                }
+            } else if existing == Some(1) {
+                tx.prepare_cached("UPDATE flags SET active = 0, last_run_id = ?2, updated_at = ?3 WHERE work_id = ?1")?
+                    .execute(params![work_id, run_id, stamp])?;
+            }
+            tx.prepare_cached("UPDATE works SET dirty = 0 WHERE id = ?1")?
+                .execute([work_id])?;
+        }
+        tx.commit()?;
+        Ok((candidates, flagged, new_flags))
+    }
+
+    /// The active flags with their latest review, tier 1 first, newest first within a tier.
+    pub fn flagged_rows(&self, filter: &FlagFilter) -> Result<Vec<FlaggedRow>> {
+        let mut st = self.conn.prepare(
+            "SELECT COALESCE(doi, openalex_id, '') AS doi, COALESCE(title, '') AS title,
+                    COALESCE(publication_date, '') AS publication_date, COALESCE(venue, '') AS venue,
+                    dod_components, award_numbers, dod_evidence, china_institutions, china_regions,
+                    china_evidence, COALESCE(sources, '') AS sources, first_flagged_at,
+                    COALESCE(CAST(tier AS TEXT), '') AS tier, entity_hits,
+                    CASE WHEN evidence_changed_since_review = 1
+                         THEN review_status || ' (evidence changed since the review)'
+                         ELSE COALESCE(review_status, '') END AS review_status,
+                    COALESCE(review_note, '') AS review_note
+             FROM flagged_papers WHERE ?1 IS NULL OR COALESCE(first_run_id, 0) > ?1
+             ORDER BY COALESCE(tier, 9), publication_date DESC, doi",
+        )?;
+        let rows = st.query_map([filter.since_run], |r| {
+            Ok(FlaggedRow {
+                doi: r.get("doi")?,
+                title: r.get("title")?,
+                publication_date: r.get("publication_date")?,
+                venue: r.get("venue")?,
+                tier: r.get("tier")?,
+                dod_components: r.get("dod_components")?,
+                award_numbers: r.get("award_numbers")?,
+                dod_evidence: r.get("dod_evidence")?,
+                china_institutions: r.get("china_institutions")?,
+                china_regions: r.get("china_regions")?,
+                china_evidence: r.get("china_evidence")?,
+                entity_hits: r.get("entity_hits")?,
+                sources: r.get("sources")?,
+                first_flagged_at: r.get("first_flagged_at")?,
+                review_status: r.get("review_status")?,
+                review_note: r.get("review_note")?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Works classified as DoD-funded, flagged (active) and flagged at tier 1.
+    pub fn flag_counts(&self) -> Result<(u64, u64, u64)> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT COUNT(*) FROM classifications WHERE dod = 1) AS candidates,
+                    (SELECT COUNT(*) FROM flags WHERE active = 1) AS flagged,
+                    (SELECT COUNT(*) FROM flags WHERE active = 1 AND tier = 1) AS tier1",
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, i64>("candidates")? as u64,
+                    r.get::<_, i64>("flagged")? as u64,
+                    r.get::<_, i64>("tier1")? as u64,
+                ))
+            },
+        )?)
+    }
+
+    /// Works stored.
+    pub fn work_count(&self) -> Result<u64> {
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) AS n FROM works", [], |r| {
+                r.get::<_, i64>("n")
+            })? as u64)
+    }
+}
+
+/// The denormalised text columns of a flag, as exports show them.
+struct FlagColumns {
+    dod_components: String,
+    award_numbers: String,
+    dod_evidence: String,
+    china_institutions: String,
+    china_regions: String,
+    china_evidence: String,
+    tier: Option<u8>,
+    entity_hits: String,
+}
+
+impl FlagColumns {
+    /// What a reviewer decided on: the evidence, not when it was stored.
+    fn evidence_hash(&self) -> String {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        for part in [
+            &self.dod_evidence,
+            &self.china_evidence,
+            &self.entity_hits,
+            &self.award_numbers,
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        format!("{:x}", h.finalize())
+    }
+}
+
+impl From<&WorkDecision> for FlagColumns {
+    fn from(d: &WorkDecision) -> Self {
+        let mut components = Vec::new();
+        let mut awards = Vec::new();
+        // Components named by a funder's identity; the services of award issuing offices
+        // only when nothing else names one.
+        let named = d
+            .dod
+            .iter()
+            .any(|e| e.via != crate::classify::dod::Via::Award);
+        for e in &d.dod {
+            if !named || e.via != crate::classify::dod::Via::Award {
+                push_unique(&mut components, &e.component);
+            }
+            for a in &e.awards {
+                push_unique(&mut awards, a.trim());
+            }
+        }
+        let mut institutions = Vec::new();
+        let mut regions = BTreeSet::new();
+        let mut hits = Vec::new();
+        for e in &d.china {
+            for h in &e.entities {
+                push_unique(&mut hits, &h.describe());
+            }
+            push_unique(
+                &mut institutions,
+                e.institution.as_deref().unwrap_or(&e.affiliation).trim(),
+            );
+            regions.insert(e.region.as_str());
+        }
+        FlagColumns {
+            dod_components: components.join("; "),
+            award_numbers: awards.join("; "),
+            dod_evidence: d
+                .dod
+                .iter()
+                .map(|e| e.describe())
+                .collect::<Vec<_>>()
+                .join(" | "),
+            china_institutions: institutions.join("; "),
+            china_regions: regions.into_iter().collect::<Vec<_>>().join("; "),
+            china_evidence: d
+                .china
+                .iter()
+                .map(|e| e.describe())
+                .collect::<Vec<_>>()
+                .join(" | "),
+            tier: d.tier(),
+            entity_hits: hits.join(" | "),
+        }
+    }
+}
+
+fn push_unique(v: &mut Vec<String>, s: &str) {
+    if !s.is_empty() && !v.iter().any(|x| x == s) {
+        v.push(s.to_string());
+    }
+}

@@ -1,0 +1,185 @@
+//! Read-only questions about the database as a whole: the user's own SQL (checked to be
+//! read-only before it runs), the `stats` overview, and the `doctor` checks.
+
+use super::Db;
+use crate::error::{Error, Result};
+use crate::model::RunStatus;
+use rusqlite::types::ValueRef;
+
+/// The rows of a query, cells as JSON values (numbers stay numbers).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryResult {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<serde_json::Value>>,
+}
+
+/// One titled section of `stats`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatsSection {
+    pub title: &'static str,
+    pub result: QueryResult,
+}
+
+/// What the `doctor` checks found.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Health {
+    pub integrity: Vec<String>,
+    pub foreign_keys: u64,
+    pub counts: Vec<(String, u64)>,
+    pub orphans: Vec<(String, u64)>,
+    /// Runs marked running.
+    pub running: u64,
+}
+
+const WORK_TABLES: &[&str] = &[
+    "source_records",
+    "authorships",
+    "affiliations",
+    "funders",
+    "awards",
+    "classifications",
+    "flags",
+    "flag_evidence",
+    "reviews",
+    "documents",
+    "acknowledgments",
+];
+
+fn cell(v: ValueRef<'_>) -> serde_json::Value {
+    match v {
+        ValueRef::Null => serde_json::Value::Null,
+        ValueRef::Integer(i) => i.into(),
+        ValueRef::Real(f) => f.into(),
+        ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
+        ValueRef::Blob(b) => format!("<{} bytes>", b.len()).into(),
+    }
+}
+
+fn refuse_writes(e: rusqlite::Error) -> Error {
+    let msg = e.to_string();
+    if msg.contains("readonly") || msg.contains("read-only") {
+        Error::WriteRefused(msg)
+    } else {
+        Error::Db(e)
+    }
+}
+
+impl Db {
+    /// Run one statement that must not write. A statement that would write is refused before
+    /// it runs (and the connection of a reader could not write anyway).
+    pub fn read_query(&self, sql: &str) -> Result<QueryResult> {
+        let sql = sql.trim().trim_end_matches(';').trim();
+        if sql.is_empty() {
+            return Err(Error::Invalid(
+                "the SQL is empty; give a statement such as `SELECT COUNT(*) FROM flagged_papers`"
+                    .into(),
+            ));
+        }
+        let mut st = self
+            .conn
+            .prepare(sql)
+            .map_err(|e| Error::Invalid(format!("the query does not parse: {e}")))?;
+        if !st.readonly() {
+            let verb = sql.split_whitespace().next().unwrap_or("").to_uppercase();
+            return Err(Error::WriteRefused(verb));
+        }
+        let columns: Vec<String> = st.column_names().iter().map(|s| s.to_string()).collect();
+        let mut rows = Vec::new();
+        let mut q = st.query([]).map_err(refuse_writes)?;
+        while let Some(r) = q.next().map_err(refuse_writes)? {
+            rows.push(
+                (0..columns.len())
+                    .map(|i| r.get_ref(i).map(cell).unwrap_or_default())
+                    .collect(),
+            );
+        }
+        Ok(QueryResult { columns, rows })
+    }
+
+    /// The `stats` overview; `by_component` is the canned query of that name.
+    pub fn stats(&self, by_component: &str) -> Result<Vec<StatsSection>> {
+        let sections: [(&'static str, &str); 7] = [
+            (
+                "Works per source",
+                "SELECT source, COUNT(*) AS works FROM source_records GROUP BY source ORDER BY source",
+            ),
+            (
+                "Totals",
+                "SELECT (SELECT COUNT(*) FROM works) AS works,
+                        (SELECT COUNT(*) FROM classifications WHERE dod = 1) AS dod_candidates,
+                        (SELECT COUNT(*) FROM classifications WHERE china = 1) AS with_china_coauthor,
+                        (SELECT COUNT(*) FROM flags WHERE active = 1) AS flagged,
+                        (SELECT COUNT(*) FROM scan_errors) AS recorded_errors",
+            ),
+            ("Flagged by DoD component", by_component),
+            (
+                "Flagged by region",
+                "SELECT region, COUNT(DISTINCT e.work_id) AS flagged_papers FROM flag_evidence e
+                 JOIN flags f ON f.work_id = e.work_id AND f.active = 1 WHERE e.kind = 'china'
+                 GROUP BY region ORDER BY region",
+            ),
+            (
+                "Flagged by tier (1 = coauthor at a listed defense-linked entity)",
+                "SELECT COALESCE(tier, 'not yet classified') AS tier, COUNT(*) AS flagged_papers
+                 FROM flags WHERE active = 1 GROUP BY 1 ORDER BY 1",
+            ),
+            (
+                "Reviews (latest decision per flagged paper)",
+                "SELECT COALESCE(review_status, 'not reviewed') AS status,
+                        SUM(COALESCE(evidence_changed_since_review, 0)) AS evidence_changed_since,
+                        COUNT(*) AS flagged_papers
+                 FROM flagged_papers GROUP BY 1 ORDER BY 1",
+            ),
+            (
+                "Scan history (latest 10)",
+                "SELECT id, started_at, from_date, to_date, sources, status, works_seen, flagged,
+                        new_flags, requests, retries, errors
+                 FROM scan_runs ORDER BY id DESC LIMIT 10",
+            ),
+        ];
+        sections
+            .into_iter()
+            .map(|(title, sql)| {
+                Ok(StatsSection {
+                    title,
+                    result: self.read_query(sql)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every `doctor` check (read-only).
+    pub fn health(&self) -> Result<Health> {
+        let conn = &self.conn;
+        let mut h = Health::default();
+        let mut st = conn.prepare("PRAGMA integrity_check")?;
+        h.integrity = st
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut st = conn.prepare("PRAGMA foreign_key_check")?;
+        h.foreign_keys = st.query_map([], |_| Ok(()))?.count() as u64;
+        let count = |sql: &str| -> Result<u64> {
+            Ok(conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
+        };
+        h.counts
+            .push(("works".into(), count("SELECT COUNT(*) FROM works")?));
+        for t in WORK_TABLES {
+            h.counts
+                .push(((*t).into(), count(&format!("SELECT COUNT(*) FROM {t}"))?));
+            h.orphans.push((
+                (*t).into(),
+                count(&format!(
+                    "SELECT COUNT(*) FROM {t} x WHERE NOT EXISTS (SELECT 1 FROM works w WHERE w.id = x.work_id)"
+                ))?,
+            ));
+        }
+        h.counts
+            .push(("scan_runs".into(), count("SELECT COUNT(*) FROM scan_runs")?));
+        h.running = conn.query_row(
+            "SELECT COUNT(*) AS n FROM scan_runs WHERE status = ?1",
+            [RunStatus::Running],
+            |r| r.get::<_, i64>("n"),
+        )? as u64;
+        Ok(h)
+    }
+}

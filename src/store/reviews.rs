@@ -1,0 +1,143 @@
+//! Reviewers' decisions (with history) and their corrections of one affiliation string. Neither
+//! is ever deleted: a decision holds until its flag's evidence changes, a correction until a
+//! newer one of the same kind retires it.
+
+use super::{Db, now};
+use crate::classify::work::Overrides;
+use crate::error::{Error, Result};
+use crate::model::{OverrideKind, ReviewStatus};
+use rusqlite::{OptionalExtension, params};
+
+/// One review in a paper's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewRow {
+    pub at: String,
+    pub status: ReviewStatus,
+    pub note: String,
+    pub reviewer: Option<String>,
+    /// The flag's evidence has changed since this review was made.
+    pub evidence_changed: bool,
+}
+
+/// One correction in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverrideRow {
+    pub kind: OverrideKind,
+    /// The normalised affiliation string it applies to.
+    pub affiliation: String,
+    pub value: String,
+    pub note: String,
+    pub reviewer: String,
+}
+
+impl Db {
+    /// The work id and current evidence hash of a paper that has been flagged (active or not).
+    pub fn flag_of(&self, doi: &str) -> Result<Option<(i64, String)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT f.work_id, f.evidence_hash FROM flags f JOIN works w ON w.id = f.work_id
+                 WHERE w.doi = ?1",
+                [doi],
+                |r| Ok((r.get("work_id")?, r.get("evidence_hash")?)),
+            )
+            .optional()?)
+    }
+
+    /// Record a reviewer's decision on a flagged paper. Returns the review's id.
+    pub fn add_review(
+        &mut self,
+        doi: &str,
+        status: ReviewStatus,
+        note: &str,
+        reviewer: Option<&str>,
+    ) -> Result<i64> {
+        let Some((work_id, hash)) = self.flag_of(doi)? else {
+            return Err(Error::Invalid(format!(
+                "{doi} has never been flagged in this database; reviews are for flagged papers \
+                 (see `xrefscan export` or `xrefscan query flagged_papers`)"
+            )));
+        };
+        self.conn.execute(
+            "INSERT INTO reviews (work_id, status, note, reviewer, at, evidence_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![work_id, status, note, reviewer, now(), hash],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Every review of a paper, oldest first.
+    pub fn review_history(&self, doi: &str) -> Result<Vec<ReviewRow>> {
+        let mut st = self.conn.prepare(
+            "SELECT r.at, r.status, r.note, r.reviewer,
+                    r.evidence_hash <> f.evidence_hash AS evidence_changed
+             FROM reviews r JOIN works w ON w.id = r.work_id JOIN flags f ON f.work_id = r.work_id
+             WHERE w.doi = ?1 ORDER BY r.id",
+        )?;
+        let rows = st.query_map([doi], |r| {
+            Ok(ReviewRow {
+                at: r.get("at")?,
+                status: r.get("status")?,
+                note: r.get("note")?,
+                reviewer: r.get("reviewer")?,
+                evidence_changed: r.get("evidence_changed")?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Record a reviewer's correction of the (already normalised) affiliation string `key`; an
+    /// earlier one of the same kind on the same string (and, for entities, the same entry) is
+    /// retired. Returns the new override's id.
+    pub fn add_override(
+        &mut self,
+        kind: OverrideKind,
+        key: &str,
+        value: &str,
+        note: &str,
+        reviewer: Option<&str>,
+    ) -> Result<i64> {
+        let tx = self.conn.transaction()?;
+        let is_region = kind == OverrideKind::Region;
+        tx.execute(
+            "UPDATE overrides SET active = 0 WHERE active = 1 AND affiliation = ?1
+               AND ((?2 AND kind = ?3) OR (NOT ?2 AND kind <> ?3 AND value = ?4))",
+            params![key, is_region, OverrideKind::Region, value],
+        )?;
+        tx.execute(
+            "INSERT INTO overrides (kind, affiliation, value, note, reviewer, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![kind, key, value, note, reviewer, now()],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// The corrections in force, oldest first.
+    pub fn override_rows(&self) -> Result<Vec<OverrideRow>> {
+        let mut st = self.conn.prepare(
+            "SELECT kind, affiliation, value, note, COALESCE(reviewer, '') AS reviewer
+             FROM overrides WHERE active = 1 ORDER BY id",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(OverrideRow {
+                kind: r.get("kind")?,
+                affiliation: r.get("affiliation")?,
+                value: r.get("value")?,
+                note: r.get("note")?,
+                reviewer: r.get("reviewer")?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The corrections in force, as the classifier applies them.
+    pub fn overrides(&self) -> Result<Overrides> {
+        let mut o = Overrides::default();
+        for row in self.override_rows()? {
+            o.add(row.kind, row.affiliation, row.value, row.note, row.reviewer);
+        }
+        Ok(o)
+    }
+}
