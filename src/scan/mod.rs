@@ -1,4 +1,4 @@
-//! One scan: run each selected stage (one per source, in [`stages::all`] order) for a
+//! One scan: run each selected stage (one per source, in [`stages::ALL`] order) for a
 //! publication window, keep what they find through the run's sink, classify every work that
 //! changed, and raise or update flags. A source that fails (or runs out of budget) is recorded
 //! and the others go on; the run's status says so.
@@ -102,12 +102,12 @@ pub async fn run_on(db: SharedDb, opts: ScanOptions) -> Result<ScanSummary> {
         multi,
     };
     let mut sources = Vec::new();
-    for stage in stages::all() {
-        if !ctx.opts.sources.contains(&stage.source()) {
+    for stage in stages::ALL {
+        if !ctx.opts.sources.contains(&stage.source) {
             continue;
         }
-        let pb = ctx.bar(stage.source().as_str());
-        let summary = stage.run(&mut ctx, &pb).await?;
+        let pb = ctx.bar(stage.source.as_str());
+        let summary = (stage.run)(&mut ctx, &pb).await?;
         pb.finish_with_message(summary.status.run_status().to_string());
         sources.push(summary);
     }

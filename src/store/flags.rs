@@ -42,50 +42,37 @@ impl Db {
             if d.flagged() {
                 flagged += 1;
                 let cols = FlagColumns::from(d);
-                if existing.is_some() {
-                    tx.prepare_cached(
-                        "UPDATE flags SET active = 1, last_run_id = ?2, updated_at = ?3, dod_components = ?4,
-                            award_numbers = ?5, dod_evidence = ?6, china_institutions = ?7, china_regions = ?8,
-                            china_evidence = ?9, tier = ?10, entity_hits = ?11, evidence_hash = ?12
-                         WHERE work_id = ?1",
-                    )?
-                    .execute(params![
-                        work_id,
-                        run_id,
-                        stamp,
-                        cols.dod_components,
-                        cols.award_numbers,
-                        cols.dod_evidence,
-                        cols.china_institutions,
-                        cols.china_regions,
-                        cols.china_evidence,
-                        cols.tier,
-                        cols.entity_hits,
-                        cols.evidence_hash()
-                    ])?;
-                } else {
-                    new_flags += 1;
-                    tx.prepare_cached(
-                        "INSERT INTO flags (work_id, active, first_flagged_at, first_run_id, last_run_id, updated_at,
-                            dod_components, award_numbers, dod_evidence, china_institutions, china_regions, china_evidence,
-                            tier, entity_hits, evidence_hash)
-                         VALUES (?1, 1, ?2, ?3, ?3, ?2, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                    )?
-                    .execute(params![
-                        work_id,
-                        stamp,
-                        run_id,
-                        cols.dod_components,
-                        cols.award_numbers,
-                        cols.dod_evidence,
-                        cols.china_institutions,
-                        cols.china_regions,
-                        cols.china_evidence,
-                        cols.tier,
-                        cols.entity_hits,
-                        cols.evidence_hash()
-                    ])?;
-                }
+                new_flags += existing.is_none() as u64;
+                // A flag raised again keeps when it was first raised.
+                tx.prepare_cached(
+                    "INSERT INTO flags (work_id, active, first_flagged_at, first_run_id, last_run_id, updated_at,
+                        dod_components, award_numbers, dod_evidence, china_institutions, china_regions,
+                        china_evidence, tier, entity_hits, evidence_hash)
+                     VALUES (:work_id, 1, :stamp, :run_id, :run_id, :stamp, :dod_components, :award_numbers,
+                        :dod_evidence, :china_institutions, :china_regions, :china_evidence, :tier,
+                        :entity_hits, :evidence_hash)
+                     ON CONFLICT (work_id) DO UPDATE SET active = 1, last_run_id = excluded.last_run_id,
+                        updated_at = excluded.updated_at, dod_components = excluded.dod_components,
+                        award_numbers = excluded.award_numbers, dod_evidence = excluded.dod_evidence,
+                        china_institutions = excluded.china_institutions,
+                        china_regions = excluded.china_regions, china_evidence = excluded.china_evidence,
+                        tier = excluded.tier, entity_hits = excluded.entity_hits,
+                        evidence_hash = excluded.evidence_hash",
+                )?
+                .execute(rusqlite::named_params! {
+                    ":work_id": work_id,
+                    ":stamp": stamp,
+                    ":run_id": run_id,
+                    ":dod_components": cols.dod_components,
+                    ":award_numbers": cols.award_numbers,
+                    ":dod_evidence": cols.dod_evidence,
+                    ":china_institutions": cols.china_institutions,
+                    ":china_regions": cols.china_regions,
+                    ":china_evidence": cols.china_evidence,
+                    ":tier": cols.tier,
+                    ":entity_hits": cols.entity_hits,
+                    ":evidence_hash": cols.evidence_hash(),
+                })?;
                 tx.prepare_cached("DELETE FROM flag_evidence WHERE work_id = ?1")?
                     .execute([work_id])?;
                 for e in &d.dod {

@@ -1,6 +1,8 @@
 //! Shared helpers: recorded fixtures, local servers that replay them, fast scan options.
 #![allow(dead_code)]
 
+use assert_cmd::Command;
+use predicates::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use wiremock::matchers::{method, path, path_regex, query_param};
@@ -180,4 +182,56 @@ pub fn snapshot(db: &Path) -> Vec<String> {
         }
     }
     out
+}
+
+/// The binary with a clean environment, the metadata sources only.
+pub fn xrefscan(db: &Path) -> Command {
+    let mut c = Command::cargo_bin("xrefscan").unwrap();
+    // The metadata sources only: Europe PMC and publisher pages have their own tests.
+    c.env_clear()
+        .env("XREFSCAN_DB", db)
+        .env("XREFSCAN_SOURCES", "crossref,openalex")
+        .env("NO_COLOR", "1");
+    c
+}
+
+/// A database scanned from the recorded DoD page, through the binary.
+pub async fn scanned() -> (tempfile::TempDir, std::path::PathBuf) {
+    let cr = MockServer::start().await;
+    let oa = MockServer::start().await;
+    mount_crossref_defaults(&cr).await;
+    mount_openalex_defaults(&oa).await;
+    mount_dod_page(&cr).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nested/folder/x.sqlite");
+    let (cru, oau, db2) = (cr.uri(), oa.uri(), db.clone());
+    tokio::task::spawn_blocking(move || {
+        xrefscan(&db2)
+            .args(["scan", "--from", "2000-01-01", "--to", "2026-06-30"])
+            .env("XREFSCAN_CROSSREF_URL", cru)
+            .env("XREFSCAN_OPENALEX_URL", oau)
+            .env("XREFSCAN_MAILTO", "staff@example.org")
+            .env("OPENALEX_API_KEY", "SECRET-KEY-999")
+            .env("XREFSCAN_OPENALEX_RPS", "50")
+            .env("XREFSCAN_CROSSREF_RPS", "50")
+            .env("XREFSCAN_SHARD_DAYS", "20000")
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(
+                "flagged (DoD ∧ China-based coauthor): 1 (1 new)",
+            ))
+            .stdout(predicate::str::contains("crossref"))
+            .stderr(predicate::str::contains("SECRET-KEY-999").not());
+    })
+    .await
+    .unwrap();
+    // The API key is in no stored byte either (database, WAL).
+    for entry in std::fs::read_dir(db.parent().unwrap()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(
+            !bytes.windows(14).any(|w| w == b"SECRET-KEY-999"),
+            "the API key leaked into the database files"
+        );
+    }
+    (dir, db)
 }

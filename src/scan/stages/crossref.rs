@@ -3,7 +3,7 @@
 //! components the registry does not place under DoD are asked once each for the whole window.
 //! A component id the registry no longer knows (retired or merged) is a warning, not a failure.
 
-use super::{ScanCtx, Stage};
+use super::ScanCtx;
 use crate::classify::dod::{DOD_REGISTRY, DodClassifier};
 use crate::error::{Error, Result};
 use crate::model::{ErrorKind, Problem, Source};
@@ -12,27 +12,10 @@ use crate::sources::crossref::{FunderWorks, fetch_descendants};
 use crate::sources::paging::{Crawled, Pager};
 use crate::sources::sink::Sink;
 use futures::StreamExt;
-use futures::future::BoxFuture;
 use indicatif::ProgressBar;
 use std::collections::HashSet;
 
-pub struct Crossref;
-
-impl Stage for Crossref {
-    fn source(&self) -> Source {
-        Source::Crossref
-    }
-
-    fn run<'a>(
-        &'a self,
-        ctx: &'a mut ScanCtx,
-        pb: &'a ProgressBar,
-    ) -> BoxFuture<'a, Result<SourceSummary>> {
-        Box::pin(run(ctx, pb))
-    }
-}
-
-async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
+pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
     let ep = ctx.opts.crossref.endpoint(ctx.opts.crossref_limits);
     let cfg = &ctx.opts.crossref;
     let mut status = SourceStatus::Ok;

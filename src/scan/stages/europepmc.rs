@@ -2,33 +2,16 @@
 //! authors, then fetch the open-access full text of what was found for its `<ack>` and funding
 //! sections (within `--fulltext-budget`; the rest waits for the next run).
 
-use super::{ScanCtx, Stage};
+use super::ScanCtx;
 use crate::error::Result;
 use crate::model::Source;
 use crate::scan::summary::{SourceStatus, SourceSummary};
 use crate::scan::window::digest;
 use crate::sources::europepmc::{FullTextFetcher, Search, discovery_queries};
 use crate::sources::paging::Pager;
-use futures::future::BoxFuture;
 use indicatif::ProgressBar;
 
-pub struct EuropePmc;
-
-impl Stage for EuropePmc {
-    fn source(&self) -> Source {
-        Source::EuropePmc
-    }
-
-    fn run<'a>(
-        &'a self,
-        ctx: &'a mut ScanCtx,
-        pb: &'a ProgressBar,
-    ) -> BoxFuture<'a, Result<SourceSummary>> {
-        Box::pin(run(ctx, pb))
-    }
-}
-
-async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
+pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
     let cfg = &ctx.opts.europepmc;
     let ep = cfg.endpoint(ctx.opts.europepmc_limits);
     let mut status = SourceStatus::Ok;

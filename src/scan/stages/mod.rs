@@ -1,7 +1,7 @@
 //! The stages of a scan, in the order they run. A stage is one source's part of a scan: it
 //! crawls through its module in `sources/`, hands what it finds to the run's sink, and says
-//! how it went. Adding a source is a module in `sources/`, a file here and one line in
-//! [`all`].
+//! how it went. Adding a source is a module in `sources/`, a file here and one entry in
+//! [`ALL`].
 
 mod crossref;
 mod europepmc;
@@ -21,28 +21,33 @@ use futures::future::BoxFuture;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::time::Duration;
 
-/// One source's part of a scan.
-pub trait Stage: Send + Sync {
-    /// The source it crawls (its name in `--sources`, the summary and `run_sources`).
-    fn source(&self) -> Source;
-    /// Crawl, keep, and say how it went. An `Err` is a failure of the store (the scan stops);
-    /// a source's own failure is reported in the summary's status.
-    fn run<'a>(
-        &'a self,
-        ctx: &'a mut ScanCtx,
-        pb: &'a ProgressBar,
-    ) -> BoxFuture<'a, Result<SourceSummary>>;
+/// One source's part of a scan: the source it crawls (its name in `--sources`, the summary
+/// and `run_sources`) and the function that crawls, keeps, and says how it went. An `Err` is a
+/// failure of the store (the scan stops); a source's own failure is the summary's status.
+pub struct Stage {
+    pub source: Source,
+    pub run: for<'a> fn(&'a mut ScanCtx, &'a ProgressBar) -> BoxFuture<'a, Result<SourceSummary>>,
 }
 
 /// Every stage, in the order a scan runs them: discovery first, then what enriches it.
-pub fn all() -> Vec<Box<dyn Stage>> {
-    vec![
-        Box::new(crossref::Crossref),
-        Box::new(openalex::OpenAlex),
-        Box::new(europepmc::EuropePmc),
-        Box::new(pages::Pages),
-    ]
-}
+pub const ALL: &[Stage] = &[
+    Stage {
+        source: Source::Crossref,
+        run: |ctx, pb| Box::pin(crossref::run(ctx, pb)),
+    },
+    Stage {
+        source: Source::OpenAlex,
+        run: |ctx, pb| Box::pin(openalex::run(ctx, pb)),
+    },
+    Stage {
+        source: Source::EuropePmc,
+        run: |ctx, pb| Box::pin(europepmc::run(ctx, pb)),
+    },
+    Stage {
+        source: Source::Publisher,
+        run: |ctx, pb| Box::pin(pages::run(ctx, pb)),
+    },
+];
 
 /// What stages share during one scan.
 pub struct ScanCtx {

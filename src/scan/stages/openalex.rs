@@ -2,33 +2,16 @@
 //! China-based authors in the window, then look up every stored work of the window OpenAlex
 //! has not been asked about (authorships with country codes, ROR ids and raw strings).
 
-use super::{ScanCtx, Stage};
+use super::ScanCtx;
 use crate::error::Result;
 use crate::model::Source;
 use crate::scan::summary::{SourceStatus, SourceSummary};
 use crate::scan::window::digest;
 use crate::sources::openalex::{Discovery, Enricher, resolve_funders};
 use crate::sources::paging::Pager;
-use futures::future::BoxFuture;
 use indicatif::ProgressBar;
 
-pub struct OpenAlex;
-
-impl Stage for OpenAlex {
-    fn source(&self) -> Source {
-        Source::OpenAlex
-    }
-
-    fn run<'a>(
-        &'a self,
-        ctx: &'a mut ScanCtx,
-        pb: &'a ProgressBar,
-    ) -> BoxFuture<'a, Result<SourceSummary>> {
-        Box::pin(run(ctx, pb))
-    }
-}
-
-async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
+pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
     let cfg = &ctx.opts.openalex;
     let ep = cfg.endpoint(ctx.opts.openalex_limits);
     let mut status = SourceStatus::Ok;

@@ -1,31 +1,14 @@
 //! Publisher pages: the budgeted choice of works whose page may show what their metadata
 //! lacks. The choice reads the decisions, so what the other stages found is classified first.
 
-use super::{ScanCtx, Stage};
+use super::ScanCtx;
 use crate::error::Result;
 use crate::model::Source;
 use crate::scan::summary::SourceSummary;
 use crate::sources::pages::PageFetcher;
-use futures::future::BoxFuture;
 use indicatif::ProgressBar;
 
-pub struct Pages;
-
-impl Stage for Pages {
-    fn source(&self) -> Source {
-        Source::Publisher
-    }
-
-    fn run<'a>(
-        &'a self,
-        ctx: &'a mut ScanCtx,
-        pb: &'a ProgressBar,
-    ) -> BoxFuture<'a, Result<SourceSummary>> {
-        Box::pin(run(ctx, pb))
-    }
-}
-
-async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
+pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
     let classify = ctx.bar("classify");
     ctx.classify_now(&classify).await?;
     classify.finish_and_clear();

@@ -1,0 +1,554 @@
+//! Is a funder, or an award number, the US Department of Defense — and which part of it?
+//!
+//! Structured ids decide first (Crossref Funder Registry ids of the DoD family, ROR ids, and the
+//! OpenAlex funder ids resolved at run time). Names are matched against component names and
+//! acronyms: "strong" aliases (`Office of Naval Research`, `AFOSR`) decide alone; "weak" ones
+//! that collide with other bodies (`ARO`, `MDA`, `NRL`) need a US-defense context word in the
+//! same name or a DoD award number on the same funder. Foreign defence ministries, PLA bodies and
+//! non-DoD agencies are masked before matching. Award numbers follow the DFARS PIID grammar:
+//! a six-character issuing-office code, fiscal year, instrument type, serial.
+
+use super::text::{Hit, Lexicon, normalize};
+use crate::model::{FunderRecord, registry_number, short_openalex_id, short_ror};
+use crate::reference;
+use regex::Regex;
+use std::collections::{HashMap, HashSet};
+use words::{CONTEXT, FOREIGN, FUNDING_MASKS, GENERIC, MASKS};
+
+mod awards;
+mod text;
+mod words;
+
+pub use text::{Ignored, Span, TextFunding, TextMatch};
+
+/// The DoD top-level ROR id (successor of the Funder Registry).
+pub const DOD_ROR: &str = "0447fe631";
+/// The DoD top-level Crossref Funder Registry number.
+pub const DOD_REGISTRY: &str = "100000005";
+
+/// How a DoD match was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Via {
+    RegistryId,
+    OpenAlexId,
+    Ror,
+    Name,
+    Award,
+}
+
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::RegistryId => "funder registry id",
+            Via::OpenAlexId => "OpenAlex funder id",
+            Via::Ror => "ROR id",
+            Via::Name => "funder name",
+            Via::Award => "award number",
+        }
+    }
+}
+
+/// One reason to call a funder DoD.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DodMatch {
+    pub component: String,
+    pub group: String,
+    pub via: Via,
+    /// What matched: the id, the name fragment, or the award number.
+    pub matched: String,
+}
+
+/// A parsed DoD award number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Award {
+    /// As written in the source.
+    pub text: String,
+    /// Upper case, no separators.
+    pub normalized: String,
+    pub prefix: String,
+    pub issuing_office: String,
+    pub group: String,
+    pub fiscal_year: Option<String>,
+    pub instrument: Option<char>,
+    /// Byte offsets in the text it was parsed from.
+    pub start: usize,
+    pub end: usize,
+}
+
+#[derive(Debug, Clone)]
+struct Prefix {
+    office: String,
+    group: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Strength {
+    Strong,
+    Weak,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum NameTerm {
+    Alias {
+        component: usize,
+        strength: Strength,
+    },
+    /// Masks its text: a foreign or non-DoD body whose name contains DoD-like words.
+    Mask,
+    /// A word that makes a weak acronym credible (`army`, `navy`, `defense`, `u.s.`).
+    Context,
+    /// A country or nationality other than the US: the name is not the US DoD.
+    Foreign,
+}
+
+/// The compiled DoD classifier. Build once; add run-time ids with the `with_*` methods.
+#[derive(Clone)]
+pub struct DodClassifier {
+    components: Vec<(String, String)>,
+    registry: HashMap<String, usize>,
+    rors: HashMap<String, usize>,
+    openalex: HashMap<String, usize>,
+    names: std::sync::Arc<Lexicon>,
+    generic: HashSet<usize>,
+    name_terms: Vec<NameTerm>,
+    prefixes: HashMap<String, Prefix>,
+    full_award: Regex,
+    prefix_token: Regex,
+    shaped_award: Regex,
+    disclaimer: Regex,
+    funding_cue: Regex,
+    non_funding_support: Regex,
+    /// Strong multi-word aliases without their small words, for names that write "Office and
+    /// Naval Research" or "Air Force Office for Scientific Research".
+    loose: std::sync::Arc<Lexicon>,
+    loose_phrases: std::sync::Arc<Vec<String>>,
+    loose_terms: Vec<usize>,
+}
+
+impl DodClassifier {
+    pub fn new() -> DodClassifier {
+        let mut components: Vec<(String, String)> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut component =
+            |name: &str, group: &str, components: &mut Vec<(String, String)>| -> usize {
+                *index.entry(name.to_string()).or_insert_with(|| {
+                    components.push((name.to_string(), group.to_string()));
+                    components.len() - 1
+                })
+            };
+        let mut registry = HashMap::new();
+        let mut groups: HashMap<String, String> = HashMap::new();
+        for row in reference::rows(reference::DOD_FUNDERS_CSV) {
+            let group = row["component_group"].clone();
+            groups.insert(row["name"].clone(), group.clone());
+            let c = component(&row["name"], &group, &mut components);
+            if let Some(n) = registry_number(&row["funder_id"]) {
+                registry.insert(n, c);
+            }
+        }
+        let mut rors = HashMap::new();
+        rors.insert(DOD_ROR.to_string(), registry[DOD_REGISTRY]);
+
+        let mut phrases: Vec<String> = Vec::new();
+        let mut name_terms = Vec::new();
+        let mut seen = HashSet::new();
+        let mut add =
+            |p: &str, t: NameTerm, phrases: &mut Vec<String>, terms: &mut Vec<NameTerm>| {
+                let p = dehyphen(normalize(p));
+                if seen.insert(p.clone()) {
+                    phrases.push(p);
+                    terms.push(t);
+                }
+            };
+        for m in MASKS {
+            add(m, NameTerm::Mask, &mut phrases, &mut name_terms);
+        }
+        for row in reference::rows(reference::DOD_ALIASES_CSV) {
+            let name = &row["component"];
+            let group = groups
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| match name.as_str() {
+                    n if n.contains("Naval") => "Navy".to_string(),
+                    _ => "Defense agency".to_string(),
+                });
+            let c = component(name, &group, &mut components);
+            let strength = if row["strength"] == "weak" {
+                Strength::Weak
+            } else {
+                Strength::Strong
+            };
+            let term = NameTerm::Alias {
+                component: c,
+                strength,
+            };
+            let alias = row["alias"].as_str();
+            add(alias, term, &mut phrases, &mut name_terms);
+            // Typeset and OCR'd texts write "U. S. Army" and "US Army" as often as "U.S. Army".
+            if let Some(rest) = alias.strip_prefix("u.s. ") {
+                add(
+                    &format!("u. s. {rest}"),
+                    term,
+                    &mut phrases,
+                    &mut name_terms,
+                );
+                add(&format!("u.s.{rest}"), term, &mut phrases, &mut name_terms);
+            }
+        }
+        for w in CONTEXT {
+            add(w, NameTerm::Context, &mut phrases, &mut name_terms);
+        }
+        for w in FOREIGN {
+            add(w, NameTerm::Foreign, &mut phrases, &mut name_terms);
+        }
+
+        let mut prefixes = HashMap::new();
+        for row in reference::rows(reference::DOD_PREFIXES_CSV) {
+            prefixes.insert(
+                row["prefix"].to_ascii_uppercase(),
+                Prefix {
+                    office: row["issuing_office"].clone(),
+                    group: row["component"].clone(),
+                },
+            );
+        }
+        let mut loose_phrases: Vec<String> = Vec::new();
+        let mut loose_terms: Vec<usize> = Vec::new();
+        for (phrase, term) in phrases.iter().zip(&name_terms) {
+            if let NameTerm::Alias {
+                component,
+                strength: Strength::Strong,
+            } = term
+            {
+                let squeezed = without_small_words(phrase);
+                if squeezed.split(' ').count() >= 3 && !loose_phrases.contains(&squeezed) {
+                    loose_phrases.push(squeezed);
+                    loose_terms.push(*component);
+                }
+            }
+        }
+        let generic = GENERIC
+            .iter()
+            .filter_map(|g| components.iter().position(|(n, _)| n == g))
+            .collect();
+        DodClassifier {
+            components,
+            registry,
+            rors,
+            openalex: HashMap::new(),
+            generic,
+            names: std::sync::Arc::new(Lexicon::overlapping(&phrases)),
+            name_terms,
+            prefixes,
+            full_award: Regex::new(
+                r"\b([A-Z][A-Z0-9]{5})[- ]?(\d{2})[- ]?([A-Z0-9])[- ]?([A-Z0-9]{4,6})\b",
+            )
+            .expect("award regex"),
+            prefix_token: Regex::new(r"\b([A-Z][A-Z0-9]{5})(?:[- ]?[A-Z0-9]+)*")
+                .expect("prefix regex"),
+            // DoD activity address codes: Army W…/DA…, Navy N + 5 digits, Air Force F…,
+            // defense agencies H…, MDA…, SP… (DLA).
+            shaped_award: Regex::new(
+                r"\b(W-?[0-9][A-Z0-9]{4}|N-?[0-9]{5}|F-?[A-Z0-9][0-9]{4}|H[A-Z0-9]{5}|DA[A-Z]{2}[0-9]{2}|MDA[0-9]{3}|SP[0-9]{4})-(\d{2})-(?:([A-Z0-9])-)?([A-Z0-9]{4,6})\b",
+            )
+            .expect("shaped award regex"),
+            disclaimer: Regex::new(
+                r"\b(?:views|opinions|findings|conclusions|recommendations|content|contents|statements)\b[^.]*?\b(?:are those of|is solely the responsibility|do not necessarily|does not necessarily|not necessarily|should not be (?:interpreted|construed)|no official endorsement|not be construed)|\b(?:approved for public release|distribution statement [a-f]\b|distribution (?:is )?unlimited)",
+            )
+            .expect("disclaimer regex"),
+            funding_cue: Regex::new(
+                r"\b(?:support|supported|supporting|fund|funds|funded|funding|grant|grants|granted|award|awards|awarded|contract|contracts|subcontract|sponsor|sponsored|sponsorship|fellowship|fellowships|financ\w*|scholarship|agreement|under|acknowledge the|acknowledges the|gratefully acknowledge|arpa order|order no)\b",
+            )
+            .expect("funding cue regex"),
+            non_funding_support: Regex::new(
+                r"\b(?:technical|managerial|logistical|logistic|administrative|editorial|moral|clerical|statistical|field|computing|computational|engineering|laboratory|lab|programming|ship|sea|diving|animal|veterinary|mentoring|in kind|in-kind) (?:and \w+ )?support\b",
+            )
+            .expect("non-funding support regex"),
+            loose: std::sync::Arc::new(Lexicon::new(&loose_phrases)),
+            loose_phrases: std::sync::Arc::new(loose_phrases),
+            loose_terms,
+        }
+    }
+
+    /// Add Funder Registry numbers learnt at run time (Crossref's `descendants` of DoD).
+    pub fn with_registry_ids<'a>(
+        mut self,
+        ids: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Self {
+        for (id, name) in ids {
+            if let Some(n) = registry_number(id)
+                && !self.registry.contains_key(&n)
+            {
+                let c = self.component_index(name, "DoD (registry descendant)");
+                self.registry.insert(n, c);
+            }
+        }
+        self
+    }
+
+    /// Add OpenAlex funder ids resolved at run time for DoD registry numbers.
+    pub fn with_openalex_ids<'a>(
+        mut self,
+        ids: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Self {
+        for (openalex_id, registry_id) in ids {
+            let c = registry_number(registry_id)
+                .and_then(|n| self.registry.get(&n).copied())
+                .unwrap_or(self.registry[DOD_REGISTRY]);
+            self.openalex.insert(short_openalex_id(openalex_id), c);
+        }
+        self
+    }
+
+    fn component_index(&mut self, name: &str, group: &str) -> usize {
+        if let Some(i) = self.components.iter().position(|(n, _)| n == name) {
+            return i;
+        }
+        self.components.push((name.to_string(), group.to_string()));
+        self.components.len() - 1
+    }
+
+    /// Names and distinctive acronyms of DoD components for full-text search queries (strong
+    /// aliases only; ambiguous acronyms would flood the results).
+    pub fn query_terms(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for row in reference::rows(reference::DOD_ALIASES_CSV) {
+            let alias = row["alias"].trim();
+            let acronym = row["kind"] == "acronym";
+            if row["strength"] != "strong"
+                || alias.contains(['(', ')', '"', '&'])
+                || (acronym && alias.len() < 4)
+                || alias.split(' ').count() > 8
+            {
+                continue;
+            }
+            let term = if acronym {
+                alias.to_ascii_uppercase()
+            } else {
+                alias.to_string()
+            };
+            if !out.iter().any(|t| t.eq_ignore_ascii_case(&term)) {
+                out.push(term);
+            }
+        }
+        out
+    }
+
+    /// Every registry number treated as DoD (for discovery queries).
+    pub fn registry_numbers(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.registry.keys().cloned().collect();
+        v.sort();
+        v
+    }
+
+    /// Whether a registry number is in the DoD family.
+    pub fn is_dod_registry(&self, id: &str) -> bool {
+        registry_number(id).is_some_and(|n| self.registry.contains_key(&n))
+    }
+
+    fn matched(&self, c: usize, via: Via, matched: impl Into<String>) -> DodMatch {
+        let (component, group) = &self.components[c];
+        DodMatch {
+            component: component.clone(),
+            group: group.clone(),
+            via,
+            matched: matched.into(),
+        }
+    }
+
+    /// Every reason this funder entry is DoD (empty when it is not).
+    pub fn classify_funder(&self, funder: &FunderRecord) -> Vec<DodMatch> {
+        let mut out = Vec::new();
+        let awards: Vec<Award> = funder
+            .awards
+            .iter()
+            .flat_map(|a| self.parse_awards(a))
+            .collect();
+        if let Some(id) = &funder.funder_id {
+            if let Some(n) = registry_number(id) {
+                if let Some(&c) = self.registry.get(&n) {
+                    out.push(self.matched(c, Via::RegistryId, format!("10.13039/{n}")));
+                }
+            } else {
+                let short = short_openalex_id(id);
+                if let Some(&c) = self.openalex.get(&short) {
+                    out.push(self.matched(c, Via::OpenAlexId, short));
+                }
+            }
+        }
+        if let Some(ror) = &funder.ror
+            && let Some(&c) = self.rors.get(&short_ror(ror))
+        {
+            out.push(self.matched(c, Via::Ror, short_ror(ror)));
+        }
+        if let Some(name) = &funder.name {
+            out.extend(self.classify_name(name, !awards.is_empty()));
+        }
+        for a in &awards {
+            out.push(DodMatch {
+                component: a.group.clone(),
+                group: a.group.clone(),
+                via: Via::Award,
+                matched: format!("{} → {}", a.text, a.issuing_office),
+            });
+        }
+        out
+    }
+
+    /// Alias, context and foreign-word hits in a normalised text, after choosing among
+    /// overlapping matches: a masked body hides every hit it overlaps, a hit inside a longer
+    /// one gives way ("Nanjing" inside "Nanjing University"), and a department or service
+    /// gives way to a more specific component it overlaps ("U.S. Army" in "U.S. Army
+    /// Research Office").
+    fn select(&self, text: &str) -> Vec<Hit> {
+        let all = self.names.find_all(text);
+        let masks: Vec<&Hit> = all
+            .iter()
+            .filter(|h| matches!(self.name_terms[h.pattern], NameTerm::Mask))
+            .collect();
+        let overlaps = |a: &Hit, b: &Hit| a.start < b.end && b.start < a.end;
+        let kept: Vec<Hit> = all
+            .iter()
+            .filter(|h| !matches!(self.name_terms[h.pattern], NameTerm::Mask))
+            .filter(|h| !masks.iter().any(|m| overlaps(h, m)))
+            .copied()
+            .collect();
+        let alias = |h: &Hit| match self.name_terms[h.pattern] {
+            NameTerm::Alias { component, .. } => Some(component),
+            _ => None,
+        };
+        kept.iter()
+            .filter(|h| {
+                !kept.iter().any(|o| {
+                    o != *h
+                        && alias(o).is_some()
+                        && o.start <= h.start
+                        && h.end <= o.end
+                        && (o.end - o.start) > (h.end - h.start)
+                })
+            })
+            .filter(|h| match alias(h) {
+                Some(c) if self.generic.contains(&c) => !kept.iter().any(|o| {
+                    o != *h
+                        && overlaps(h, o)
+                        && alias(o).is_some_and(|oc| !self.generic.contains(&oc))
+                }),
+                _ => true,
+            })
+            .copied()
+            .collect()
+    }
+
+    /// Component matches in a funder name. `corroborated` says a DoD award number sits on the
+    /// same funder, which lets weak acronyms count.
+    pub fn classify_name(&self, name: &str, corroborated: bool) -> Vec<DodMatch> {
+        let text = dehyphen(normalize(name));
+        let hits = self.select(&text);
+        let mut context = corroborated;
+        let mut foreign = false;
+        let mut us_marker = false;
+        let mut aliases = Vec::new();
+        for h in &hits {
+            match self.name_terms[h.pattern] {
+                NameTerm::Alias {
+                    component,
+                    strength,
+                } => {
+                    aliases.push((component, strength, h));
+                    context |= strength == Strength::Strong;
+                }
+                NameTerm::Context => {
+                    context = true;
+                    let w = &text[h.start..h.end];
+                    us_marker |= matches!(w, "u.s." | "us" | "usa" | "united states");
+                }
+                NameTerm::Foreign => foreign = true,
+                NameTerm::Mask => {}
+            }
+        }
+        if foreign && !us_marker {
+            return Vec::new();
+        }
+        if aliases.is_empty() {
+            let squeezed = without_small_words(&text);
+            if let Some(h) = self.loose.find(&squeezed).first() {
+                let c = self.loose_terms[h.pattern];
+                return vec![self.matched(c, Via::Name, &squeezed[h.start..h.end])];
+            }
+            // A deposit cut short by a field limit: the whole name is an alias of five or more
+            // words without its last word ("Air Force Office of Scientific").
+            let words = squeezed.split(' ').count();
+            if words >= 4 {
+                let cut = self.loose_phrases.iter().position(|p| {
+                    p.split(' ').count() == words + 1 && p.starts_with(&format!("{squeezed} "))
+                });
+                if let Some(i) = cut {
+                    let c = self.loose_terms[i];
+                    return vec![self.matched(c, Via::Name, format!("{squeezed} (cut short)"))];
+                }
+            }
+        }
+        // "IARPA, via the U.S. Army Research Office": a non-DoD funder whose award a DoD office
+        // administers; the money is not DoD's.
+        let agent_for_other = |h: &Hit| {
+            let before = &text[..h.start];
+            let via = ["via ", "via the ", "through ", "through the "]
+                .iter()
+                .any(|w| before.trim_end_matches("u.s. ").ends_with(w));
+            via && self.names.find_all(before).iter().any(|m| {
+                matches!(self.name_terms[m.pattern], NameTerm::Mask)
+                    && FUNDING_MASKS.contains(&&before[m.start..m.end])
+            })
+        };
+        let aliases: Vec<_> = aliases
+            .into_iter()
+            .filter(|(_, s, _)| *s == Strength::Strong || context)
+            .filter(|(_, _, h)| !agent_for_other(h))
+            .collect();
+        // "DOD | United States Navy | Office of Naval Research" and "U.S. Department of
+        // Defense : U.S. Air Force : AFOSR" name one component: the most specific, which
+        // publishers write last.
+        let last_segment = text
+            .rfind(['|', ':', '>'])
+            .map(|i| i + 1)
+            .filter(|&start| aliases.iter().any(|(_, _, h)| h.start >= start));
+        let mut out: Vec<DodMatch> = aliases
+            .iter()
+            .filter(|(_, _, h)| last_segment.is_none_or(|start| h.start >= start))
+            .map(|(c, _, h)| self.matched(*c, Via::Name, &text[h.start..h.end]))
+            .collect();
+        if out.len() > 1 {
+            let top = &self.components[self.registry[DOD_REGISTRY]].0;
+            if out.iter().any(|m| &m.component != top) {
+                out.retain(|m| &m.component != top);
+            }
+        }
+        out
+    }
+}
+
+impl Default for DodClassifier {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Words publishers swap or drop inside names ("Office for", "Office and").
+fn without_small_words(s: &str) -> String {
+    s.split(' ')
+        .filter(|w| !matches!(*w, "of" | "and" | "for" | "the" | "&" | "on" | "in"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Hyphens read as spaces ("Congressionally-Directed", "Air-Force"); byte offsets stay put.
+fn dehyphen(s: String) -> String {
+    if s.contains('-') {
+        s.replace('-', " ")
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests;
