@@ -2,36 +2,12 @@
 //!
 //! The column list is declared once, in [`COLUMNS`]: its name, how to read it from a row and
 //! its width in a spreadsheet. CSV, JSON and XLSX writers (and the review page) iterate it, so
-//! a new column is a field of [`FlaggedRow`], a line of [`COLUMNS`] and the SQL in
+//! a new column is a field of [`FlaggedRow`] (in the model), a line of [`COLUMNS`] and the SQL in
 //! `store/flags.rs` that fills the field.
 
 use crate::error::Result;
+pub use crate::model::FlaggedRow;
 use crate::store::{Db, FlagFilter};
-use serde::Serialize;
-
-/// One flagged paper.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
-pub struct FlaggedRow {
-    pub doi: String,
-    pub title: String,
-    pub publication_date: String,
-    pub venue: String,
-    /// 1 = a China-based coauthor at a listed defense-linked entity, 2 = other.
-    pub tier: String,
-    pub dod_components: String,
-    pub award_numbers: String,
-    pub dod_evidence: String,
-    pub china_institutions: String,
-    pub china_regions: String,
-    pub china_evidence: String,
-    pub entity_hits: String,
-    pub sources: String,
-    pub first_flagged_at: String,
-    /// The latest reviewer decision; "… (evidence changed since the review)" when the flag's
-    /// evidence is no longer what was reviewed.
-    pub review_status: String,
-    pub review_note: String,
-}
 
 /// One export column.
 pub struct Column {

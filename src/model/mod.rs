@@ -136,6 +136,30 @@ pub struct FunderRecord {
     pub asserted_by: Option<String>,
 }
 
+/// One flagged paper.
+#[derive(Debug, Clone, serde::Serialize, PartialEq, Eq, Default)]
+pub struct FlaggedRow {
+    pub doi: String,
+    pub title: String,
+    pub publication_date: String,
+    pub venue: String,
+    /// 1 = a China-based coauthor at a listed defense-linked entity, 2 = other.
+    pub tier: String,
+    pub dod_components: String,
+    pub award_numbers: String,
+    pub dod_evidence: String,
+    pub china_institutions: String,
+    pub china_regions: String,
+    pub china_evidence: String,
+    pub entity_hits: String,
+    pub sources: String,
+    pub first_flagged_at: String,
+    /// The latest reviewer decision; "… (evidence changed since the review)" when the flag's
+    /// evidence is no longer what was reviewed.
+    pub review_status: String,
+    pub review_note: String,
+}
+
 /// A failure worth keeping: what went wrong, where, and the raw payload when there is one
 /// (a malformed record is stored with its JSON so nothing a source sent is lost).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 use super::{Db, now};
 use crate::classify::work::WorkDecision;
 use crate::error::Result;
-use crate::flagged::FlaggedRow;
+use crate::model::FlaggedRow;
 use rusqlite::{OptionalExtension, params};
 use std::collections::BTreeSet;
 
