@@ -120,6 +120,18 @@ stored_words! {
     }
 }
 
+stored_words! {
+    /// What one row of `flag_evidence` is evidence of.
+    pub enum EvidenceKind {
+        /// DoD funding: a funder record or a text passage.
+        Dod = "dod",
+        /// A China-based coauthor's affiliation.
+        China = "china",
+        /// A defense-linked list entry named in that affiliation.
+        Entity = "entity",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ mod crawl;
 mod kinds;
 
 pub use crawl::{Checkpoint, Document, PageCandidate, PageOutcome};
-pub use kinds::{DocumentKind, ErrorKind, OverrideKind, ReviewStatus, RunStatus};
+pub use kinds::{DocumentKind, ErrorKind, EvidenceKind, OverrideKind, ReviewStatus, RunStatus};
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use std::fmt;

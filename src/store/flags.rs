@@ -5,7 +5,7 @@
 use super::{Db, now};
 use crate::classify::work::WorkDecision;
 use crate::error::Result;
-use crate::model::FlaggedRow;
+use crate::model::{EvidenceKind, FlaggedRow};
 use rusqlite::{OptionalExtension, params};
 use std::collections::BTreeSet;
 
@@ -78,7 +78,7 @@ impl Db {
                 for e in &d.dod {
                     tx.prepare_cached(
                         "INSERT INTO flag_evidence (work_id, kind, source, summary, component, via, matched, funder_name, funder_id, awards)
-                         VALUES (?1, 'dod', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                         VALUES (?1, ?10, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                     )?
                     .execute(params![
                         work_id,
@@ -89,14 +89,15 @@ impl Db {
                         e.matched(),
                         e.funder_name,
                         e.funder_id,
-                        e.awards.join("; ")
+                        e.awards.join("; "),
+                        EvidenceKind::Dod
                     ])?;
                 }
                 for e in &d.china {
                     tx.prepare_cached(
                         "INSERT INTO flag_evidence (work_id, kind, source, summary, via, matched, author_position, author_name,
                             affiliation, institution, country_code, region)
-                         VALUES (?1, 'china', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                         VALUES (?1, ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                     )?
                     .execute(params![
                         work_id,
@@ -109,13 +110,14 @@ impl Db {
                         e.affiliation,
                         e.institution,
                         e.country_code,
-                        e.region.as_str()
+                        e.region.as_str(),
+                        EvidenceKind::China
                     ])?;
                     for h in &e.entities {
                         tx.prepare_cached(
                             "INSERT INTO flag_evidence (work_id, kind, source, summary, component, via, matched,
                                 author_position, author_name, affiliation, institution, region)
-                             VALUES (?1, 'entity', ?2, ?3, ?4, 'entity list', ?5, ?6, ?7, ?8, ?9, ?10)",
+                             VALUES (?1, ?11, ?2, ?3, ?4, 'entity list', ?5, ?6, ?7, ?8, ?9, ?10)",
                         )?
                         .execute(params![
                             work_id,
@@ -127,7 +129,8 @@ impl Db {
                             e.author_name,
                             e.affiliation,
                             h.entry,
-                            e.region.as_str()
+                            e.region.as_str(),
+                            EvidenceKind::Entity
                         ])?;
                     }
                 }

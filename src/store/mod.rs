@@ -177,7 +177,7 @@ fn open_read(path: &Path) -> Result<Db> {
     configure(&conn)?;
     conn.pragma_update(None, "query_only", "ON")?;
     let version: i64 = conn
-        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .pragma_query_value(None, "user_version", |r| r.get("user_version"))
         .map_err(|e| not_a_database_or(path, e))?;
     let want = MIGRATIONS.len() as i64;
     if version < want {
@@ -247,7 +247,7 @@ fn open_locked(path: &Path) -> Result<Connection> {
     // and each checkpoint writes everything a second time.
     conn.pragma_update(None, "wal_autocheckpoint", 8192)?;
     conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
-    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get("user_version"))?;
     if version > MIGRATIONS.len() as i64 {
         return Err(Error::SchemaAhead {
             path: path.to_path_buf(),
@@ -274,7 +274,7 @@ fn not_a_database_or(path: &Path, e: rusqlite::Error) -> Error {
 /// Before a migration changes a database that holds data, copy it whole (`VACUUM INTO`) to
 /// `backups/` beside it, so a failed or unwanted migration loses nothing.
 fn backup_before_migrating(conn: &Connection, path: &Path) -> Result<Option<PathBuf>> {
-    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get("user_version"))?;
     if version == 0 || version as usize >= MIGRATIONS.len() {
         return Ok(None);
     }

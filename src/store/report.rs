@@ -154,27 +154,31 @@ impl Db {
         let mut h = Health::default();
         let mut st = conn.prepare("PRAGMA integrity_check")?;
         h.integrity = st
-            .query_map([], |r| r.get::<_, String>(0))?
+            .query_map([], |r| r.get::<_, String>("integrity_check"))?
             .collect::<rusqlite::Result<_>>()?;
         let mut st = conn.prepare("PRAGMA foreign_key_check")?;
         h.foreign_keys = st.query_map([], |_| Ok(()))?.count() as u64;
         let count = |sql: &str| -> Result<u64> {
-            Ok(conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
+            Ok(conn.query_row(sql, [], |r| r.get::<_, i64>("n"))? as u64)
         };
         h.counts
-            .push(("works".into(), count("SELECT COUNT(*) FROM works")?));
+            .push(("works".into(), count("SELECT COUNT(*) AS n FROM works")?));
         for t in WORK_TABLES {
-            h.counts
-                .push(((*t).into(), count(&format!("SELECT COUNT(*) FROM {t}"))?));
+            h.counts.push((
+                (*t).into(),
+                count(&format!("SELECT COUNT(*) AS n FROM {t}"))?,
+            ));
             h.orphans.push((
                 (*t).into(),
                 count(&format!(
-                    "SELECT COUNT(*) FROM {t} x WHERE NOT EXISTS (SELECT 1 FROM works w WHERE w.id = x.work_id)"
+                    "SELECT COUNT(*) AS n FROM {t} x WHERE NOT EXISTS (SELECT 1 FROM works w WHERE w.id = x.work_id)"
                 ))?,
             ));
         }
-        h.counts
-            .push(("scan_runs".into(), count("SELECT COUNT(*) FROM scan_runs")?));
+        h.counts.push((
+            "scan_runs".into(),
+            count("SELECT COUNT(*) AS n FROM scan_runs")?,
+        ));
         h.running = conn.query_row(
             "SELECT COUNT(*) AS n FROM scan_runs WHERE status = ?1",
             [RunStatus::Running],

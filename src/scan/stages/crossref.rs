@@ -64,13 +64,7 @@ pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSum
         })
         .collect();
     let on_page = |n: u64| ScanCtx::tick(pb, &ep, "works", n);
-    let pager = Pager {
-        http: &ctx.http,
-        ep: &ep,
-        sink: &ctx.sink,
-        refresh: ctx.opts.refresh,
-        on_page: &on_page,
-    };
+    let pager = ctx.pager(&ep, &on_page);
     let results: Vec<_> = futures::stream::iter(queries)
         .map(|q| crawl(&pager, q))
         .buffer_unordered(ctx.opts.crossref_limits.concurrency.max(1))

@@ -8,7 +8,6 @@ use crate::model::Source;
 use crate::scan::summary::{SourceStatus, SourceSummary};
 use crate::scan::window::digest;
 use crate::sources::europepmc::{FullTextFetcher, Search, discovery_queries};
-use crate::sources::paging::Pager;
 use indicatif::ProgressBar;
 
 pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
@@ -17,13 +16,7 @@ pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSum
     let mut status = SourceStatus::Ok;
     let (mut works, mut announced, mut without_doi) = (0, None::<u64>, 0);
     let on_page = |n: u64| ScanCtx::tick(pb, &ep, "records", n);
-    let pager = Pager {
-        http: &ctx.http,
-        ep: &ep,
-        sink: &ctx.sink,
-        refresh: ctx.opts.refresh,
-        on_page: &on_page,
-    };
+    let pager = ctx.pager(&ep, &on_page);
     let (from, to) = (ctx.window.from.to_string(), ctx.window.to.to_string());
     for (i, query) in discovery_queries(&ctx.dod.query_terms(), &from, &to)
         .into_iter()

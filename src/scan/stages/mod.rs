@@ -15,6 +15,7 @@ use crate::classify::dod::DodClassifier;
 use crate::error::{Error, Result};
 use crate::model::{ErrorKind, Problem, Source};
 use crate::sources::http::{Endpoint, HttpClient};
+use crate::sources::paging::Pager;
 use crate::sources::sink::Sink;
 use crate::store::{RunSink, SharedDb};
 use futures::future::BoxFuture;
@@ -107,6 +108,21 @@ impl ScanCtx {
         self.sink
             .problem(Problem::new(source, kind, err.to_string()))
             .await
+    }
+
+    /// The cursor crawler for one endpoint of this run.
+    pub fn pager<'a>(
+        &'a self,
+        ep: &'a Endpoint,
+        on_page: &'a (dyn Fn(u64) + Send + Sync),
+    ) -> Pager<'a, RunSink> {
+        Pager {
+            http: &self.http,
+            ep,
+            sink: &self.sink,
+            refresh: self.opts.refresh,
+            on_page,
+        }
     }
 
     /// Show a stage's progress: `n` more items, and the requests made so far.

@@ -8,7 +8,6 @@ use crate::model::Source;
 use crate::scan::summary::{SourceStatus, SourceSummary};
 use crate::scan::window::digest;
 use crate::sources::openalex::{Discovery, Enricher, resolve_funders};
-use crate::sources::paging::Pager;
 use indicatif::ProgressBar;
 
 pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
@@ -38,13 +37,7 @@ pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSum
         } else {
             "CN|HK|MO"
         };
-        let pager = Pager {
-            http: &ctx.http,
-            ep: &ep,
-            sink: &ctx.sink,
-            refresh: ctx.opts.refresh,
-            on_page: &on_page,
-        };
+        let pager = ctx.pager(&ep, &on_page);
         for chunk in ids.chunks(50) {
             let q = Discovery {
                 cfg,
