@@ -191,3 +191,52 @@ fn issue9_env_lists_every_variable_from_the_flags_own_help() {
                 .and(predicate::str::contains("XREFSCAN_LOG ")),
         );
 }
+
+#[test]
+fn issue13_1_a_department_of_defense_of_another_country_is_not_the_us_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    let foreign = [
+        "We acknowledge support from the Department of Defense of Australia.",
+        "This work was funded by the Department of Defense, Republic of Korea.",
+        "Supported by the Department of Defense (Taiwan) under grant 110-2221-E.",
+        "Funded by the Australian Department of Defence.",
+        "This research was supported by the Israeli Department of Defense.",
+        "Financial support from the Department of National Defence of Canada is acknowledged.",
+    ];
+    let us = [
+        "Supported by the U.S. Department of Defense under grant W911NF-20-1-0123.",
+        "Supported by the Department of Defense, Australian Research Council and NSF.",
+        "Funded by the Department of Defense (USA).",
+    ];
+    let input = foreign.iter().chain(&us).copied().collect::<Vec<_>>().join("\n");
+    let out = xrefscan(&db)
+        .args(["classify", "funding", "--stdin", "--format", "jsonl"])
+        .write_stdin(input)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let answers: Vec<serde_json::Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for (text, a) in foreign.iter().zip(&answers) {
+        assert_eq!(a["dod"], false, "{text}: {a}");
+    }
+    for (text, a) in us.iter().zip(&answers[foreign.len()..]) {
+        assert_eq!(a["dod"], true, "{text}: {a}");
+    }
+    // The same names as funder records.
+    let dod = xrefscan::classify::dod::DodClassifier::new();
+    for name in [
+        "Department of Defense, Republic of Korea",
+        "Department of Defense of Australia",
+        "Taiwanese Department of Defense",
+    ] {
+        assert!(dod.classify_name(name, false).is_empty(), "{name}");
+    }
+    assert!(!dod.classify_name("U.S. Department of Defense", false).is_empty());
+}

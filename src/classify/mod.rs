@@ -3,6 +3,7 @@
 //! them into a flag with its evidence ([`work`]).
 
 pub mod china;
+pub mod countries;
 pub mod dod;
 pub mod entities;
 pub mod explain;

@@ -201,6 +201,9 @@ impl DodClassifier {
         for w in FOREIGN {
             add(w, NameTerm::Foreign, &mut phrases, &mut name_terms);
         }
+        for w in super::countries::foreign_qualifiers() {
+            add(&w, NameTerm::Foreign, &mut phrases, &mut name_terms);
+        }
 
         let mut prefixes = HashMap::new();
         for row in reference::rows(reference::DOD_PREFIXES_CSV) {

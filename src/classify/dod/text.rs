@@ -3,6 +3,7 @@
 
 use super::words::{ABBREVIATIONS, TEXT_CONTEXT};
 use super::*;
+use crate::classify::text::Hit;
 use crate::classify::text::Mapped;
 
 /// A piece of the input text and where it is (byte offsets).
@@ -107,14 +108,8 @@ impl DodClassifier {
                 continue;
             }
             let award_nearby = award_at.iter().any(|&p| p >= sentence.0 && p < sentence.1);
-            let foreign_before = hits.iter().any(|o| {
-                matches!(self.name_terms[o.pattern], NameTerm::Foreign)
-                    && o.end <= h.start
-                    && h.start - o.end <= 30
-                    && !text[o.end..h.start].contains([',', ';', '(', ')'])
-                    && !text[o.end..h.start].contains(" and ")
-            });
-            if foreign_before {
+            let foreign = self.qualified_by_another_country(text, &hits, h);
+            if foreign {
                 out.ignored.push(Ignored {
                     span: here,
                     reason: "named with another country (not the US DoD)",
@@ -181,6 +176,44 @@ impl DodClassifier {
         out.matches.sort_by_key(|m| m.span.start);
         out.dod = !out.matches.is_empty();
         out
+    }
+
+    /// Whether the name `h` is qualified by a country other than the US, before it
+    /// ("Australian Department of Defence", "the Korean Ministry of …") or right after it
+    /// ("Department of Defense of Australia", "Department of Defense, Republic of Korea",
+    /// "Department of Defense (Taiwan)"): then it is not the US DoD.
+    fn qualified_by_another_country(&self, text: &str, hits: &[Hit], h: &Hit) -> bool {
+        let is_foreign = |o: &&Hit| matches!(self.name_terms[o.pattern], NameTerm::Foreign);
+        let before = hits.iter().filter(is_foreign).any(|o| {
+            o.end <= h.start && {
+                let gap = &text[o.end..h.start];
+                gap.len() <= 30
+                    && gap.split_whitespace().count() <= 2
+                    && !gap.contains([',', ';', '(', ')'])
+                    && !gap.contains(" and ")
+            }
+        });
+        if before {
+            return true;
+        }
+        // Right after: "of (the) X", ", X", "(X)", " - X", where X ends the phrase.
+        let after = &text[h.end..];
+        let lead = ["'s ", " of the ", " of ", ", ", " (", " - ", " – ", "/"]
+            .iter()
+            .find(|l| after.starts_with(**l))
+            .map(|l| h.end + l.len());
+        let Some(at) = lead else { return false };
+        hits.iter().filter(is_foreign).any(|o| {
+            o.start == at && {
+                let rest = text[o.end..].trim_start();
+                rest.is_empty()
+                    || rest.starts_with([')', '.', ',', ';', ':', ']'])
+                    || rest.starts_with("and ")
+                    || rest.starts_with("under ")
+                    || rest.starts_with("grant")
+                    || rest.starts_with("for ")
+            }
+        })
     }
 
     /// Whether a sentence speaks of funding once help that is not money ("technical support
