@@ -155,8 +155,25 @@ pub struct ListsArgs {
 pub enum ListsCommand {
     /// Load a list file into the database: a Consolidated Screening List JSON (trade.gov; one
     /// list per source, China/Hong Kong/Macau entries) or a CSV with `name`, `aliases`, `detail`.
-    /// A list with the id of a bundled one replaces it. Run `reclassify` afterwards.
+    /// A list with the id of a bundled or earlier one replaces it (which is kept: `lists
+    /// restore` brings it back). Run `reclassify` afterwards.
     Import(ListImportArgs),
+    /// Take a list (bundled or imported) out of use; `lists restore` brings it back.
+    Remove {
+        /// The list id, as `xrefscan lists` shows it.
+        id: String,
+    },
+    /// Undo the latest import or removal of a list: the version before it is in force again
+    /// (for a bundled list with no earlier import, the bundled one).
+    Restore {
+        /// The list id, as `xrefscan lists` shows it.
+        id: String,
+    },
+    /// Every version of the imported and removed lists (or of one), and which is in force.
+    History {
+        /// Only this list.
+        id: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -13,8 +13,7 @@ pub const PROVINCES_CSV: &str =
 pub const PLACES_EXTRA_CSV: &str = include_str!("../db/reference/places_extra_compiled.csv");
 pub const INSTITUTIONS_CSV: &str = include_str!("../db/reference/institutions_compiled.csv");
 pub const COUNTRIES_CSV: &str = include_str!("../db/reference/countries_compiled.csv");
-pub const WORLD_COUNTRIES_CSV: &str =
-    include_str!("../db/reference/world_countries_compiled.csv");
+pub const WORLD_COUNTRIES_CSV: &str = include_str!("../db/reference/world_countries_compiled.csv");
 pub const ENTITY_LISTS_CSV: &str = include_str!("../db/reference/entity_lists_compiled.csv");
 pub const ENTITY_INDEX_CSV: &str =
     include_str!("../db/reference/china_risk_entity_name_index_compiled.csv");

@@ -120,7 +120,7 @@ async fn canned_queries_and_stats_answer_staff_questions() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "\"component\": \"Army Research Office\"",
+            "\"component\": \"Army › Army Research Office\"",
         ));
     xrefscan(&db)
         .args(["query", "top_china_institutions"])

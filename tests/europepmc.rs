@@ -121,7 +121,7 @@ async fn dod_funding_only_in_the_full_text_acknowledgment_is_flagged_with_the_te
     );
     assert!(r.dod_evidence.contains("Office of Naval Research"));
     assert!(r.dod_evidence.contains("N00014-21-1-2345"));
-    assert_eq!(r.dod_components, "Office of Naval Research");
+    assert_eq!(r.dod_components, "Navy › Office of Naval Research");
     assert_eq!(r.award_numbers, "N00014-21-1-2345");
     assert!(
         r.china_institutions

@@ -62,7 +62,10 @@ pub fn foreign_qualifiers() -> Vec<String> {
             out.push(w);
         }
     };
-    for c in all().iter().filter(|c| !US_CODES.contains(&c.code.as_str())) {
+    for c in all()
+        .iter()
+        .filter(|c| !US_CODES.contains(&c.code.as_str()))
+    {
         for n in std::iter::once(&c.name)
             .chain(&c.other_names)
             .chain(std::iter::once(&c.demonym))
@@ -89,12 +92,29 @@ mod tests {
     #[test]
     fn every_country_has_a_code_and_a_name_and_the_us_is_not_foreign() {
         assert!(all().len() > 240);
-        assert!(all().iter().all(|c| c.code.len() == 2 && !c.name.is_empty()));
+        assert!(
+            all()
+                .iter()
+                .all(|c| c.code.len() == 2 && !c.name.is_empty())
+        );
         let q = foreign_qualifiers();
-        for w in ["australia", "australian", "korea", "korean", "republic of korea", "taiwan"] {
+        for w in [
+            "australia",
+            "australian",
+            "korea",
+            "korean",
+            "republic of korea",
+            "taiwan",
+        ] {
             assert!(q.contains(&w.to_string()), "{w}");
         }
-        for w in ["united states", "american", "georgia", "jordan", "puerto rico"] {
+        for w in [
+            "united states",
+            "american",
+            "georgia",
+            "jordan",
+            "puerto rico",
+        ] {
             assert!(!q.contains(&w.to_string()), "{w}");
         }
     }

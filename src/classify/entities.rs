@@ -30,6 +30,14 @@ pub struct ListInfo {
     pub origin: String,
 }
 
+/// What a database changes about the bundled lists: its imports in force, and the ids it has
+/// taken out of use.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListsInForce {
+    pub imported: Vec<(ListInfo, Vec<Entry>)>,
+    pub removed: Vec<String>,
+}
+
 /// One entry of a list: the canonical name, the other names it goes by, and what the list
 /// says about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,14 +104,21 @@ impl EntityMatcher {
         Self::build(bundled_lists())
     }
 
-    /// The bundled lists, with `imported` lists replacing bundled ones of the same id.
-    pub fn with_imported(imported: Vec<(ListInfo, Vec<Entry>)>) -> EntityMatcher {
+    /// The bundled lists, with a database's imports replacing bundled ones of the same id and
+    /// its removals taking lists out of use.
+    pub fn with_imported(in_force: ListsInForce) -> EntityMatcher {
         let mut lists = bundled_lists();
-        for (info, entries) in imported {
+        lists.retain(|(l, _)| !in_force.removed.contains(&l.id));
+        for (info, entries) in in_force.imported {
             lists.retain(|(l, _)| l.id != info.id);
             lists.push((info, entries));
         }
         Self::build(lists)
+    }
+
+    /// The bundled lists' descriptions (what an import of the same id replaces).
+    pub fn bundled_infos() -> Vec<ListInfo> {
+        bundled_lists().into_iter().map(|(i, _)| i).collect()
     }
 
     fn build(lists: Vec<(ListInfo, Vec<Entry>)>) -> EntityMatcher {
@@ -455,23 +470,26 @@ mod tests {
 
     #[test]
     fn a_laboratory_entry_does_not_flag_its_whole_university() {
-        let m = EntityMatcher::with_imported(vec![(
-            ListInfo {
-                id: "test".into(),
-                title: "test".into(),
-                source: "test".into(),
-                as_of: "2026".into(),
-                licence: "none".into(),
-                entries: 1,
-                origin: "test".into(),
-            },
-            vec![Entry {
-                list_id: "test".into(),
-                name: "Defense S&T Key Laboratory of Widget Physics at Foo University".into(),
-                aliases: vec![],
-                detail: String::new(),
-            }],
-        )]);
+        let m = EntityMatcher::with_imported(ListsInForce {
+            removed: vec![],
+            imported: vec![(
+                ListInfo {
+                    id: "test".into(),
+                    title: "test".into(),
+                    source: "test".into(),
+                    as_of: "2026".into(),
+                    licence: "none".into(),
+                    entries: 1,
+                    origin: "test".into(),
+                },
+                vec![Entry {
+                    list_id: "test".into(),
+                    name: "Defense S&T Key Laboratory of Widget Physics at Foo University".into(),
+                    aliases: vec![],
+                    detail: String::new(),
+                }],
+            )],
+        });
         assert!(
             m.find("Department of Chemistry, Foo University, Xi'an, China")
                 .is_empty()

@@ -99,6 +99,8 @@ pub struct ChinaEvidence {
     pub matched: String,
     pub affiliation: String,
     pub institution: Option<String>,
+    /// The institution's ROR id, where a source matched one.
+    pub ror: Option<String>,
     pub country_code: Option<String>,
     /// Defense-linked list entries named in this affiliation.
     pub entities: Vec<EntityHit>,
@@ -146,6 +148,62 @@ impl WorkDecision {
             }
         })
     }
+}
+
+impl WorkDecision {
+    /// The DoD components the paper names, at one granularity: a service alone ("Navy") only
+    /// when none of its components is named, "Department of Defense" only when nothing more
+    /// specific is; components named by a funder or a text come before the services of award
+    /// issuing offices, which count only when nothing else names one.
+    pub fn component_labels(&self) -> Vec<String> {
+        let named = self.dod.iter().any(|e| e.via != Via::Award);
+        let mut labels: Vec<String> = Vec::new();
+        for e in self.dod.iter().filter(|e| !named || e.via != Via::Award) {
+            let l = super::dod::component_label(&e.component, &e.group);
+            if !labels.contains(&l) {
+                labels.push(l);
+            }
+        }
+        let all = labels.clone();
+        labels.retain(|l| {
+            let more_specific = |o: &String| o != l && o.starts_with(&format!("{l} › "));
+            let dod_only = l == "Department of Defense" && all.len() > 1;
+            !all.iter().any(more_specific) && !dod_only
+        });
+        labels
+    }
+
+    /// The China-based coauthors' institutions, canonical, each once.
+    pub fn institutions(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for e in &self.china {
+            let name = canonical_institution(e.institution.as_deref().unwrap_or(&e.affiliation));
+            if !name.is_empty()
+                && !out
+                    .iter()
+                    .any(|o| super::text::affiliation_key(o) == super::text::affiliation_key(&name))
+            {
+                out.push(name);
+            }
+        }
+        out
+    }
+}
+
+/// One name per institution however sources write it: "The Chinese University of Hong Kong"
+/// and "Chinese University of Hong Kong." are one. A leading article, trailing punctuation and
+/// runs of spaces go; list separators inside a name become commas, so a list of names never
+/// splits one.
+pub fn canonical_institution(name: &str) -> String {
+    let mut s = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    s = s.replace(';', ",");
+    let trimmed = s.trim_end_matches(['.', ',', ':', ' ']);
+    let trimmed = trimmed
+        .strip_prefix("The ")
+        .or_else(|| trimmed.strip_prefix("the "))
+        .or_else(|| trimmed.strip_prefix("THE "))
+        .unwrap_or(trimmed);
+    trimmed.trim().to_string()
 }
 
 /// The institution named in a raw affiliation string: the comma-separated part that names a
@@ -444,6 +502,7 @@ impl Classifier {
                     .institution_name
                     .clone()
                     .or_else(|| aff.raw.as_deref().and_then(institution_in)),
+                ror: aff.ror.clone(),
                 country_code: aff.country_code.clone(),
                 entities: {
                     let mut hits = aff
@@ -487,7 +546,19 @@ impl Classifier {
 
 #[cfg(test)]
 mod tests {
-    use super::institution_in;
+    use super::{canonical_institution, institution_in};
+
+    #[test]
+    fn one_institution_is_one_name_however_it_is_written() {
+        for n in [
+            "The Chinese University of Hong Kong",
+            "Chinese University of Hong Kong.",
+            "  Chinese   University of Hong Kong ",
+        ] {
+            assert_eq!(canonical_institution(n), "Chinese University of Hong Kong");
+        }
+        assert_eq!(canonical_institution("A; B"), "A, B");
+    }
 
     #[test]
     fn the_institution_is_picked_out_of_a_raw_affiliation() {

@@ -1,6 +1,6 @@
 //! `xrefscan export`: the flagged papers for staff, in the format asked for.
 
-use super::{Ctx, ok};
+use super::{Ctx, ok, usage};
 use anyhow::Context;
 use std::process::ExitCode;
 use xrefscan::cli::ExportArgs;
@@ -11,6 +11,12 @@ pub fn run(args: &ExportArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let db = Db::open(&ctx.db, Access::Read)?;
     let since_run = match (args.new_since_last_scan, args.since_scan) {
         (true, _) => Some(db.run_before_last_crawl()?),
+        (false, Some(n)) if n != 0 && !db.run_exists(n)? => {
+            return Err(usage(format!(
+                "there is no scan #{n} in {}; `xrefscan query scan_history` lists them (0 means all)",
+                ctx.db.display()
+            )));
+        }
         (false, n) => n,
     };
     let n = export::export(

@@ -3,7 +3,7 @@
 //! inactive, keeping its reviews.
 
 use super::{Db, now};
-use crate::classify::work::WorkDecision;
+use crate::classify::work::{WorkDecision, canonical_institution};
 use crate::error::Result;
 use crate::model::{EvidenceKind, FlaggedRow};
 use rusqlite::{OptionalExtension, params};
@@ -84,7 +84,7 @@ impl Db {
                         work_id,
                         e.source,
                         e.describe(),
-                        e.component,
+                        crate::classify::dod::component_label(&e.component, &e.group),
                         e.via.as_str(),
                         e.matched(),
                         e.funder_name,
@@ -96,8 +96,8 @@ impl Db {
                 for e in &d.china {
                     tx.prepare_cached(
                         "INSERT INTO flag_evidence (work_id, kind, source, summary, via, matched, author_position, author_name,
-                            affiliation, institution, country_code, region)
-                         VALUES (?1, ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                            affiliation, institution, country_code, region, ror)
+                         VALUES (?1, ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13)",
                     )?
                     .execute(params![
                         work_id,
@@ -108,10 +108,11 @@ impl Db {
                         e.author_position,
                         e.author_name,
                         e.affiliation,
-                        e.institution,
+                        e.institution.as_deref().map(canonical_institution),
                         e.country_code,
                         e.region.as_str(),
-                        EvidenceKind::China
+                        EvidenceKind::China,
+                        e.ror
                     ])?;
                     for h in &e.entities {
                         tx.prepare_cached(
@@ -242,37 +243,22 @@ impl FlagColumns {
 
 impl From<&WorkDecision> for FlagColumns {
     fn from(d: &WorkDecision) -> Self {
-        let mut components = Vec::new();
         let mut awards = Vec::new();
-        // Components named by a funder's identity; the services of award issuing offices
-        // only when nothing else names one.
-        let named = d
-            .dod
-            .iter()
-            .any(|e| e.via != crate::classify::dod::Via::Award);
         for e in &d.dod {
-            if !named || e.via != crate::classify::dod::Via::Award {
-                push_unique(&mut components, &e.component);
-            }
             for a in &e.awards {
                 push_unique(&mut awards, a.trim());
             }
         }
-        let mut institutions = Vec::new();
         let mut regions = BTreeSet::new();
         let mut hits = Vec::new();
         for e in &d.china {
             for h in &e.entities {
                 push_unique(&mut hits, &h.describe());
             }
-            push_unique(
-                &mut institutions,
-                e.institution.as_deref().unwrap_or(&e.affiliation).trim(),
-            );
             regions.insert(e.region.as_str());
         }
         FlagColumns {
-            dod_components: components.join("; "),
+            dod_components: d.component_labels().join("; "),
             award_numbers: awards.join("; "),
             dod_evidence: d
                 .dod
@@ -280,7 +266,7 @@ impl From<&WorkDecision> for FlagColumns {
                 .map(|e| e.describe())
                 .collect::<Vec<_>>()
                 .join(" | "),
-            china_institutions: institutions.join("; "),
+            china_institutions: d.institutions().join("; "),
             china_regions: regions.into_iter().collect::<Vec<_>>().join("; "),
             china_evidence: d
                 .china

@@ -47,6 +47,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../db/migrations/0003_acknowledgments.sql")),
     M::up(include_str!("../../db/migrations/0004_reviews.sql")),
     M::up(include_str!("../../db/migrations/0005_overrides.sql")),
+    M::up(include_str!(
+        "../../db/migrations/0006_names_and_list_versions.sql"
+    )),
 ];
 
 /// The schema version this build writes.

@@ -34,7 +34,7 @@ fn a_database_of_the_first_schema_migrates_with_its_flags_intact() {
     assert_eq!((doi.as_str(), first.as_str()), ("10.1/x", "2026-01-02"));
     assert_eq!(tier, None, "tier comes with the next classification");
     assert_eq!(dirty, 1, "flagged works are queued for reclassification");
-    assert!(store.entity_lists().unwrap().is_empty());
+    assert!(store.entity_lists().unwrap().imported.is_empty());
     // The database as it was is kept before the migration touched it.
     let backups: Vec<_> = std::fs::read_dir(dir.path().join("backups"))
         .unwrap()
@@ -186,4 +186,30 @@ fn a_file_that_is_not_sqlite_is_named_once_and_leaves_no_lock() {
         assert!(err.contains("not an xrefscan database"), "{err}");
     }
     assert!(!super::lock::lock_path(&path).exists());
+}
+
+#[test]
+fn imported_lists_of_schema_5_become_version_1_in_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s5.sqlite");
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        Migrations::from_slice(MIGRATIONS)
+            .to_version(&mut conn, 5)
+            .unwrap();
+        conn.execute_batch(
+            "INSERT INTO entity_lists (id, title, source, as_of, licence, file, imported_at)
+                VALUES ('watch', 'Watch', 'staff', '2026', 'internal', 'watch.csv', '2026-11-01');
+             INSERT INTO entity_entries (list_id, name, aliases, detail)
+                VALUES ('watch', 'Example Institute', 'EI|Ex Inst', 'watched');",
+        )
+        .unwrap();
+    }
+    let db = Db::open(&path, Access::write("test")).unwrap();
+    let lists = db.entity_lists().unwrap();
+    assert_eq!(lists.imported.len(), 1);
+    let (info, entries) = &lists.imported[0];
+    assert_eq!(info.id, "watch");
+    assert_eq!(entries[0].aliases, ["EI", "Ex Inst"]);
+    assert!(db.list_version_in_force("watch").unwrap().unwrap().version == 1);
 }

@@ -26,6 +26,68 @@ pub const DOD_ROR: &str = "0447fe631";
 /// The DoD top-level Crossref Funder Registry number.
 pub const DOD_REGISTRY: &str = "100000005";
 
+/// What components are reported under, in the order staff read them: each military service,
+/// the Office of the Secretary of Defense, the defense agencies and commands, and the
+/// department itself when no part of it is named.
+pub const SERVICES: &[&str] = &[
+    "Army",
+    "Navy",
+    "Air Force",
+    "Space Force",
+    "Office of the Secretary of Defense",
+    "Defense agencies and commands",
+    "Department of Defense",
+];
+
+/// The service (one of [`SERVICES`]) a component belongs to, from its group in the reference
+/// tables, or for components learnt at run time, from the service its name names.
+pub fn service_of(component: &str, group: &str) -> &'static str {
+    let g = group.to_ascii_lowercase();
+    let n = component.to_ascii_lowercase();
+    let in_text = |t: &str, w: &str| t.contains(w);
+    if g.starts_with("army") || (g.is_empty() || g.contains("descendant")) && in_text(&n, "army") {
+        "Army"
+    } else if g.starts_with("navy")
+        || (g.is_empty() || g.contains("descendant"))
+            && (in_text(&n, "naval") || in_text(&n, "navy") || in_text(&n, "marine corps"))
+    {
+        "Navy"
+    } else if g.starts_with("air force")
+        || (g.is_empty() || g.contains("descendant")) && in_text(&n, "air force")
+    {
+        "Air Force"
+    } else if g.starts_with("space force") {
+        "Space Force"
+    } else if g == "osd" || g.contains("programme") {
+        "Office of the Secretary of Defense"
+    } else if g.contains("agency")
+        || g.contains("dha")
+        || g.contains("university")
+        || g.contains("socom")
+        || g.contains("/ ic")
+    {
+        "Defense agencies and commands"
+    } else {
+        "Department of Defense"
+    }
+}
+
+/// How exports name a component: "Navy › Office of Naval Research", or the service alone
+/// when the component is the service itself ("U.S. Army" → "Army", "U.S. Department of
+/// Defense" → "Department of Defense").
+pub fn component_label(component: &str, group: &str) -> String {
+    let service = service_of(component, group);
+    let name = component.trim().trim_start_matches("U.S. ").trim();
+    let same = name.eq_ignore_ascii_case(service)
+        || name.eq_ignore_ascii_case("Department of Defense")
+        || service == "Department of Defense" && name.is_empty();
+    if same || name.is_empty() {
+        service.to_string()
+    } else {
+        format!("{service} › {name}")
+    }
+}
+
 /// How a DoD match was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Via {
