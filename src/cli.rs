@@ -480,7 +480,11 @@ impl ScanArgs {
                 mainland_only: self.mainland_only,
             },
             refresh: self.refresh,
-            progress,
+            progress: if progress {
+                crate::scan::ProgressTo::Stderr
+            } else {
+                crate::scan::ProgressTo::Hidden
+            },
             wait: false,
         })
     }

@@ -51,7 +51,10 @@ pub enum Error {
     },
 
     /// A request failed for good after its retries (network error, timeout, 5xx).
-    #[error("{source_name}: request to {url} failed after {attempts} attempt(s): {message}")]
+    #[error(
+        "{source_name}: request to {} failed after {attempts} attempt(s): {message}",
+        short_url(url)
+    )]
     Http {
         source_name: &'static str,
         url: String,
@@ -60,7 +63,7 @@ pub enum Error {
     },
 
     /// The server answered with a client error that retrying will not fix (400, 401, 403, 404).
-    #[error("{source_name}: {url} answered {status}: {message}")]
+    #[error("{source_name}: {} answered {status}: {message}", short_url(url))]
     Status {
         source_name: &'static str,
         url: String,
@@ -70,7 +73,8 @@ pub enum Error {
 
     /// The server sent something that is not the JSON we asked for (an HTML error page, say).
     #[error(
-        "{source_name}: {url} sent {content_type} instead of {expected} (status {status}): {snippet}"
+        "{source_name}: {} sent {content_type} instead of {expected} (status {status}): {snippet}",
+        short_url(url)
     )]
     NotJson {
         source_name: &'static str,
@@ -82,7 +86,10 @@ pub enum Error {
     },
 
     /// The body was JSON but not of the expected shape.
-    #[error("{source_name}: could not decode the response from {url}: {message}")]
+    #[error(
+        "{source_name}: could not decode the response from {}: {message}",
+        short_url(url)
+    )]
     Decode {
         source_name: &'static str,
         url: String,
@@ -129,6 +136,17 @@ pub enum Error {
 }
 
 impl Error {
+    /// The URL a request error is about (the whole of it, for the recorded problem).
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            Error::Http { url, .. }
+            | Error::Status { url, .. }
+            | Error::NotJson { url, .. }
+            | Error::Decode { url, .. } => Some(url),
+            _ => None,
+        }
+    }
+
     /// An `Io` error for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
@@ -139,3 +157,35 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A URL short enough for a one-line message: the path whole, the query cut after 60
+/// characters (the full URL is kept with the recorded problem).
+pub fn short_url(url: &str) -> String {
+    const QUERY: usize = 60;
+    match url.split_once('?') {
+        Some((base, query)) if query.chars().count() > QUERY => {
+            let cut: String = query.chars().take(QUERY).collect();
+            format!("{base}?{cut}…")
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_long_query_is_cut_and_a_short_one_kept() {
+        let long = format!(
+            "https://api.crossref.org/funders/10.13039/100000005/works?filter={}",
+            "x".repeat(400)
+        );
+        let s = super::short_url(&long);
+        assert!(
+            s.len() < 150 && s.ends_with('…') && s.contains("/funders/10.13039/100000005/works")
+        );
+        assert_eq!(
+            super::short_url("https://a.org/b?c=d"),
+            "https://a.org/b?c=d"
+        );
+    }
+}

@@ -523,3 +523,263 @@ async fn issue13_11_an_import_says_what_it_replaces_and_remove_and_restore_undo(
         .code(1)
         .stderr(predicate::str::contains("no list \"no-such-list\""));
 }
+
+#[tokio::test]
+async fn issue13_5_sigterm_stops_a_scan_like_ctrl_c_and_the_run_is_marked_interrupted() {
+    let cr = MockServer::start().await;
+    let oa = MockServer::start().await;
+    mount_crossref_defaults(&cr).await;
+    mount_openalex_defaults(&oa).await;
+    mount_dod_page(&cr).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("xrefscan"))
+        .env_clear()
+        .env("XREFSCAN_DB", &db)
+        .env("XREFSCAN_SOURCES", "crossref,openalex")
+        .env("XREFSCAN_CROSSREF_URL", cr.uri())
+        .env("XREFSCAN_OPENALEX_URL", oa.uri())
+        .env("XREFSCAN_CROSSREF_RPS", "1")
+        .env("XREFSCAN_SHARD_DAYS", "20000")
+        .args(["scan", "--from", "2000-01-01", "--to", "2026-06-30"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    assert!(stderr.contains("interrupted (SIGTERM)"), "{stderr}");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM scan_runs WHERE status = 'interrupted' AND message LIKE '%SIGTERM%'"
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM scan_runs WHERE status = 'running'"
+        ),
+        0
+    );
+}
+
+#[tokio::test]
+async fn issue13_5_doctor_fails_on_a_run_left_running_by_a_dead_process() {
+    let (_dir, db) = scanned().await;
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute(
+        "INSERT INTO scan_runs (started_at, from_date, to_date, sources, status)
+         VALUES ('2026-12-01T02:30:00Z', '2026-11-01', '2026-12-01', 'crossref', 'running')",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let mut lock = db.as_os_str().to_owned();
+    lock.push(".lock");
+    std::fs::write(&lock, "scan, pid 4194303, since 2026-12-01T02:30:00Z").unwrap();
+    xrefscan(&db).arg("doctor").assert().code(1).stdout(
+        predicate::str::contains("left running by a process that died")
+            .and(predicate::str::contains("PROBLEMS FOUND")),
+    );
+    // While a live writer holds the lock, a run marked running is a scan going on.
+    let _held = xrefscan::store::Db::open(&db, xrefscan::store::Access::write("scan")).unwrap();
+    xrefscan(&db).arg("doctor").assert().success().stdout(
+        predicate::str::contains("a scan is going on").and(predicate::str::contains("healthy")),
+    );
+}
+
+/// What a terminal would have been sent, one operation at a time.
+#[derive(Debug, Default)]
+struct Recorder(std::sync::Mutex<Vec<String>>);
+
+impl Recorder {
+    fn ops(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+    fn push(&self, op: String) -> std::io::Result<()> {
+        self.0.lock().unwrap().push(op);
+        Ok(())
+    }
+}
+
+impl indicatif::TermLike for Recorder {
+    fn width(&self) -> u16 {
+        160
+    }
+    fn move_cursor_up(&self, n: usize) -> std::io::Result<()> {
+        self.push(format!("up {n}"))
+    }
+    fn move_cursor_down(&self, n: usize) -> std::io::Result<()> {
+        self.push(format!("down {n}"))
+    }
+    fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn write_line(&self, s: &str) -> std::io::Result<()> {
+        self.push(format!("line {s}"))
+    }
+    fn write_str(&self, s: &str) -> std::io::Result<()> {
+        self.push(format!("str {s}"))
+    }
+    fn clear_line(&self) -> std::io::Result<()> {
+        self.push("clear".into())
+    }
+    fn flush(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn issue13_7_every_request_moves_its_bar_and_the_bars_end_before_the_summary() {
+    let server = MockServer::start().await;
+    let delay = std::time::Duration::from_millis(40);
+    Mock::given(method("GET"))
+        .and(path("/search"))
+        .and(wiremock::matchers::query_param("cursorMark", "*"))
+        .respond_with(json("europepmc/search_cancer_core.json").set_delay(delay))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/search"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(
+                    r#"{"hitCount": 25, "nextCursorMark": "AoIIP4ZawSg1MzEyODI1MA==", "resultList": {"result": []}}"#,
+                    "application/json",
+                )
+                .set_delay(delay),
+        )
+        .mount(&server)
+        .await;
+    // No full text exists: each is an expected answer, not an error.
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/PMC\d+/fullTextXML$"))
+        .respond_with(ResponseTemplate::new(404).set_delay(delay))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let recorder = std::sync::Arc::new(Recorder::default());
+    let mut o = options(
+        "http://127.0.0.1:9",
+        "http://127.0.0.1:9",
+        &[Source::EuropePmc],
+    );
+    o.europepmc.base_url = server.uri();
+    o.europepmc_limits.concurrency = 1;
+    o.progress = xrefscan::scan::ProgressTo::Term(recorder.clone());
+    let s = scan::run(&dir.path().join("x.sqlite"), o).await.unwrap();
+    let asked = server.received_requests().await.unwrap().len() as u64;
+    let full_texts = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path().ends_with("fullTextXML"))
+        .count();
+    assert!(
+        full_texts >= 5,
+        "the page has open-access records: {full_texts}"
+    );
+    assert_eq!(s.sources[0].requests, asked, "{s}");
+    assert_eq!(s.sources[0].errors, 0, "expected 404s are not errors: {s}");
+    // The bar counted the requests as they left, through the full texts.
+    let counts: std::collections::BTreeSet<u64> = recorder
+        .ops()
+        .iter()
+        .filter(|op| op.contains("europepmc"))
+        .filter_map(|op| {
+            let (before, _) = op.split_once(" requests")?;
+            before.rsplit(' ').next()?.parse().ok()
+        })
+        .collect();
+    assert!(
+        counts.len() as u64 >= asked / 2 && counts.last() == Some(&asked),
+        "request counts drawn: {counts:?} of {asked}"
+    );
+    // Nothing of the bars is left on screen when the summary is printed.
+    let ops = recorder.ops();
+    let last_line = ops
+        .iter()
+        .rposition(|op| op.starts_with("line ") || op.starts_with("str "))
+        .unwrap();
+    assert!(
+        ops[last_line + 1..].iter().any(|op| op == "clear"),
+        "the bars are cleared at the end: {:?}",
+        &ops[last_line.saturating_sub(3)..]
+    );
+}
+
+#[tokio::test]
+async fn issue13_8_the_summary_adds_up_and_says_what_each_figure_counts() {
+    let cr = MockServer::start().await;
+    let oa = MockServer::start().await;
+    mount_crossref_defaults(&cr).await;
+    mount_openalex_defaults(&oa).await;
+    mount_dod_page(&cr).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    let o = options(&cr.uri(), &oa.uri(), &[Source::Crossref, Source::OpenAlex]);
+    let s = scan::run(&db, o.clone()).await.unwrap();
+    let text = s.to_string();
+    assert!(s.classified <= s.works_total, "{text}");
+    assert_eq!(
+        s.sources[0].works as i64,
+        count(
+            &db,
+            "SELECT COUNT(*) FROM source_records WHERE source = 'crossref'"
+        ),
+        "records returned = records stored on a first run: {text}"
+    );
+    assert!(
+        text.contains("records returned") && text.contains("works classified this scan"),
+        "{text}"
+    );
+    // A second run fetches nothing from finished crawls and says so.
+    let again = scan::run(&db, o).await.unwrap();
+    assert_eq!(again.sources[0].works, 0, "{again}");
+    assert_eq!(again.classified, 0, "{again}");
+    // A failure is one short line, prefixed once.
+    let bad = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(500).set_body_string("<html>Internal error</html>"))
+        .mount(&bad)
+        .await;
+    let mut o = options(&bad.uri(), &oa.uri(), &[Source::Crossref]);
+    o.client.max_attempts = 1;
+    o.crossref.shard_days = 10_000;
+    let failed = scan::run(&dir.path().join("y.sqlite"), o).await.unwrap();
+    let SourceStatus::Failed(msg) = &failed.sources[0].status else {
+        panic!("{failed}")
+    };
+    assert!(msg.len() < 300, "one short line: {msg}");
+    assert!(
+        !failed.to_string().contains("crossref: crossref:"),
+        "{failed}"
+    );
+    let stored: String = rusqlite::Connection::open(dir.path().join("y.sqlite"))
+        .unwrap()
+        .query_row("SELECT message FROM scan_runs", [], |r| r.get(0))
+        .unwrap();
+    assert!(!stored.contains("crossref: crossref:"), "{stored}");
+    assert_eq!(
+        failed.sources[0].errors as i64,
+        count(
+            &dir.path().join("y.sqlite"),
+            "SELECT COUNT(*) FROM scan_errors WHERE kind <> 'unknown-funder'"
+        ),
+        "every error counted is recorded: {failed}"
+    );
+}

@@ -11,15 +11,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let db = Db::open(&ctx.db, Access::Read)?;
     let health = db.health()?;
     write!(std::io::stdout().lock(), "{}", report(&health))?;
-    Ok(code(if healthy(&health) {
-        exit::OK
-    } else {
-        exit::FAILURE
-    }))
-}
-
-fn healthy(h: &Health) -> bool {
-    h.integrity == ["ok"] && h.foreign_keys == 0 && h.orphans.iter().all(|(_, n)| *n == 0)
+    Ok(code(if health.ok() { exit::OK } else { exit::FAILURE }))
 }
 
 fn report(h: &Health) -> String {
@@ -34,20 +26,20 @@ fn report(h: &Health) -> String {
     for (t, n) in &h.orphans {
         let _ = writeln!(out, "  {t:<18} {n}");
     }
-    let _ = writeln!(
-        out,
-        "runs marked running: {}{}",
-        h.running,
-        if h.running > 0 {
-            " (a scan is going on, or one died; the next scan marks dead ones interrupted)"
-        } else {
-            ""
+    let why = match (&h.writer, h.dead_runs()) {
+        _ if h.running == 0 => String::new(),
+        (Some((who, Some(true))), _) => format!(" (a scan is going on: {who})"),
+        (_, n) if n > 0 => {
+            " (left running by a process that died; the next write command marks them interrupted)"
+                .to_string()
         }
-    );
+        _ => String::new(),
+    };
+    let _ = writeln!(out, "runs marked running: {}{why}", h.running);
     let _ = writeln!(
         out,
         "{}",
-        if healthy(h) {
+        if h.ok() {
             "healthy"
         } else {
             "PROBLEMS FOUND: keep a copy of the file before anything else; the backups/ folder beside it holds copies taken before migrations"

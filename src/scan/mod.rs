@@ -51,10 +51,68 @@ pub struct ScanOptions {
     pub policy: RegionPolicy,
     /// Ignore checkpoints of finished shards and fetch them again.
     pub refresh: bool,
-    /// Draw progress bars (they are hidden anyway when stderr is not a terminal).
-    pub progress: bool,
+    /// Where progress bars are drawn.
+    pub progress: ProgressTo,
     /// When another xrefscan is writing, wait for it instead of failing.
     pub wait: bool,
+}
+
+/// Where a scan draws its progress bars.
+#[derive(Debug, Clone, Default)]
+pub enum ProgressTo {
+    /// Nowhere (not a terminal, `--quiet`, tests).
+    #[default]
+    Hidden,
+    /// Standard error, a terminal.
+    Stderr,
+    /// Any terminal-like sink (a test records what a user would see).
+    Term(std::sync::Arc<dyn indicatif::TermLike>),
+}
+
+impl ProgressTo {
+    fn target(&self) -> ProgressDrawTarget {
+        match self {
+            ProgressTo::Hidden => ProgressDrawTarget::hidden(),
+            ProgressTo::Stderr => ProgressDrawTarget::stderr(),
+            ProgressTo::Term(t) => {
+                ProgressDrawTarget::term_like_with_hz(Box::new(SharedTerm(t.clone())), 200)
+            }
+        }
+    }
+}
+
+/// An `Arc`'d terminal handed to indicatif, which wants to own its terminal.
+#[derive(Debug)]
+struct SharedTerm(std::sync::Arc<dyn indicatif::TermLike>);
+
+impl indicatif::TermLike for SharedTerm {
+    fn width(&self) -> u16 {
+        self.0.width()
+    }
+    fn move_cursor_up(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_up(n)
+    }
+    fn move_cursor_down(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_down(n)
+    }
+    fn move_cursor_right(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_right(n)
+    }
+    fn move_cursor_left(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_left(n)
+    }
+    fn write_line(&self, s: &str) -> std::io::Result<()> {
+        self.0.write_line(s)
+    }
+    fn write_str(&self, s: &str) -> std::io::Result<()> {
+        self.0.write_str(s)
+    }
+    fn clear_line(&self) -> std::io::Result<()> {
+        self.0.clear_line()
+    }
+    fn flush(&self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 /// Open (creating if needed) the database at `path` for writing and scan into it.
@@ -83,11 +141,7 @@ pub async fn run_on(db: SharedDb, opts: ScanOptions) -> Result<ScanSummary> {
     let (from, to) = (window.from.to_string(), window.to.to_string());
     let run_id = db.run(move |d| d.begin_run(&from, &to, &names)).await?;
     let works_before = db.run(|d| d.work_count()).await?;
-    let multi = MultiProgress::with_draw_target(if opts.progress {
-        ProgressDrawTarget::stderr()
-    } else {
-        ProgressDrawTarget::hidden()
-    });
+    let multi = MultiProgress::with_draw_target(opts.progress.target());
     let mut ctx = ScanCtx {
         http: HttpClient::new(opts.client.clone())?,
         dod: reclassify::stored_dod_classifier(&db).await?,
@@ -114,6 +168,8 @@ pub async fn run_on(db: SharedDb, opts: ScanOptions) -> Result<ScanSummary> {
     let pb = ctx.bar("classify");
     ctx.classify_now(&pb).await?;
     pb.finish_and_clear();
+    // The summary says how every source fared: the bars go, so it starts on a line of its own.
+    let _ = ctx.multi.clear();
     let (works_total, (candidates, flagged, _), short_counts) = db
         .run(move |d| Ok((d.work_count()?, d.flag_counts()?, d.short_counts(run_id)?)))
         .await?;
@@ -122,7 +178,7 @@ pub async fn run_on(db: SharedDb, opts: ScanOptions) -> Result<ScanSummary> {
         short_counts,
         works_total,
         works_new: works_total.saturating_sub(works_before),
-        classified: ctx.classified.works,
+        classified: ctx.classified.works(),
         candidates,
         flagged,
         new_flags: ctx.classified.new_flags,

@@ -62,16 +62,23 @@ pub async fn classifier(
     ))
 }
 
-/// Works classified and flags newly raised.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+/// The works classified (each once, however often) and the flags newly raised.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Classified {
-    pub works: u64,
+    pub ids: std::collections::BTreeSet<i64>,
     pub new_flags: u64,
+}
+
+impl Classified {
+    /// Distinct works classified.
+    pub fn works(&self) -> u64 {
+        self.ids.len() as u64
+    }
 }
 
 impl std::ops::AddAssign for Classified {
     fn add_assign(&mut self, o: Classified) {
-        self.works += o.works;
+        self.ids.extend(o.ids);
         self.new_flags += o.new_flags;
     }
 }
@@ -88,6 +95,7 @@ pub async fn classify_dirty(
     let mut done = Classified::default();
     for chunk in ids.chunks(500) {
         let chunk = chunk.to_vec();
+        let ids = chunk.clone();
         let c = classifier.clone();
         let (n, new) = db
             .run(move |d| {
@@ -101,7 +109,7 @@ pub async fn classify_dirty(
             })
             .await?;
         done += Classified {
-            works: n,
+            ids: ids.into_iter().collect(),
             new_flags: new,
         };
         pb.inc(n);
@@ -132,7 +140,7 @@ pub async fn reclassify(
     let (candidates, flagged, tier1) = db.run(|d| d.flag_counts()).await?;
     let totals = RunTotals {
         status: RunStatus::Ok,
-        works_seen: done.works,
+        works_seen: done.works(),
         candidates,
         flagged,
         new_flags: done.new_flags,
@@ -143,7 +151,7 @@ pub async fn reclassify(
     db.run(move |d| d.finish_run(run_id, &totals)).await?;
     Ok(ReclassifySummary {
         run_id,
-        classified: done.works,
+        classified: done.works(),
         candidates,
         flagged,
         new_flags: done.new_flags,

@@ -60,7 +60,8 @@ impl SourceStatus {
 #[derive(Debug, Clone)]
 pub struct SourceSummary {
     pub source: Source,
-    /// Records this source returned in this run (and, for finished crawls, earlier runs).
+    /// Records this source returned in this run (a crawl finished by an earlier run adds
+    /// nothing; `stats` counts what is stored).
     pub works: u64,
     pub announced: Option<u64>,
     pub requests: u64,
@@ -159,7 +160,7 @@ impl ScanSummary {
                 "source": s.source.as_str(),
                 "status": s.status.run_status().as_str(),
                 "message": s.status.message(),
-                "records": s.works,
+                "records_returned": s.works,
                 "announced": s.announced,
                 "requests": s.requests,
                 "retries": s.retries,
@@ -168,8 +169,8 @@ impl ScanSummary {
             })).collect::<Vec<_>>(),
             "works_in_database": self.works_total,
             "works_new": self.works_new,
-            "classified": self.classified,
-            "dod_candidates": self.candidates,
+            "works_classified": self.classified,
+            "dod_funded_works": self.candidates,
             "flagged": self.flagged,
             "new_flags": self.new_flags,
             "short_counts": self.short_counts,
@@ -197,7 +198,7 @@ impl fmt::Display for ScanSummary {
         for s in &self.sources {
             write!(
                 f,
-                "  {:<9} {:>7} works{}  {:>5} requests  {:>3} retries  {:>3} errors  {}",
+                "  {:<9} {:>7} records returned{}  {:>5} requests  {:>3} retries  {:>3} errors  {}",
                 s.source.as_str(),
                 s.works,
                 s.announced
@@ -222,12 +223,12 @@ impl fmt::Display for ScanSummary {
         }
         writeln!(
             f,
-            "  works in database: {} ({} new this scan); classified: {}",
+            "  works in database: {} ({} new this scan); works classified this scan: {}",
             self.works_total, self.works_new, self.classified
         )?;
         write!(
             f,
-            "  DoD-funded candidates: {}; flagged (DoD ∧ China-based coauthor): {} ({} new)",
+            "  DoD-funded works: {}; flagged (DoD ∧ China-based coauthor): {} ({} new)",
             self.candidates, self.flagged, self.new_flags
         )
     }

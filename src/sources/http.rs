@@ -57,7 +57,12 @@ pub struct Endpoint {
     params: Vec<(&'static str, String)>,
     /// What to check when the server refuses the request (401/403).
     refusal_hint: &'static str,
+    /// Told the running count at every request (a progress bar that must never look frozen).
+    observer: std::sync::OnceLock<Observer>,
 }
+
+/// A callback told the number of requests made so far.
+pub type Observer = Box<dyn Fn(u64) + Send + Sync>;
 
 impl Endpoint {
     pub fn new(name: &'static str, limits: Limits) -> Endpoint {
@@ -78,7 +83,22 @@ impl Endpoint {
             budget_remaining_micro_usd: AtomicU64::new(u64::MAX),
             params: Vec::new(),
             refusal_hint: "check the source's credentials",
+            observer: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Call `f` with the running count at every request this endpoint makes (retries too).
+    pub fn observe(&self, f: impl Fn(u64) + Send + Sync + 'static) {
+        let _ = self.observer.set(Box::new(f));
+    }
+
+    /// Count one request leaving, and tell the observer.
+    pub fn count_request(&self) -> u64 {
+        let n = self.stats.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(f) = self.observer.get() {
+            f(n);
+        }
+        n
     }
 
     /// Add `name=value` to every request of this endpoint (an API key, a contact address).
@@ -383,7 +403,7 @@ impl HttpClient {
         // so requests leave exactly as the limiter spaced them.
         let _permit = ep.inflight.acquire().await.expect("semaphore open");
         ep.wait_turn().await;
-        ep.stats.requests.fetch_add(1, Ordering::Relaxed);
+        ep.count_request();
         tracing::debug!(source = ep.name, url = %shown, "GET");
         let resp = self
             .client

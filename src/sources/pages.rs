@@ -71,6 +71,9 @@ pub struct PageFetcher {
     cfg: PagesConfig,
     client: reqwest::Client,
     hosts: Mutex<HashMap<String, Arc<Endpoint>>>,
+    /// Requests to every host, and who is told at each one.
+    requests: std::sync::atomic::AtomicU64,
+    observer: std::sync::OnceLock<crate::sources::http::Observer>,
     robots: tokio::sync::Mutex<HashMap<String, Option<Arc<texting_robots::Robot>>>>,
 }
 
@@ -87,8 +90,20 @@ impl PageFetcher {
             cfg,
             client,
             hosts: Mutex::new(HashMap::new()),
+            requests: std::sync::atomic::AtomicU64::new(0),
+            observer: std::sync::OnceLock::new(),
             robots: tokio::sync::Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Call `f` with the running count at every request to any host.
+    pub fn observe(&self, f: impl Fn(u64) + Send + Sync + 'static) {
+        let _ = self.observer.set(Box::new(f));
+    }
+
+    /// Requests made so far, to every host.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Requests made so far, per host: `(host, requests)`.
@@ -209,9 +224,14 @@ impl PageFetcher {
         for attempt in 0..self.cfg.max_attempts.max(1) {
             let resp = {
                 let _permit = ep.acquire().await;
-                ep.stats
+                ep.count_request();
+                let n = self
                     .requests
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                    + 1;
+                if let Some(f) = self.observer.get() {
+                    f(n);
+                }
                 self.client.get(url.as_str()).send().await
             };
             match resp {

@@ -55,8 +55,10 @@ pub trait CursorQuery: Sync {
 /// What one crawl did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Crawled {
-    /// Items returned (this run and earlier runs of the same key).
+    /// Items returned for this key in all (this run and earlier runs of the same key).
     pub items: u64,
+    /// Items returned in this run.
+    pub fetched: u64,
     pub announced: Option<u64>,
     /// Items counted but not stored.
     pub skipped: u64,
@@ -109,6 +111,7 @@ impl<S: Sink> Pager<'_, S> {
                     );
                     cursor = "*".into();
                     out.items = 0;
+                    out.fetched = 0;
                     seen_keys.clear();
                     seen_cursors.clear();
                     continue;
@@ -149,6 +152,7 @@ impl<S: Sink> Pager<'_, S> {
                     Some(n) => seen_cursors.contains(n),
                 };
             out.items += count;
+            out.fetched += count;
             let checkpoint = Checkpoint {
                 cursor: if done { None } else { next.clone() },
                 done,

@@ -76,3 +76,26 @@ impl WriteLock {
         drop(self.file);
     }
 }
+
+/// Who the lock file says holds (or last held) the lock, and whether that process is still
+/// alive — read without taking the lock, so asking never gets in a writer's way. `None` when
+/// no writer ever ran.
+pub fn holder(db: &Path) -> Option<(String, Option<bool>)> {
+    let text = std::fs::read_to_string(lock_path(db)).ok()?;
+    let text = text.trim().to_string();
+    if text.is_empty() {
+        return None;
+    }
+    let pid: Option<u32> = text
+        .split(", pid ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|p| p.trim().parse().ok());
+    let proc = Path::new("/proc");
+    // Where /proc exists (Linux) a process's liveness can be read; elsewhere it is unknown.
+    let alive = match pid {
+        Some(p) if proc.is_dir() => Some(proc.join(p.to_string()).exists()),
+        _ => None,
+    };
+    Some((text, alive))
+}

@@ -30,7 +30,7 @@ mod sink;
 pub use crate::model::{Checkpoint, Document, PageCandidate, PageOutcome};
 pub use crawl::Page;
 pub use flags::FlagFilter;
-pub use lock::WriteLock;
+pub use lock::{WriteLock, holder as lock_holder};
 pub use report::{Health, QueryResult, StatsSection};
 pub use reviews::{OverrideRow, ReviewRow};
 pub use runs::{RECLASSIFY_SOURCES, RunSummaryRow, RunTotals, SourceTotals};

@@ -29,6 +29,28 @@ pub struct Health {
     pub orphans: Vec<(String, u64)>,
     /// Runs marked running.
     pub running: u64,
+    /// The writer the lock file names, and whether its process is alive (`None`: unknown).
+    pub writer: Option<(String, Option<bool>)>,
+}
+
+impl Health {
+    /// Runs marked running while no live process holds the lock: left behind by a scan that
+    /// died (the next writer marks them interrupted).
+    pub fn dead_runs(&self) -> u64 {
+        match &self.writer {
+            _ if self.running == 0 => 0,
+            Some((_, Some(true))) => 0,
+            _ => self.running,
+        }
+    }
+
+    /// Whether the database is sound: integrity, foreign keys, no orphans, no dead runs.
+    pub fn ok(&self) -> bool {
+        self.integrity == ["ok"]
+            && self.foreign_keys == 0
+            && self.orphans.iter().all(|(_, n)| *n == 0)
+            && self.dead_runs() == 0
+    }
 }
 
 const WORK_TABLES: &[&str] = &[
@@ -100,16 +122,16 @@ impl Db {
     pub fn stats(&self, by_component: &str) -> Result<Vec<StatsSection>> {
         let sections: [(&'static str, &str); 7] = [
             (
-                "Works per source",
-                "SELECT source, COUNT(*) AS works FROM source_records GROUP BY source ORDER BY source",
+                "Works per source (records stored, one per work and source)",
+                "SELECT source, COUNT(*) AS records_stored FROM source_records GROUP BY source ORDER BY source",
             ),
             (
                 "Totals",
                 "SELECT (SELECT COUNT(*) FROM works) AS works,
-                        (SELECT COUNT(*) FROM classifications WHERE dod = 1) AS dod_candidates,
+                        (SELECT COUNT(*) FROM classifications WHERE dod = 1) AS dod_funded_works,
                         (SELECT COUNT(*) FROM classifications WHERE china = 1) AS with_china_coauthor,
                         (SELECT COUNT(*) FROM flags WHERE active = 1) AS flagged,
-                        (SELECT COUNT(*) FROM scan_errors) AS recorded_errors",
+                        (SELECT COUNT(*) FROM scan_errors) AS recorded_problems",
             ),
             ("Flagged by DoD component", by_component),
             (
@@ -132,8 +154,9 @@ impl Db {
             ),
             (
                 "Scan history (latest 10)",
-                "SELECT id, started_at, from_date, to_date, sources, status, works_seen, flagged,
-                        new_flags, requests, retries, errors
+                "SELECT id, started_at, from_date, to_date, sources, status,
+                        works_seen AS records_returned, works_new, candidates AS dod_funded_works,
+                        flagged, new_flags, requests, retries, errors
                  FROM scan_runs ORDER BY id DESC LIMIT 10",
             ),
         ];
@@ -179,6 +202,7 @@ impl Db {
             "scan_runs".into(),
             count("SELECT COUNT(*) AS n FROM scan_runs")?,
         ));
+        h.writer = super::lock::holder(&self.path);
         h.running = conn.query_row(
             "SELECT COUNT(*) AS n FROM scan_runs WHERE status = ?1",
             [RunStatus::Running],

@@ -92,7 +92,7 @@ pub fn options(crossref: &str, openalex: &str, sources: &[Source]) -> ScanOption
         },
         policy: RegionPolicy::default(),
         refresh: false,
-        progress: false,
+        progress: xrefscan::scan::ProgressTo::Hidden,
         wait: false,
     }
 }

@@ -17,6 +17,7 @@ use std::collections::HashSet;
 
 pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
     let ep = ctx.opts.crossref.endpoint(ctx.opts.crossref_limits);
+    ScanCtx::watch(pb, &ep, "works");
     let cfg = &ctx.opts.crossref;
     let mut status = SourceStatus::Ok;
     // The registry's current DoD subtree: the family route already includes these.
@@ -63,7 +64,7 @@ pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSum
                 .map(move |w| FunderWorks::new(cfg, root, w.from, w.to, w.key("funder", root)))
         })
         .collect();
-    let on_page = |n: u64| ScanCtx::tick(pb, &ep, "works", n);
+    let on_page = |n: u64| pb.inc(n);
     let pager = ctx.pager(&ep, &on_page);
     let results: Vec<_> = futures::stream::iter(queries)
         .map(|q| crawl(&pager, q))
@@ -74,8 +75,8 @@ pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSum
     for (q, r) in results {
         match r {
             Ok(c) => {
-                works += c.items;
-                if let Some(a) = c.announced {
+                works += c.fetched;
+                if let Some(a) = c.announced.filter(|_| !c.already_done) {
                     announced = Some(announced.unwrap_or(0) + a);
                 }
             }

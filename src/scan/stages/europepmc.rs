@@ -13,9 +13,10 @@ use indicatif::ProgressBar;
 pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
     let cfg = &ctx.opts.europepmc;
     let ep = cfg.endpoint(ctx.opts.europepmc_limits);
+    ScanCtx::watch(pb, &ep, "records and full texts");
     let mut status = SourceStatus::Ok;
     let (mut works, mut announced, mut without_doi) = (0, None::<u64>, 0);
-    let on_page = |n: u64| ScanCtx::tick(pb, &ep, "records", n);
+    let on_page = |n: u64| pb.inc(n);
     let pager = ctx.pager(&ep, &on_page);
     let (from, to) = (ctx.window.from.to_string(), ctx.window.to.to_string());
     for (i, query) in discovery_queries(&ctx.dod.query_terms(), &from, &to)
@@ -25,9 +26,9 @@ pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSum
         let key = ctx.window.key("search", &format!("{i}:{}", digest(&query)));
         match pager.crawl(&Search { cfg, query, key }).await {
             Ok(c) => {
-                works += c.items;
+                works += c.fetched;
                 without_doi += c.skipped;
-                if let Some(a) = c.announced {
+                if let Some(a) = c.announced.filter(|_| !c.already_done) {
                     announced = Some(announced.unwrap_or(0) + a);
                 }
             }
@@ -46,7 +47,7 @@ pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSum
             .db
             .run(move |db| db.works_needing_full_text(budget, refetch))
             .await?;
-        let on_doc = |n: u64| ScanCtx::tick(pb, &ep, "records and full texts", n);
+        let on_doc = |n: u64| pb.inc(n);
         let fetcher = FullTextFetcher {
             refetch,
             http: &ctx.http,

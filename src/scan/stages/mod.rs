@@ -105,9 +105,11 @@ impl ScanCtx {
             Error::Http { .. } => ErrorKind::Http,
             _ => ErrorKind::Other,
         };
-        self.sink
-            .problem(Problem::new(source, kind, err.to_string()))
-            .await
+        let mut p = Problem::new(source, kind, err.to_string());
+        if let Some(url) = err.url() {
+            p = p.at(url);
+        }
+        self.sink.problem(p).await
     }
 
     /// The cursor crawler for one endpoint of this run.
@@ -125,11 +127,12 @@ impl ScanCtx {
         }
     }
 
-    /// Show a stage's progress: `n` more items, and the requests made so far.
-    pub fn tick(pb: &ProgressBar, ep: &Endpoint, what: &str, n: u64) {
-        pb.inc(n);
-        let (requests, _, _) = ep.stats.snapshot();
-        pb.set_message(format!("{what}, {requests} requests"));
+    /// Make `pb` show the requests `ep` makes, each as it leaves, so a bar never looks
+    /// frozen while its items come slowly: "works, 12 requests".
+    pub fn watch(pb: &ProgressBar, ep: &Endpoint, what: &'static str) {
+        pb.set_message(format!("{what}, 0 requests"));
+        let bar = pb.clone();
+        ep.observe(move |n| bar.set_message(format!("{what}, {n} requests")));
     }
 
     /// Classify what changed so far (a stage that chooses its work from the decisions).

@@ -13,9 +13,10 @@ use indicatif::ProgressBar;
 pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
     let cfg = &ctx.opts.openalex;
     let ep = cfg.endpoint(ctx.opts.openalex_limits);
+    ScanCtx::watch(pb, &ep, "works");
     let mut status = SourceStatus::Ok;
     let mut works = 0;
-    let on_page = |n: u64| ScanCtx::tick(pb, &ep, "works", n);
+    let on_page = |n: u64| pb.inc(n);
     let resolved = match resolve_funders(&ctx.http, &ep, cfg, &ctx.dod.registry_numbers()).await {
         Ok(r) => {
             let rows = r.clone();
@@ -51,7 +52,7 @@ pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSum
                 ),
             };
             match pager.crawl(&q).await {
-                Ok(c) => works += c.items,
+                Ok(c) => works += c.fetched,
                 Err(e) => {
                     ctx.failed(Source::OpenAlex, &e, &mut status).await?;
                     break;

@@ -21,13 +21,12 @@ pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSum
         .await?;
     pb.set_length(todo.len() as u64);
     let skipped = total.saturating_sub(todo.len() as u64);
-    let on_page = |n: u64| {
-        pb.inc(n);
-        let requests: u64 = fetcher.requests_per_host().iter().map(|(_, n)| n).sum();
-        pb.set_message(format!("pages, {requests} requests"));
-    };
+    pb.set_message("pages, 0 requests");
+    let bar = pb.clone();
+    fetcher.observe(move |n| bar.set_message(format!("pages, {n} requests")));
+    let on_page = |n: u64| pb.inc(n);
     let t = fetcher.harvest(todo, &ctx.sink, &on_page).await?;
-    let requests = fetcher.requests_per_host().iter().map(|(_, n)| n).sum();
+    let requests = fetcher.requests();
     let mut notes = Vec::new();
     if skipped > 0 {
         notes.push(format!(
