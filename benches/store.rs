@@ -214,7 +214,28 @@ fn main() {
         m as f64 / t.elapsed().as_secs_f64()
     );
 
+    // One long text (a publisher page can be 8 MiB, a full text without full stops one
+    // sentence): the time must grow with the length, not its square. Measured as the ratio of
+    // the 8 MiB time to eight times the 1 MiB time, in the same run.
+    let sentence = "This work was supported by the Office of Naval Research under grant N00014-21-1-2345 and the Army Research Office (W911NF-20-1-0123), we thank the NRL staff and the DoD for help, ";
+    let long = |bytes: usize| sentence.repeat(bytes / sentence.len());
+    let time = |text: &str| {
+        let t = Instant::now();
+        let found = dod.classify_text(text).matches.len();
+        (t.elapsed().as_secs_f64(), found)
+    };
+    let (small, _) = time(&long(1 << 20));
+    let (big, found) = time(&long(8 << 20));
+    let growth = big / (8.0 * small);
+    println!(
+        "classify one long funding text: 1 MiB {small:.3}s, 8 MiB {big:.3}s ({found} matches, {:.0} MB/s); 8 MiB / (8 × 1 MiB) = {growth:.2} (target ≤ 2: linear)",
+        8.0 * 1.048_576 / big
+    );
+
     let mut missed = Vec::new();
+    if growth > 2.0 {
+        missed.push("funding text classification linear in length (ratio ≤ 2)");
+    }
     if store_rate < 20_000.0 {
         missed.push("parse + store (20,000 works/s)");
     }

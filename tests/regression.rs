@@ -783,3 +783,102 @@ async fn issue13_8_the_summary_adds_up_and_says_what_each_figure_counts() {
         "every error counted is recorded: {failed}"
     );
 }
+
+#[test]
+fn issue13_6_redirected_logs_carry_no_colour_and_json_runs_print_json_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    let scan = |json: bool| {
+        let mut c = xrefscan(&db);
+        c.env_remove("NO_COLOR")
+            .args(["scan", "--from", "2024-01-01", "--to", "2024-01-31"])
+            .env("XREFSCAN_CROSSREF_URL", "http://127.0.0.1:9")
+            .env("XREFSCAN_OPENALEX_URL", "http://127.0.0.1:9")
+            .env("XREFSCAN_MAX_RETRIES", "1")
+            .env("XREFSCAN_CROSSREF_RPS", "100")
+            .env("XREFSCAN_TIMEOUT", "2");
+        if json {
+            c.args(["--log-format", "json"]);
+        }
+        c.assert().code(3).get_output().clone()
+    };
+    let text = scan(false);
+    let stderr = String::from_utf8_lossy(&text.stderr);
+    assert!(
+        stderr.contains("WARN") || stderr.contains("ERROR"),
+        "there are log lines: {stderr}"
+    );
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no colour codes in a redirected log: {stderr}"
+    );
+    let json = scan(true);
+    let summary: serde_json::Value = serde_json::from_slice(&json.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&json.stdout)));
+    assert_eq!(summary["status"], "incomplete");
+    assert!(summary["sources"].as_array().unwrap().len() == 2);
+    for line in String::from_utf8_lossy(&json.stderr).lines() {
+        serde_json::from_str::<serde_json::Value>(line)
+            .unwrap_or_else(|e| panic!("a log line that is not JSON ({e}): {line}"));
+    }
+}
+
+#[test]
+fn issue13_9_write_commands_at_a_mistyped_db_create_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("xrefscna.sqlite");
+    for args in [
+        vec!["review", "10.1039/d2fd00050d", "--status", "dismissed"],
+        vec!["override", "region", "Dept. X, Somewhere", "OTHER"],
+        vec!["reclassify"],
+        vec!["lists", "remove", "seven-sons"],
+    ] {
+        xrefscan(&typo)
+            .args(&args)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(
+                "only `xrefscan scan` creates a database",
+            ));
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no file, no lock"
+    );
+}
+
+#[test]
+fn issue13_10_classify_stdin_answers_a_bad_line_with_its_number_and_long_lines_in_linear_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    let mut input = b"Supported by ONR grant N00014-21-1-2345.\n".to_vec();
+    input.extend_from_slice(b"Funded by \xff\xfe the Army.\n");
+    input.extend_from_slice(b"AFOSR FA9550-22-1-0012\n");
+    let out = xrefscan(&db)
+        .args(["classify", "funding", "--stdin", "--format", "jsonl"])
+        .write_stdin(input)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let lines: Vec<serde_json::Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[1]["line"], 2);
+    assert!(lines[1]["error"].as_str().unwrap().contains("not UTF-8"));
+    assert_eq!(
+        lines[2]["dod"], true,
+        "the batch goes on after the bad line"
+    );
+    // One long line without a full stop (a page's worth): every award in it is found. The
+    // speed is measured by `cargo bench` (growth ratio), not here.
+    let sentence = "supported by the Office of Naval Research under grant N00014-21-1-2345, ";
+    let text = sentence.repeat((2 << 20) / sentence.len());
+    let found = xrefscan::classify::dod::DodClassifier::new().classify_text(&text);
+    assert_eq!(found.awards.len(), (2 << 20) / sentence.len());
+}

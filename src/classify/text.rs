@@ -73,29 +73,31 @@ impl Mapped {
         let mut text = String::with_capacity(input.len());
         let mut origin = Vec::with_capacity(input.len());
         let mut last_space = true;
+        let mut push = |at: usize, c: char| {
+            let c = fold(c);
+            if c.is_whitespace() {
+                if !last_space {
+                    text.push(' ');
+                    origin.push(at);
+                    last_space = true;
+                }
+                return;
+            }
+            for l in c.to_lowercase() {
+                let before = text.len();
+                text.push(l);
+                origin.extend(std::iter::repeat_n(at, text.len() - before));
+            }
+            last_space = false;
+        };
         for (at, ch) in input.char_indices() {
-            let mut buf = [0u8; 4];
-            let folded: Vec<char> = if ch.is_ascii() {
-                vec![ch]
+            if ch.is_ascii() {
+                push(at, ch);
             } else {
-                ch.encode_utf8(&mut buf).nfkc().collect()
-            };
-            for c in folded {
-                let c = fold(c);
-                if c.is_whitespace() {
-                    if !last_space {
-                        text.push(' ');
-                        origin.push(at);
-                        last_space = true;
-                    }
-                    continue;
+                let mut buf = [0u8; 4];
+                for c in ch.encode_utf8(&mut buf).nfkc() {
+                    push(at, c);
                 }
-                for l in c.to_lowercase() {
-                    let before = text.len();
-                    text.push(l);
-                    origin.extend(std::iter::repeat_n(at, text.len() - before));
-                }
-                last_space = false;
             }
         }
         while text.ends_with(' ') {

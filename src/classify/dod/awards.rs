@@ -14,7 +14,15 @@ impl DodClassifier {
     pub fn parse_awards(&self, text: &str) -> Vec<Award> {
         let upper = text.to_ascii_uppercase();
         let mut out: Vec<Award> = Vec::new();
-        let mut covered: Vec<(usize, usize)> = Vec::new();
+        // Spans already taken by an award (they never overlap each other), by start.
+        let mut covered: std::collections::BTreeMap<usize, usize> = Default::default();
+        let overlaps = |covered: &std::collections::BTreeMap<usize, usize>,
+                        m: &regex::Match<'_>| {
+            covered
+                .range(..m.end())
+                .next_back()
+                .is_some_and(|(_, &e)| m.start() < e)
+        };
         let award = |m: regex::Match<'_>, prefix: &str, office: String, group: String| Award {
             text: text[m.start()..m.end()].to_string(),
             normalized: m.as_str().replace(['-', ' '], ""),
@@ -33,22 +41,22 @@ impl DodClassifier {
                 a.fiscal_year = Some(c[2].to_string());
                 a.instrument = c[3].chars().next();
                 out.push(a);
-                covered.push((m.start(), m.end()));
+                covered.insert(m.start(), m.end());
             }
         }
         for c in self.prefix_token.captures_iter(&upper) {
             let m = c.get(0).expect("match");
-            if covered.iter().any(|&(s, e)| m.start() < e && s < m.end()) {
+            if overlaps(&covered, &m) {
                 continue;
             }
             if let Some(p) = self.prefixes.get(&c[1]) {
                 out.push(award(m, &c[1], p.office.clone(), p.group.clone()));
-                covered.push((m.start(), m.end()));
+                covered.insert(m.start(), m.end());
             }
         }
         for c in self.shaped_award.captures_iter(&upper) {
             let m = c.get(0).expect("match");
-            if covered.iter().any(|&(s, e)| m.start() < e && s < m.end()) {
+            if overlaps(&covered, &m) {
                 continue;
             }
             let department = match &c[1][..1] {

@@ -467,37 +467,41 @@ impl DodClassifier {
     /// Research Office").
     fn select(&self, text: &str) -> Vec<Hit> {
         let all = self.names.find_all(text);
-        let masks: Vec<&Hit> = all
-            .iter()
-            .filter(|h| matches!(self.name_terms[h.pattern], NameTerm::Mask))
-            .collect();
-        let overlaps = |a: &Hit, b: &Hit| a.start < b.end && b.start < a.end;
+        let span = |h: &Hit| (h.start, h.end);
+        let masks = Reach::new(
+            all.iter()
+                .filter(|h| matches!(self.name_terms[h.pattern], NameTerm::Mask))
+                .map(span)
+                .collect(),
+        );
         let kept: Vec<Hit> = all
             .iter()
             .filter(|h| !matches!(self.name_terms[h.pattern], NameTerm::Mask))
-            .filter(|h| !masks.iter().any(|m| overlaps(h, m)))
+            .filter(|h| !masks.any(h.end, h.start))
             .copied()
             .collect();
         let alias = |h: &Hit| match self.name_terms[h.pattern] {
             NameTerm::Alias { component, .. } => Some(component),
             _ => None,
         };
+        let aliases = Reach::new(
+            kept.iter()
+                .filter(|h| alias(h).is_some())
+                .map(span)
+                .collect(),
+        );
+        let specific = Reach::new(
+            kept.iter()
+                .filter(|h| alias(h).is_some_and(|c| !self.generic.contains(&c)))
+                .map(span)
+                .collect(),
+        );
         kept.iter()
-            .filter(|h| {
-                !kept.iter().any(|o| {
-                    o != *h
-                        && alias(o).is_some()
-                        && o.start <= h.start
-                        && h.end <= o.end
-                        && (o.end - o.start) > (h.end - h.start)
-                })
-            })
+            // Inside a longer alias: one starting earlier and ending no sooner, or starting at
+            // the same place and ending later.
+            .filter(|h| !(aliases.any(h.start, h.end - 1) || aliases.any(h.start + 1, h.end)))
             .filter(|h| match alias(h) {
-                Some(c) if self.generic.contains(&c) => !kept.iter().any(|o| {
-                    o != *h
-                        && overlaps(h, o)
-                        && alias(o).is_some_and(|oc| !self.generic.contains(&oc))
-                }),
+                Some(c) if self.generic.contains(&c) => !specific.any(h.end, h.start),
                 _ => true,
             })
             .copied()
@@ -595,6 +599,34 @@ impl DodClassifier {
 impl Default for DodClassifier {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// Intervals with the running maximum of their ends in start order, to ask in O(log n) whether
+/// any interval starting before `x` ends after `y` (so matching stays linear in long texts).
+struct Reach {
+    starts: Vec<usize>,
+    max_end: Vec<usize>,
+}
+
+impl Reach {
+    fn new(mut spans: Vec<(usize, usize)>) -> Reach {
+        spans.sort_unstable();
+        let mut max = 0;
+        let (starts, max_end) = spans
+            .into_iter()
+            .map(|(s, e)| {
+                max = max.max(e);
+                (s, max)
+            })
+            .unzip();
+        Reach { starts, max_end }
+    }
+
+    /// Whether an interval that starts before `x` ends after `y`.
+    fn any(&self, x: usize, y: usize) -> bool {
+        let k = self.starts.partition_point(|&s| s < x);
+        k > 0 && self.max_end[k - 1] > y
     }
 }
 

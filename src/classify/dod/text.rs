@@ -5,6 +5,7 @@ use super::words::{ABBREVIATIONS, TEXT_CONTEXT};
 use super::*;
 use crate::classify::text::Hit;
 use crate::classify::text::Mapped;
+use std::collections::HashMap;
 
 /// A piece of the input text and where it is (byte offsets).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -77,17 +78,33 @@ impl DodClassifier {
         let awards = self.parse_awards(input);
         let sentences = sentences(text);
         let sentence_of = |pos: usize| {
-            sentences
-                .iter()
-                .copied()
-                .find(|&(s, e)| s <= pos && pos < e.max(s + 1))
-                .unwrap_or((0, text.len()))
+            let k = sentences.partition_point(|&(s, _)| s <= pos);
+            match k.checked_sub(1).map(|i| sentences[i]) {
+                Some((s, e)) if pos < e.max(s + 1) => (s, e),
+                _ => (0, text.len()),
+            }
         };
-        // Awards are located in the input; map their starts into the normalised text.
+        // Awards are located in the input; map their starts into the normalised text (in
+        // order, as the awards are).
         let award_at: Vec<usize> = awards.iter().map(|a| mapped.position_of(a.start)).collect();
-        let disclaimer_from = |(s, e): (usize, usize)| -> Option<usize> {
-            self.disclaimer.find(&text[s..e]).map(|m| s + m.start())
+        let award_in = |(s, e): (usize, usize)| {
+            let k = award_at.partition_point(|&p| p < s);
+            award_at.get(k).is_some_and(|&p| p < e)
         };
+        // What a sentence says is worked out once, however many names it holds: a page
+        // without full stops is one long sentence.
+        let facts: std::cell::RefCell<HashMap<(usize, usize), (Option<usize>, bool)>> =
+            Default::default();
+        let sentence_facts = |sentence: (usize, usize)| {
+            *facts.borrow_mut().entry(sentence).or_insert_with(|| {
+                let (s, e) = sentence;
+                (
+                    self.disclaimer.find(&text[s..e]).map(|m| s + m.start()),
+                    self.speaks_of_funding(&text[s..e]),
+                )
+            })
+        };
+        let disclaimer_from = |sentence: (usize, usize)| sentence_facts(sentence).0;
         let mut out = TextFunding::default();
         let hits = self.select(text);
         for h in &hits {
@@ -107,7 +124,7 @@ impl DodClassifier {
                 });
                 continue;
             }
-            let award_nearby = award_at.iter().any(|&p| p >= sentence.0 && p < sentence.1);
+            let award_nearby = award_in(sentence);
             let foreign = self.qualified_by_another_country(text, &hits, h);
             if foreign {
                 out.ignored.push(Ignored {
@@ -117,17 +134,18 @@ impl DodClassifier {
                 continue;
             }
             if strength == Strength::Weak {
-                let context_near = hits.iter().any(|o| {
-                    o != h
-                        && (o.start.abs_diff(h.end) <= 60 || h.start.abs_diff(o.end) <= 60)
-                        && o.start >= sentence.0
-                        && o.end <= sentence.1
-                        && match self.name_terms[o.pattern] {
-                            NameTerm::Context => TEXT_CONTEXT.contains(&&text[o.start..o.end]),
-                            NameTerm::Alias { strength, .. } => strength == Strength::Strong,
-                            _ => false,
-                        }
-                });
+                let context_near =
+                    near(&hits, h.start.saturating_sub(NEAR), h.end + NEAR).any(|o| {
+                        o != h
+                            && (o.start.abs_diff(h.end) <= 60 || h.start.abs_diff(o.end) <= 60)
+                            && o.start >= sentence.0
+                            && o.end <= sentence.1
+                            && match self.name_terms[o.pattern] {
+                                NameTerm::Context => TEXT_CONTEXT.contains(&&text[o.start..o.end]),
+                                NameTerm::Alias { strength, .. } => strength == Strength::Strong,
+                                _ => false,
+                            }
+                    });
                 if !(award_nearby || context_near) {
                     out.ignored.push(Ignored {
                         span: here,
@@ -136,7 +154,7 @@ impl DodClassifier {
                     continue;
                 }
             }
-            if !(award_nearby || self.speaks_of_funding(&text[sentence.0..sentence.1])) {
+            if !(award_nearby || sentence_facts(sentence).1) {
                 out.ignored.push(Ignored {
                     span: here,
                     reason: "named in a sentence that does not speak of funding",
@@ -184,15 +202,17 @@ impl DodClassifier {
     /// "Department of Defense (Taiwan)"): then it is not the US DoD.
     fn qualified_by_another_country(&self, text: &str, hits: &[Hit], h: &Hit) -> bool {
         let is_foreign = |o: &&Hit| matches!(self.name_terms[o.pattern], NameTerm::Foreign);
-        let before = hits.iter().filter(is_foreign).any(|o| {
-            o.end <= h.start && {
-                let gap = &text[o.end..h.start];
-                gap.len() <= 30
-                    && gap.split_whitespace().count() <= 2
-                    && !gap.contains([',', ';', '(', ')'])
-                    && !gap.contains(" and ")
-            }
-        });
+        let before = near(hits, h.start.saturating_sub(NEAR), h.start)
+            .filter(is_foreign)
+            .any(|o| {
+                o.end <= h.start && {
+                    let gap = &text[o.end..h.start];
+                    gap.len() <= 30
+                        && gap.split_whitespace().count() <= 2
+                        && !gap.contains([',', ';', '(', ')'])
+                        && !gap.contains(" and ")
+                }
+            });
         if before {
             return true;
         }
@@ -203,7 +223,7 @@ impl DodClassifier {
             .find(|l| after.starts_with(**l))
             .map(|l| h.end + l.len());
         let Some(at) = lead else { return false };
-        hits.iter().filter(is_foreign).any(|o| {
+        near(hits, at, at + 1).filter(is_foreign).any(|o| {
             o.start == at && {
                 let rest = text[o.end..].trim_start();
                 rest.is_empty()
@@ -222,6 +242,17 @@ impl DodClassifier {
         let money = self.non_funding_support.replace_all(sentence, " ");
         self.funding_cue.is_match(&money)
     }
+}
+
+/// How far around a name its qualifiers and context words are looked for, in bytes of the
+/// normalised text (the longest qualifier and a gap of 60).
+const NEAR: usize = 160;
+
+/// The hits (sorted by start) that start in `[from, to)`.
+fn near(hits: &[Hit], from: usize, to: usize) -> impl Iterator<Item = &Hit> {
+    let a = hits.partition_point(|o| o.start < from);
+    let b = hits.partition_point(|o| o.start < to);
+    hits[a..b.max(a)].iter()
 }
 
 /// Sentence ranges of a normalised text: split after `.`, `!` or `?` followed by a space,
