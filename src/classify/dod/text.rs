@@ -93,8 +93,7 @@ impl DodClassifier {
         };
         // What a sentence says is worked out once, however many names it holds: a page
         // without full stops is one long sentence.
-        let facts: std::cell::RefCell<HashMap<(usize, usize), (Option<usize>, bool)>> =
-            Default::default();
+        let facts: std::cell::RefCell<HashMap<Sentence, SentenceFacts>> = Default::default();
         let sentence_facts = |sentence: (usize, usize)| {
             *facts.borrow_mut().entry(sentence).or_insert_with(|| {
                 let (s, e) = sentence;
@@ -243,6 +242,12 @@ impl DodClassifier {
         self.funding_cue.is_match(&money)
     }
 }
+
+/// A sentence of the normalised text, as a byte range.
+type Sentence = (usize, usize);
+
+/// Where a sentence's DoD disclaimer starts, if it has one, and whether it speaks of funding.
+type SentenceFacts = (Option<usize>, bool);
 
 /// How far around a name its qualifiers and context words are looked for, in bytes of the
 /// normalised text (the longest qualifier and a gap of 60).
