@@ -46,7 +46,7 @@ pub mod exit {
     long_about = None
 )]
 pub struct Cli {
-    /// SQLite database (created with its folder if missing).
+    /// SQLite database (only `scan` creates it, and its folder).
     #[arg(long, global = true, env = env::XREFSCAN_DB, default_value = "db/xrefscan.sqlite")]
     pub db: PathBuf,
 
@@ -106,25 +106,35 @@ pub enum Command {
 pub enum OverrideCommand {
     /// Set the region of an affiliation string (CN, HK, MO, TW, OTHER).
     Region {
-        /// The affiliation string as stored (case, spacing and full-width forms do not matter).
+        /// The affiliation string as exports show it (case, spacing and punctuation do not
+        /// matter).
+        #[arg(allow_hyphen_values = true)]
         affiliation: String,
-        /// The region it really is.
+        /// The region it really is: CN, HK, MO, TW or OTHER.
         region: String,
-        #[arg(long, default_value = "")]
+        /// Why (kept with the correction and shown in the evidence).
+        #[arg(long, default_value = "", allow_hyphen_values = true)]
         note: String,
+        /// Who decided.
         #[arg(long, env = env::XREFSCAN_REVIEWER)]
         by: Option<String>,
     },
     /// Remove (or with --add, add) an entity-list match on an affiliation string.
     Entity {
+        /// The affiliation string as exports show it (case, spacing and punctuation do not
+        /// matter).
+        #[arg(allow_hyphen_values = true)]
         affiliation: String,
-        /// The list entry's name, as exports show it.
+        /// The list entry's name, as `xrefscan lists` and exports show it (it must be on a
+        /// list in force).
         entry: String,
         /// Add the match instead of removing it.
         #[arg(long)]
         add: bool,
-        #[arg(long, default_value = "")]
+        /// Why (kept with the correction and shown in the evidence).
+        #[arg(long, default_value = "", allow_hyphen_values = true)]
         note: String,
+        /// Who decided.
         #[arg(long, env = env::XREFSCAN_REVIEWER)]
         by: Option<String>,
     },
@@ -138,7 +148,7 @@ pub struct ReviewArgs {
     #[arg(long, value_enum)]
     pub status: Option<ReviewStatus>,
     /// Why (kept with the decision and shown in exports).
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", allow_hyphen_values = true)]
     pub note: String,
     /// Who decided.
     #[arg(long, env = env::XREFSCAN_REVIEWER)]
@@ -209,10 +219,20 @@ pub struct ReclassifyArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ClassifyCommand {
-    /// Where is this affiliation: CN, HK, MO, TW, OTHER or UNKNOWN, with the evidence.
-    Affiliation(ClassifyArgs),
+    /// Where is this affiliation: CN, HK, MO, TW, OTHER or UNKNOWN, with the evidence (and,
+    /// when the database exists, its reviewers' corrections and lists).
+    Affiliation(AffiliationArgs),
     /// Does this text acknowledge DoD funding: components, award numbers, matched spans.
     Funding(ClassifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AffiliationArgs {
+    #[command(flatten)]
+    pub common: ClassifyArgs,
+    /// Count mainland China only (not Hong Kong or Macau) when saying whether it is China-based.
+    #[arg(long, env = env::XREFSCAN_MAINLAND_ONLY, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    pub mainland_only: bool,
 }
 
 #[derive(Debug, Args)]
@@ -225,9 +245,6 @@ pub struct ClassifyArgs {
     /// Output: readable text, or one JSON object per line.
     #[arg(long, value_enum, env = env::XREFSCAN_CLASSIFY_FORMAT, default_value = "text")]
     pub format: ClassifyFormat,
-    /// Count mainland China only (not Hong Kong or Macau) when saying whether it is China-based.
-    #[arg(long, env = env::XREFSCAN_MAINLAND_ONLY, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
-    pub mainland_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -259,8 +276,23 @@ pub struct EvalArgs {
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| format!("{s:?} is not a date in YYYY-MM-DD form"))
+    let t = s.trim();
+    NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
+        // Well formed but impossible (2025-02-30) is a different mistake from a bad shape.
+        let shaped = t.len() == 10
+            && t.char_indices().all(|(i, c)| {
+                if i == 4 || i == 7 {
+                    c == '-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            });
+        if shaped {
+            format!("{s:?} is not a date in YYYY-MM-DD form: no such date")
+        } else {
+            format!("{s:?} is not a date in YYYY-MM-DD form")
+        }
+    })
 }
 
 fn parse_source(s: &str) -> Result<Source, String> {
@@ -492,10 +524,10 @@ impl ScanArgs {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Output format.
-    #[arg(long, value_enum, env = env::XREFSCAN_EXPORT_FORMAT, default_value = "csv")]
-    pub format: Format,
-    /// Output file.
+    /// Output format [default: from the --out extension (.csv, .json, .xlsx), else csv].
+    #[arg(long, value_enum, env = env::XREFSCAN_EXPORT_FORMAT)]
+    pub format: Option<Format>,
+    /// Output file, or `-` for standard output.
     #[arg(long, env = env::XREFSCAN_EXPORT_OUT)]
     pub out: PathBuf,
     /// Start CSV with a UTF-8 byte-order mark (for older Excel).
@@ -504,6 +536,9 @@ pub struct ExportArgs {
     /// Only papers with a mainland-China coauthor.
     #[arg(long, env = env::XREFSCAN_MAINLAND_ONLY, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub mainland_only: bool,
+    /// Leave out papers a reviewer dismissed (unless their evidence changed since).
+    #[arg(long, env = env::XREFSCAN_EXCLUDE_DISMISSED, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    pub exclude_dismissed: bool,
     /// Only flags first raised by the latest scan (what is new this morning).
     #[arg(long, conflicts_with = "since_scan")]
     pub new_since_last_scan: bool,
@@ -520,13 +555,13 @@ pub struct QueryArgs {
     /// Your own SQL (one read-only statement).
     #[arg(long)]
     pub sql: Option<String>,
-    /// List the canned queries.
+    /// List the canned queries and your own.
     #[arg(long)]
     pub list: bool,
     /// Output format.
     #[arg(long, value_enum, env = env::XREFSCAN_QUERY_FORMAT, default_value = "table")]
     pub format: QueryFormat,
-    /// Folder of canned queries.
-    #[arg(long, env = env::XREFSCAN_QUERIES_DIR, default_value = "queries")]
-    pub queries_dir: PathBuf,
+    /// Folder of your own queries (NAME.sql) [default: ./queries when it exists].
+    #[arg(long, env = env::XREFSCAN_QUERIES_DIR)]
+    pub queries_dir: Option<PathBuf>,
 }

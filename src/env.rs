@@ -50,6 +50,8 @@ pub const XREFSCAN_QUIET: &str = "XREFSCAN_QUIET";
 pub const XREFSCAN_EXPORT_FORMAT: &str = "XREFSCAN_EXPORT_FORMAT";
 /// Export file (`export --out`).
 pub const XREFSCAN_EXPORT_OUT: &str = "XREFSCAN_EXPORT_OUT";
+/// Leave dismissed papers out of exports (`export --exclude-dismissed`).
+pub const XREFSCAN_EXCLUDE_DISMISSED: &str = "XREFSCAN_EXCLUDE_DISMISSED";
 /// Start CSV exports with a UTF-8 byte-order mark (`export --bom`).
 pub const XREFSCAN_CSV_BOM: &str = "XREFSCAN_CSV_BOM";
 /// Output format of `query`: table, csv or json (`query --format`).

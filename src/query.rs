@@ -47,27 +47,89 @@ pub fn canned_sql(name: &str) -> &'static str {
         .unwrap_or_else(|| panic!("no canned query {name}"))
 }
 
-/// The SQL of canned query `name`.
-pub fn canned(name: &str, dir: &Path) -> Result<String> {
-    let file = dir.join(format!("{name}.sql"));
-    if file.is_file() {
-        return std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e));
+/// The folder of the user's own queries: the one given (which must exist), else `./queries`
+/// when it exists.
+pub fn queries_dir(given: Option<&Path>) -> Result<Option<std::path::PathBuf>> {
+    match given {
+        Some(d) if d.is_dir() => Ok(Some(d.to_path_buf())),
+        Some(d) => Err(Error::Invalid(format!(
+            "the queries folder {} does not exist; create it or give another --queries-dir",
+            d.display()
+        ))),
+        None => Ok(Some(Path::new("queries").to_path_buf()).filter(|d| d.is_dir())),
+    }
+}
+
+/// One query `query --list` shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub name: String,
+    /// Its first comment line.
+    pub about: String,
+    /// "bundled", or the file it is read from.
+    pub origin: String,
+}
+
+fn about(sql: &str) -> String {
+    sql.lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_start_matches("--")
+        .trim()
+        .to_string()
+}
+
+/// Every query by name: the bundled ones, and the `.sql` files of `dir` (a file with a
+/// bundled name replaces it).
+pub fn list(dir: Option<&Path>) -> Result<Vec<Listed>> {
+    let mut out: Vec<Listed> = CANNED
+        .iter()
+        .map(|(name, sql)| Listed {
+            name: name.to_string(),
+            about: about(sql),
+            origin: "bundled".into(),
+        })
+        .collect();
+    if let Some(dir) = dir {
+        let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+        let mut files: Vec<std::path::PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+            .collect();
+        files.sort();
+        for p in files {
+            let Some(name) = p.file_stem().and_then(|s| s.to_str()) else {
+                continue;
+            };
+            let sql = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
+            let item = Listed {
+                name: name.to_string(),
+                about: about(&sql),
+                origin: p.display().to_string(),
+            };
+            match out.iter_mut().find(|l| l.name == item.name) {
+                Some(l) => *l = item,
+                None => out.push(item),
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The SQL of query `name`: the user's file in `dir`, else the bundled one.
+pub fn canned(name: &str, dir: Option<&Path>) -> Result<String> {
+    if let Some(dir) = dir {
+        let file = dir.join(format!("{name}.sql"));
+        if file.is_file() {
+            return std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e));
+        }
     }
     if let Some((_, sql)) = CANNED.iter().find(|(n, _)| *n == name) {
         return Ok(sql.to_string());
     }
-    let mut names: Vec<String> = CANNED.iter().map(|(n, _)| n.to_string()).collect();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.extension().is_some_and(|x| x == "sql")
-                && let Some(stem) = p.file_stem().and_then(|s| s.to_str())
-                && !names.iter().any(|n| n == stem)
-            {
-                names.push(stem.to_string());
-            }
-        }
-    }
+    let mut names: Vec<String> = list(dir)?.into_iter().map(|l| l.name).collect();
     names.sort();
     Err(Error::UnknownQuery {
         name: name.to_string(),

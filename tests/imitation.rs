@@ -122,6 +122,7 @@ async fn a_scan_of_the_imitation_flags_the_right_papers_within_the_limits() {
         bom: false,
         mainland_only: false,
         since_run: None,
+        exclude_dismissed: false,
     };
     let n = xrefscan::export::export(&conn, &out, &opts).unwrap();
     assert_eq!(n, got.len());

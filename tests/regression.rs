@@ -882,3 +882,313 @@ fn issue13_10_classify_stdin_answers_a_bad_line_with_its_number_and_long_lines_i
     let found = xrefscan::classify::dod::DodClassifier::new().classify_text(&text);
     assert_eq!(found.awards.len(), (2 << 20) / sentence.len());
 }
+
+#[tokio::test]
+async fn issue13_12_overrides_name_listed_entities_match_any_punctuation_and_show_in_evidence() {
+    let beihang = "School of Astronautics, Beihang University, Beijing 100191, China";
+    let boston = "Department of Physics, Northeastern University, Boston, MA.";
+    let (_dir, db) = classified(vec![
+        crossref_work(
+            "10.5555/beihang",
+            serde_json::json!([{"DOI": "10.13039/100000006", "name": "Office of Naval Research"}]),
+            &[beihang],
+        ),
+        crossref_work(
+            "10.5555/boston",
+            serde_json::json!([{"DOI": "10.13039/100000006", "name": "Office of Naval Research"}]),
+            &[boston, "Fudan University, Shanghai, China"],
+        ),
+    ])
+    .await;
+    // An entity on no list is refused.
+    xrefscan(&db)
+        .args([
+            "override",
+            "entity",
+            beihang,
+            "Example Defence Lab",
+            "--add",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is on no entity list in force"));
+    // Removing a list match shows in the export's evidence.
+    xrefscan(&db)
+        .args([
+            "override",
+            "entity",
+            beihang,
+            "Beihang University",
+            "--note",
+            "visiting only",
+        ])
+        .assert()
+        .success();
+    // A correction typed without the final full stop still applies to the stored string.
+    xrefscan(&db)
+        .args([
+            "override",
+            "region",
+            "Department of Physics, Northeastern University, Boston, MA",
+            "OTHER",
+        ])
+        .assert()
+        .success();
+    xrefscan(&db).arg("reclassify").assert().success();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let (evidence, hits): (String, String) = conn
+        .query_row(
+            "SELECT china_evidence, entity_hits FROM flagged_papers WHERE doi = '10.5555/beihang'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(
+        evidence.contains(
+            "entity match removed: Beihang University (reviewer override: visiting only)"
+        ),
+        "{evidence}"
+    );
+    assert!(!hits.contains("Beihang"), "{hits}");
+    let boston_evidence: String = conn
+        .query_row(
+            "SELECT china_evidence FROM flagged_papers WHERE doi = '10.5555/boston'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        !boston_evidence.contains("Northeastern"),
+        "{boston_evidence}"
+    );
+    drop(conn);
+    // `classify affiliation` with this database applies its corrections and says so.
+    xrefscan(&db)
+        .args(["classify", "affiliation", boston])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("reviewer override(s)"))
+        .stdout(
+            predicate::str::contains("region: OTHER")
+                .and(predicate::str::contains("override: region OTHER")),
+        );
+}
+
+#[tokio::test]
+async fn issue13_13_exports_to_stdout_infer_their_format_and_write_typed_json() {
+    let (dir, db) = scanned().await;
+    // `--out -` writes to standard output.
+    let out = xrefscan(&db)
+        .args(["export", "--format", "csv", "--out", "-"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("to standard output"))
+        .get_output()
+        .stdout
+        .clone();
+    assert!(
+        String::from_utf8(out)
+            .unwrap()
+            .starts_with("doi,title,publication_date,")
+    );
+    // The extension says the format; a contradiction is refused.
+    let xlsx = dir.path().join("list.xlsx");
+    xrefscan(&db)
+        .args(["export", "--out"])
+        .arg(&xlsx)
+        .assert()
+        .success();
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+    xrefscan(&db)
+        .args(["export", "--format", "csv", "--out"])
+        .arg(dir.path().join("list2.xlsx"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does not match"));
+    // JSON: numbers, arrays, whole dates with their precision.
+    let out = xrefscan(&db)
+        .args(["export", "--format", "json", "--out", "-"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
+    let r = &rows[0];
+    assert!(r["tier"].is_number(), "{r}");
+    for list in [
+        "dod_components",
+        "award_numbers",
+        "china_regions",
+        "sources",
+        "dod_evidence",
+    ] {
+        assert!(r[list].is_array(), "{list}: {r}");
+    }
+    assert_eq!(r["china_regions"], serde_json::json!(["CN"]));
+    let date = r["publication_date"].as_str().unwrap();
+    assert_eq!(date.len(), 10, "a whole date: {date}");
+    assert!(["day", "month", "year"].contains(&r["publication_date_precision"].as_str().unwrap()));
+    // --exclude-dismissed leaves the dismissed paper out.
+    let doi = r["doi"].as_str().unwrap().to_string();
+    xrefscan(&db)
+        .args(["review", &doi, "--status", "dismissed", "--note", "US-only"])
+        .assert()
+        .success();
+    let out = xrefscan(&db)
+        .args([
+            "export",
+            "--exclude-dismissed",
+            "--format",
+            "json",
+            "--out",
+            "-",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
+    assert!(rows.is_empty());
+}
+
+#[tokio::test]
+async fn issue13_14_query_lists_user_queries_and_refuses_a_missing_folder_or_empty_sql() {
+    let (dir, db) = scanned().await;
+    let mine = dir.path().join("my queries");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(
+        mine.join("onr_papers.sql"),
+        "-- Papers ONR funded\nSELECT doi FROM flagged_papers WHERE dod_components LIKE '%Naval%'",
+    )
+    .unwrap();
+    xrefscan(&db)
+        .args(["query", "--list", "--queries-dir"])
+        .arg(&mine)
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("onr_papers")
+                .and(predicate::str::contains("Papers ONR funded"))
+                .and(predicate::str::contains("flagged_by_component")),
+        );
+    xrefscan(&db)
+        .args(["query", "onr_papers", "--queries-dir"])
+        .arg(&mine)
+        .assert()
+        .success();
+    xrefscan(&db)
+        .args(["query", "--list", "--queries-dir"])
+        .arg(dir.path().join("nope"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("does not exist"));
+    xrefscan(&db)
+        .args(["query", "--sql", ""])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("the SQL is empty"));
+}
+
+#[tokio::test]
+async fn issue13_15_the_command_line_says_what_is_wrong_with_the_right_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    xrefscan(&db)
+        .args(["scan", "--from", "2025-02-01", "--to", "2025-01-01"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is after --to"));
+    xrefscan(&db)
+        .args(["scan", "--from", "2025-02-30", "--to", "2025-03-31"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no such date"));
+    xrefscan(&db).args(["classify", "funding"]).assert().code(2);
+    xrefscan(&db)
+        .args(["classify", "funding", "--mainland-only", "x"])
+        .assert()
+        .code(2);
+    assert!(
+        !db.exists(),
+        "nothing was created by a refused command line"
+    );
+    // A window far in the future is worth a warning.
+    xrefscan(&db)
+        .args(["scan", "--from", "2099-01-01", "--to", "2099-01-31"])
+        .env("XREFSCAN_CROSSREF_URL", "http://127.0.0.1:9")
+        .env("XREFSCAN_OPENALEX_URL", "http://127.0.0.1:9")
+        .env("XREFSCAN_MAX_RETRIES", "1")
+        .env("XREFSCAN_CROSSREF_RPS", "100")
+        .assert()
+        .stderr(predicate::str::contains(
+            "nothing has been published in it yet",
+        ));
+    // A file that is not SQLite is named once, and no lock is left behind.
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "not a database").unwrap();
+    let out = xrefscan(&notes)
+        .arg("reclassify")
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("notes.txt").count(), 1, "{stderr}");
+    assert!(!dir.path().join("notes.txt.lock").exists());
+    assert!(
+        include_str!("../.gitignore")
+            .lines()
+            .any(|l| l == "db/*.lock")
+    );
+    // A note may start with a minus sign; every override argument has help.
+    let (_d, scanned_db) = scanned().await;
+    xrefscan(&scanned_db)
+        .args([
+            "review",
+            "10.1039/d2fd00050d",
+            "--status",
+            "needs-info",
+            "--note",
+            "-2+3",
+        ])
+        .assert()
+        .success();
+    xrefscan(&scanned_db)
+        .args(["review", "10.1039/d2fd00050d"])
+        .assert()
+        .stdout(predicate::str::contains("-2+3"));
+    for kind in ["region", "entity"] {
+        let help = xrefscan(&db)
+            .args(["override", kind, "--help"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let help = String::from_utf8(help).unwrap();
+        for arg in ["<AFFILIATION>", "--note", "--by"] {
+            let line = help
+                .lines()
+                .find(|l| l.trim_start().starts_with(arg))
+                .unwrap_or_default();
+            assert!(
+                line.trim().len() > arg.len() + 8 || help.contains(&format!("{arg}\n          ")),
+                "{kind} {arg} has no help:\n{help}"
+            );
+        }
+    }
+    // `env` shows what is set now, secrets hidden.
+    xrefscan(&db)
+        .arg("env")
+        .env("OPENALEX_API_KEY", "SECRET-KEY-1")
+        .env("XREFSCAN_SHARD_DAYS", "7")
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("= \"7\"")
+                .and(predicate::str::contains("(set, hidden)"))
+                .and(predicate::str::contains("SECRET-KEY-1").not()),
+        );
+}

@@ -31,6 +31,8 @@ pub struct AffiliationExplanation {
     /// Defense-linked list entries named in the string (they make a flag tier 1 only when the
     /// affiliation is China-based).
     pub entities: Vec<EntityHit>,
+    /// Reviewers' corrections of this string that were applied.
+    pub overrides: Vec<String>,
 }
 
 impl AffiliationExplanation {
@@ -53,6 +55,27 @@ impl AffiliationExplanation {
                 })
                 .collect(),
             entities,
+            overrides: Vec::new(),
+        }
+    }
+
+    /// Apply a database's reviewer corrections of this string, and say so.
+    pub fn apply(&mut self, overrides: &super::work::Overrides, policy: RegionPolicy) {
+        if let Some((region, who)) = overrides.region(&self.input) {
+            self.region = region.as_str();
+            self.regions = vec![region.as_str()];
+            self.china_based = policy.counts(region);
+            self.decided_by = Some("reviewer override");
+            self.overrides
+                .push(format!("region {}: {who}", region.as_str()));
+        }
+        for removed in overrides.apply_entities(&self.input, &mut self.entities) {
+            self.overrides
+                .push(format!("entity match removed: {removed}"));
+        }
+        for h in self.entities.iter().filter(|h| h.list == "reviewer") {
+            self.overrides
+                .push(format!("entity match added: {} ({})", h.entry, h.matched));
         }
     }
 
@@ -89,6 +112,9 @@ impl AffiliationExplanation {
         }
         for h in &self.entities {
             let _ = writeln!(out, "  entity: {} — {}", h.describe(), h.detail);
+        }
+        for o in &self.overrides {
+            let _ = writeln!(out, "  override: {o}");
         }
         out
     }

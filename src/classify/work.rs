@@ -104,6 +104,8 @@ pub struct ChinaEvidence {
     pub country_code: Option<String>,
     /// Defense-linked list entries named in this affiliation.
     pub entities: Vec<EntityHit>,
+    /// Entries the lists matched that a reviewer removed, with who said so.
+    pub removed_entities: Vec<String>,
 }
 
 impl ChinaEvidence {
@@ -121,6 +123,9 @@ impl ChinaEvidence {
             self.region.as_str(),
             self.matched
         ));
+        for r in &self.removed_entities {
+            s.push_str(&format!(" [entity match removed: {r}]"));
+        }
         s
     }
 }
@@ -325,6 +330,42 @@ impl Overrides {
     pub fn is_empty(&self) -> bool {
         self.regions.is_empty() && self.entities.is_empty()
     }
+
+    /// How many corrections are in force.
+    pub fn len(&self) -> usize {
+        self.regions.len() + self.entities.values().map(Vec::len).sum::<usize>()
+    }
+
+    /// The region a reviewer set for this affiliation string, and who said so.
+    pub fn region(&self, affiliation: &str) -> Option<(Region, String)> {
+        self.regions
+            .get(&super::text::affiliation_key(affiliation))
+            .map(|(r, note, by)| (*r, who(note, by)))
+    }
+
+    /// Apply the entity corrections for this affiliation string to its list matches: added
+    /// entries join, removed ones leave. Returns what was removed, as evidence says it
+    /// ("Beihang University (reviewer override by J. Staff: …)").
+    pub fn apply_entities(&self, affiliation: &str, hits: &mut Vec<EntityHit>) -> Vec<String> {
+        let mut removed = Vec::new();
+        let key = super::text::affiliation_key(affiliation);
+        for (entry, add, note, by) in self.entities.get(&key).into_iter().flatten() {
+            if *add {
+                if !hits.iter().any(|h| &h.entry == entry) {
+                    hits.push(EntityHit {
+                        list: "reviewer".into(),
+                        entry: entry.clone(),
+                        matched: who(note, by),
+                        detail: String::new(),
+                    });
+                }
+            } else if hits.iter().any(|h| &h.entry == entry) {
+                hits.retain(|h| &h.entry != entry);
+                removed.push(format!("{entry} ({})", who(note, by)));
+            }
+        }
+        removed
+    }
 }
 
 fn who(note: &str, by: &str) -> String {
@@ -457,8 +498,8 @@ impl Classifier {
                     .or(aff.institution_name.as_deref())
                     .unwrap_or(""),
             );
-            let region_override = self.overrides.regions.get(&key);
-            if let Some((region, _, _)) = region_override
+            let region_override = self.overrides.region(&key);
+            if let Some((region, _)) = &region_override
                 && !self.policy.counts(*region)
             {
                 continue;
@@ -469,10 +510,10 @@ impl Classifier {
                 country_code: aff.country_code.as_deref(),
                 author_countries: &a.author_countries,
             });
-            let overridden = region_override.map(|(region, note, by)| super::china::Signal {
+            let overridden = region_override.map(|(region, who)| super::china::Signal {
                 level: super::china::Level::StringCountry,
-                region: *region,
-                matched: who(note, by),
+                region,
+                matched: who,
                 position: 0,
             });
             if overridden.is_none() && !verdict.is_china(self.policy) {
@@ -504,38 +545,24 @@ impl Classifier {
                     .or_else(|| aff.raw.as_deref().and_then(institution_in)),
                 ror: aff.ror.clone(),
                 country_code: aff.country_code.clone(),
-                entities: {
-                    let mut hits = aff
-                        .raw
-                        .as_deref()
-                        .map(|r| self.entities.find(r))
-                        .unwrap_or_default();
-                    if let Some(name) = &aff.institution_name {
-                        for h in self.entities.find(name) {
-                            if !hits.iter().any(|x| x.list == h.list && x.entry == h.entry) {
-                                hits.push(h);
-                            }
-                        }
-                    }
-                    for (entry, add, note, by) in
-                        self.overrides.entities.get(&key).into_iter().flatten()
-                    {
-                        if *add {
-                            if !hits.iter().any(|h| &h.entry == entry) {
-                                hits.push(EntityHit {
-                                    list: "reviewer".into(),
-                                    entry: entry.clone(),
-                                    matched: who(note, by),
-                                    detail: String::new(),
-                                });
-                            }
-                        } else {
-                            hits.retain(|h| &h.entry != entry);
-                        }
-                    }
-                    hits
-                },
+                entities: Vec::new(),
+                removed_entities: Vec::new(),
             };
+            let mut ev = ev;
+            let mut hits = aff
+                .raw
+                .as_deref()
+                .map(|r| self.entities.find(r))
+                .unwrap_or_default();
+            if let Some(name) = &aff.institution_name {
+                for h in self.entities.find(name) {
+                    if !hits.iter().any(|x| x.list == h.list && x.entry == h.entry) {
+                        hits.push(h);
+                    }
+                }
+            }
+            ev.removed_entities = self.overrides.apply_entities(&key, &mut hits);
+            ev.entities = hits;
             if !decision.china.contains(&ev) {
                 decision.china.push(ev);
             }

@@ -9,13 +9,28 @@ use xrefscan::classify::china::{ChinaClassifier, RegionPolicy};
 use xrefscan::classify::dod::DodClassifier;
 use xrefscan::classify::entities::EntityMatcher;
 use xrefscan::classify::explain;
+use xrefscan::classify::work::Overrides;
 use xrefscan::cli::{ClassifyArgs, ClassifyCommand, ClassifyFormat};
+use xrefscan::store::{Access, Db};
 
-pub fn run(cmd: &ClassifyCommand, _ctx: &Ctx) -> anyhow::Result<ExitCode> {
+pub fn run(cmd: &ClassifyCommand, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let args: &ClassifyArgs = match cmd {
-        ClassifyCommand::Affiliation(a) | ClassifyCommand::Funding(a) => a,
+        ClassifyCommand::Affiliation(a) => &a.common,
+        ClassifyCommand::Funding(a) => a,
     };
-    let explainer = Explainer::new(cmd, args);
+    let mut explainer = Explainer::new(cmd, args);
+    // Affiliations are explained as a scan of this database would decide them: with its
+    // reviewers' corrections and its lists (read-only; no database, no corrections).
+    if let (Kind::Affiliation(a), true) = (&mut explainer.kind, ctx.db.exists()) {
+        let db = Db::open(&ctx.db, Access::Read)?;
+        a.1 = EntityMatcher::with_imported(db.entity_lists()?);
+        explainer.overrides = db.overrides()?;
+        eprintln!(
+            "applying the lists in force and {} reviewer override(s) of {}",
+            explainer.overrides.len(),
+            ctx.db.display()
+        );
+    }
     let mut out = std::io::stdout().lock();
     match (&args.text, args.stdin) {
         (Some(t), _) => writeln!(out, "{}", explainer.answer(t))?,
@@ -47,6 +62,7 @@ pub fn run(cmd: &ClassifyCommand, _ctx: &Ctx) -> anyhow::Result<ExitCode> {
 struct Explainer {
     kind: Kind,
     format: ClassifyFormat,
+    overrides: Overrides,
 }
 
 enum Kind {
@@ -57,11 +73,11 @@ enum Kind {
 impl Explainer {
     fn new(cmd: &ClassifyCommand, args: &ClassifyArgs) -> Explainer {
         let kind = match cmd {
-            ClassifyCommand::Affiliation(_) => Kind::Affiliation(Box::new((
+            ClassifyCommand::Affiliation(a) => Kind::Affiliation(Box::new((
                 ChinaClassifier::new(),
                 EntityMatcher::bundled(),
                 RegionPolicy {
-                    mainland_only: args.mainland_only,
+                    mainland_only: a.mainland_only,
                 },
             ))),
             ClassifyCommand::Funding(_) => Kind::Funding(Box::new(DodClassifier::new())),
@@ -69,6 +85,7 @@ impl Explainer {
         Explainer {
             kind,
             format: args.format,
+            overrides: Overrides::default(),
         }
     }
 
@@ -76,7 +93,8 @@ impl Explainer {
         let (plain, json) = match &self.kind {
             Kind::Affiliation(a) => {
                 let (china, entities, policy) = a.as_ref();
-                let e = explain::affiliation(china, entities, *policy, text);
+                let mut e = explain::affiliation(china, entities, *policy, text);
+                e.apply(&self.overrides, *policy);
                 (e.to_text(), serde_json::to_string(&e))
             }
             Kind::Funding(dod) => {

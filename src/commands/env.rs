@@ -13,7 +13,13 @@ pub fn run(_ctx: &Ctx) -> anyhow::Result<ExitCode> {
             .default
             .map(|d| format!(" [default: {d}]"))
             .unwrap_or_default();
-        writeln!(out, "{:<32} {}{default}", v.name, v.help)?;
+        // What is set now, as the command would read it; a secret only says that it is set.
+        let now = match std::env::var(&v.name) {
+            Ok(_) if v.secret => "= (set, hidden)".to_string(),
+            Ok(value) => format!("= {value:?}"),
+            Err(_) => "(not set)".to_string(),
+        };
+        writeln!(out, "{:<32} {now}\n{:<32} {}{default}", v.name, "", v.help)?;
     }
     ok()
 }

@@ -46,6 +46,18 @@ pub fn run(args: &ScanArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         }
     };
     opts.wait = ctx.wait;
+    let today = chrono::Utc::now().date_naive();
+    if opts.from > today + chrono::Days::new(31) {
+        tracing::warn!(
+            "the window starts on {}, after today ({today}): nothing has been published in it yet",
+            opts.from
+        );
+    } else if opts.to > today + chrono::Days::new(366) {
+        tracing::warn!(
+            "the window ends on {}, more than a year from now: did you mean another year?",
+            opts.to
+        );
+    }
     let db = db.shared();
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let outcome = rt.block_on(async {

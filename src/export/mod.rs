@@ -17,6 +17,47 @@ pub enum Format {
     Xlsx,
 }
 
+impl Format {
+    fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Xlsx => "xlsx",
+        }
+    }
+
+    /// The format for `out`: the one asked for, else the file's extension, else CSV. A format
+    /// asked for that contradicts the extension is refused (an `.xlsx` that is CSV inside
+    /// opens as garbage).
+    pub fn for_output(asked: Option<Format>, out: &Path) -> Result<Format> {
+        let by_extension = out
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .and_then(|e| {
+                [Format::Csv, Format::Json, Format::Xlsx]
+                    .into_iter()
+                    .find(|f| f.extension() == e)
+            });
+        match (asked, by_extension) {
+            (Some(a), Some(b)) if a != b => Err(Error::Invalid(format!(
+                "--format {} does not match --out {} ({}); give a matching extension or leave --format out",
+                a.extension(),
+                out.display(),
+                b.extension()
+            ))),
+            (Some(a), _) => Ok(a),
+            (None, Some(b)) => Ok(b),
+            (None, None) => Ok(Format::Csv),
+        }
+    }
+}
+
+/// `--out -`: write to standard output.
+pub fn is_stdout(out: &Path) -> bool {
+    out.as_os_str() == "-"
+}
+
 /// Export options.
 #[derive(Debug, Clone)]
 pub struct ExportOptions {
@@ -27,6 +68,8 @@ pub struct ExportOptions {
     pub mainland_only: bool,
     /// Only flags first raised by a run after this one (`--since-scan N`).
     pub since_run: Option<i64>,
+    /// Leave out papers whose latest review dismissed them.
+    pub exclude_dismissed: bool,
 }
 
 /// A cell that Excel would run as a formula gets a leading apostrophe.
@@ -44,8 +87,20 @@ pub fn export(db: &Db, out: &Path, opts: &ExportOptions) -> Result<usize> {
         &Selection {
             mainland_only: opts.mainland_only,
             since_run: opts.since_run,
+            exclude_dismissed: opts.exclude_dismissed,
         },
     )?;
+    if is_stdout(out) {
+        let mut stdout = std::io::stdout().lock();
+        let io = |e: std::io::Error| Error::io("<stdout>", e);
+        match opts.format {
+            Format::Csv => write_csv(&mut stdout, &rows, opts.bom).map_err(io)?,
+            Format::Json => write_json(&mut stdout, &rows).map_err(io)?,
+            Format::Xlsx => stdout.write_all(&xlsx::to_buffer(&rows)?).map_err(io)?,
+        }
+        stdout.flush().map_err(io)?;
+        return Ok(rows.len());
+    }
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty())
         && !dir.is_dir()
     {
@@ -62,14 +117,27 @@ pub fn export(db: &Db, out: &Path, opts: &ExportOptions) -> Result<usize> {
         Format::Json => {
             let file = std::fs::File::create(out).map_err(|e| Error::io(out, e))?;
             let mut w = std::io::BufWriter::new(file);
-            serde_json::to_writer_pretty(&mut w, &rows)
-                .map_err(|e| Error::Export(e.to_string()))?;
-            w.write_all(b"\n").map_err(|e| Error::io(out, e))?;
+            write_json(&mut w, &rows).map_err(|e| Error::io(out, e))?;
             w.flush().map_err(|e| Error::io(out, e))?;
         }
         Format::Xlsx => xlsx::write(out, &rows)?,
     }
     Ok(rows.len())
+}
+
+/// JSON: an array of objects keyed by column, numbers as numbers and lists as arrays.
+pub fn write_json<W: Write>(mut w: W, rows: &[FlaggedRow]) -> std::io::Result<()> {
+    let objects: Vec<serde_json::Map<String, serde_json::Value>> = rows
+        .iter()
+        .map(|r| {
+            COLUMNS
+                .iter()
+                .map(|c| (c.name.to_string(), c.json(r)))
+                .collect()
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut w, &objects)?;
+    w.write_all(b"\n")
 }
 
 /// CSV with every cell guarded against formula injection.

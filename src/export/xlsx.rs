@@ -27,6 +27,15 @@ fn err(e: rust_xlsxwriter::XlsxError) -> Error {
 }
 
 pub fn write(out: &Path, rows: &[FlaggedRow]) -> Result<()> {
+    workbook(rows)?.save(out).map_err(err)
+}
+
+/// The workbook's bytes (`--out -`).
+pub fn to_buffer(rows: &[FlaggedRow]) -> Result<Vec<u8>> {
+    workbook(rows)?.save_to_buffer().map_err(err)
+}
+
+fn workbook(rows: &[FlaggedRow]) -> Result<Workbook> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("flagged papers").map_err(err)?;
@@ -50,8 +59,7 @@ pub fn write(out: &Path, rows: &[FlaggedRow]) -> Result<()> {
     ws.set_freeze_panes(1, 0).map_err(err)?;
     ws.autofilter(0, 0, rows.len() as u32, (COLUMNS.len() - 1) as u16)
         .map_err(err)?;
-    wb.save(out).map_err(err)?;
-    Ok(())
+    Ok(wb)
 }
 
 #[cfg(test)]

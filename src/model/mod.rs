@@ -141,7 +141,10 @@ pub struct FunderRecord {
 pub struct FlaggedRow {
     pub doi: String,
     pub title: String,
+    /// Always a whole date (`2024-05-01`); see `publication_date_precision`.
     pub publication_date: String,
+    /// `day`, `month` or `year`: how much of `publication_date` the sources gave.
+    pub publication_date_precision: String,
     pub venue: String,
     /// 1 = a China-based coauthor at a listed defense-linked entity, 2 = other.
     pub tier: String,

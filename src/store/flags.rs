@@ -166,6 +166,7 @@ impl Db {
                 doi: r.get("doi")?,
                 title: r.get("title")?,
                 publication_date: r.get("publication_date")?,
+                publication_date_precision: String::new(),
                 venue: r.get("venue")?,
                 tier: r.get("tier")?,
                 dod_components: r.get("dod_components")?,
