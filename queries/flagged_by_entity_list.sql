@@ -1,4 +1,4 @@
--- Tier-1 flagged papers per defense-linked entity list and entry (a paper can count for several).
+-- Flagged papers per entity list and entry named in their China-based coauthors' affiliations (a paper can count for several).
 SELECT e.component AS list,
        e.institution AS entry,
        COUNT(DISTINCT e.work_id) AS flagged_papers

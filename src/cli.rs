@@ -208,6 +208,11 @@ pub struct ListImportArgs {
     /// Consolidated Screening List: keep only sources whose name contains this (e.g. "Entity List").
     #[arg(long)]
     pub only_source: Option<String>,
+    /// How defense-linked the list's entries are: `defense-linked` (a coauthor there makes a
+    /// flag tier 1) or `listed` (tier 2) [default: defense-linked for the BIS Entity List and
+    /// military end-user list, else listed].
+    #[arg(long, value_parser = parse_severity)]
+    pub severity: Option<crate::classify::entities::Severity>,
 }
 
 #[derive(Debug, Args)]
@@ -293,6 +298,11 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
             format!("{s:?} is not a date in YYYY-MM-DD form")
         }
     })
+}
+
+fn parse_severity(s: &str) -> Result<crate::classify::entities::Severity, String> {
+    crate::classify::entities::Severity::parse(s)
+        .ok_or_else(|| format!("{s:?} is not a severity; use defense-linked or listed"))
 }
 
 fn parse_source(s: &str) -> Result<Source, String> {

@@ -92,6 +92,12 @@ pub const COLUMNS: &[Column] = &[
         value: |r| &r.tier,
     },
     Column {
+        name: "risk",
+        kind: NAMES,
+        width: 36.0,
+        value: |r| &r.risk,
+    },
+    Column {
         name: "dod_components",
         kind: NAMES,
         width: 36.0,

@@ -2,7 +2,7 @@
 //! (the Consolidated Screening List JSON, which carries the BIS Entity List and is not bundled,
 //! or a plain CSV) into the database without a rebuild.
 
-use crate::classify::entities::{Entry, ListInfo};
+use crate::classify::entities::{Entry, ListInfo, Severity, imported_severity};
 use crate::error::{Error, Result};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -18,6 +18,9 @@ pub struct ImportOptions {
     pub source: Option<String>,
     /// For the Consolidated Screening List: keep only sources whose name contains this.
     pub only_source: Option<String>,
+    /// How defense-linked the entries are (default: the BIS Entity List and military end-user
+    /// list are defense-linked, other lists "listed").
+    pub severity: Option<Severity>,
 }
 
 /// Read a list file: Consolidated Screening List JSON (one list per CSL source, China, Hong
@@ -26,11 +29,18 @@ pub fn read(path: &Path, opts: &ImportOptions) -> Result<Vec<(ListInfo, Vec<Entr
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let text = String::from_utf8_lossy(&bytes);
     let text = text.trim_start_matches('\u{feff}');
-    let lists = if text.trim_start().starts_with(['{', '[']) {
+    let mut lists = if text.trim_start().starts_with(['{', '[']) {
         read_csl(text, path, opts)?
     } else {
         vec![read_csv(text, path, opts)?]
     };
+    for (info, entries) in &mut lists {
+        let severity = opts.severity.unwrap_or_else(|| imported_severity(&info.id));
+        for e in entries.iter_mut() {
+            e.severity = severity;
+            e.risk = info.title.clone();
+        }
+    }
     if lists.iter().all(|(_, e)| e.is_empty()) {
         return Err(Error::Invalid(format!(
             "{}: no entries found{}; a CSV needs a `name` column, a Consolidated Screening List \
@@ -194,6 +204,7 @@ fn read_csl(text: &str, path: &Path, opts: &ImportOptions) -> Result<Vec<(ListIn
             name: name.to_string(),
             aliases: strings(&e.alt_names),
             detail: detail.join("; "),
+            ..Default::default()
         });
     }
     Ok(by_source
@@ -283,6 +294,7 @@ fn read_csv(text: &str, path: &Path, opts: &ImportOptions) -> Result<(ListInfo, 
                 .unwrap_or("")
                 .trim()
                 .to_string(),
+            ..Default::default()
         });
     }
     Ok((

@@ -13,6 +13,7 @@ pub const PROVINCES_CSV: &str =
 pub const PLACES_EXTRA_CSV: &str = include_str!("../db/reference/places_extra_compiled.csv");
 pub const INSTITUTIONS_CSV: &str = include_str!("../db/reference/institutions_compiled.csv");
 pub const COUNTRIES_CSV: &str = include_str!("../db/reference/countries_compiled.csv");
+pub const US_STATES_CSV: &str = include_str!("../db/reference/us_states_compiled.csv");
 pub const WORLD_COUNTRIES_CSV: &str = include_str!("../db/reference/world_countries_compiled.csv");
 pub const ENTITY_LISTS_CSV: &str = include_str!("../db/reference/entity_lists_compiled.csv");
 pub const ENTITY_INDEX_CSV: &str =
@@ -59,6 +60,7 @@ mod tests {
             ("funders", DOD_FUNDERS_CSV),
             ("prefixes", DOD_PREFIXES_CSV),
             ("world countries", WORLD_COUNTRIES_CSV),
+            ("us states", US_STATES_CSV),
             ("aliases", DOD_ALIASES_CSV),
             ("cities", CITIES_CSV),
             ("provinces", PROVINCES_CSV),

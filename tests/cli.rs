@@ -38,8 +38,8 @@ async fn csv_export_opens_cleanly_in_excel() {
     assert!(col("award_numbers").contains("W911NF-19-1-0283"));
     assert_eq!(col("china_regions"), "CN");
     assert!(col("sources").contains("crossref"));
-    assert!(matches!(col("tier"), "1" | "2"));
-    assert_eq!(col("tier") == "1", !col("entity_hits").is_empty());
+    assert!(matches!(col("tier"), "1" | "2" | "3"));
+    assert_eq!(col("tier") == "3", col("entity_hits").is_empty());
 }
 
 #[tokio::test]
@@ -292,6 +292,7 @@ async fn an_imported_list_applies_after_reclassify_without_crawling() {
         .args(["lists", "import"])
         .arg(&list)
         .args(["--title", "Staff watch list", "--licence", "internal"])
+        .args(["--severity", "defense-linked"])
         .assert()
         .success()
         .stderr(predicate::str::contains("imported watch-list (1 entries)"));

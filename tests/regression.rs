@@ -1192,3 +1192,73 @@ async fn issue13_15_the_command_line_says_what_is_wrong_with_the_right_exit_code
                 .and(predicate::str::contains("SECRET-KEY-1").not()),
         );
 }
+
+#[tokio::test]
+async fn issue10_5_tiers_follow_how_defense_linked_the_coauthors_institution_is() {
+    let onr =
+        serde_json::json!([{"DOI": "10.13039/100000006", "name": "Office of Naval Research"}]);
+    let (_dir, db) = classified(vec![
+        crossref_work(
+            "10.5555/t1",
+            onr.clone(),
+            &["School of Astronautics, Beihang University, Beijing 100191, China"],
+        ),
+        crossref_work(
+            "10.5555/t2",
+            onr.clone(),
+            &["School of Physics, Anhui University, Hefei 230601, China"],
+        ),
+        crossref_work(
+            "10.5555/t3",
+            onr.clone(),
+            &["Institute of Modern Physics, Northwest University, Xian, Shaanxi 710127, China"],
+        ),
+        // A namesake in the US is not China-based at all, and never matches the tracker.
+        crossref_work(
+            "10.5555/ns",
+            onr,
+            &["Department of Physics, Northeastern University, Boston, MA 02115"],
+        ),
+    ])
+    .await;
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let row = |doi: &str| -> (i64, String) {
+        conn.query_row(
+            "SELECT tier, risk FROM flagged_papers WHERE doi = ?1",
+            [doi],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    };
+    let (tier, risk) = row("10.5555/t1");
+    assert_eq!(tier, 1);
+    assert!(
+        risk.contains("Seven Sons") && risk.contains("ASPI high or very high risk"),
+        "{risk}"
+    );
+    let (tier, risk) = row("10.5555/t2");
+    assert_eq!((tier, risk.as_str()), (2, "ASPI, risk not rated"));
+    assert_eq!(row("10.5555/t3"), (3, String::new()));
+    let flagged: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM flagged_papers WHERE doi = '10.5555/ns'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        flagged, 0,
+        "Northeastern University, Boston is not China-based"
+    );
+    let hits: String = conn
+        .query_row(
+            "SELECT entity_hits FROM flagged_papers WHERE doi = '10.5555/t1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        hits.contains("[ASPI high or very high risk; Seven Sons]") || hits.contains("[Seven Sons]"),
+        "{hits}"
+    );
+}

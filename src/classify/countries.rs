@@ -48,7 +48,7 @@ const US_CODES: &[&str] = &["US", "UM", "PR", "GU", "VI", "AS", "MP"];
 /// Country words that next to a defence name more often mean something else: US states
 /// (Georgia), places inside US states (Jersey, as in New Jersey) and given names (Jordan,
 /// Chad, as in "we thank Chad …").
-const NOT_QUALIFIERS: &[&str] = &["georgia", "georgian", "jersey", "jordan", "chad", "chadian"];
+pub const NOT_QUALIFIERS: &[&str] = &["georgia", "georgian", "jersey", "jordan", "chad", "chadian"];
 
 /// Names and demonyms of every country but the US, as they qualify a body ("Australian
 /// Department of Defence", "Department of Defense of Australia", "Department of Defense,

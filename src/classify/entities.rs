@@ -38,14 +38,48 @@ pub struct ListsInForce {
     pub removed: Vec<String>,
 }
 
-/// One entry of a list: the canonical name, the other names it goes by, and what the list
-/// says about it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How closely an entry is tied to China's defense establishment, as the committee counts it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    /// Seven Sons, ASPI high or very high risk, PLA units, 1260H, §1286, MEU, Entity List:
+    /// a coauthor there makes a flag tier 1.
+    DefenseLinked,
+    /// Any other listed entity (ASPI medium or low risk, unrated; NDAA §889/§5949/§154;
+    /// lists staff import): tier 2.
+    #[default]
+    Listed,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::DefenseLinked => "defense-linked",
+            Severity::Listed => "listed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s.trim() {
+            "defense-linked" | "defense" | "defence" => Some(Severity::DefenseLinked),
+            "listed" | "other" => Some(Severity::Listed),
+            _ => None,
+        }
+    }
+}
+
+/// One entry of a list: the canonical name, the other names it goes by, what the list says
+/// about it, and how defense-linked that makes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Entry {
     pub list_id: String,
     pub name: String,
     pub aliases: Vec<String>,
     pub detail: String,
+    pub severity: Severity,
+    /// The list and level that decide the severity, as exports name it ("ASPI high or very
+    /// high risk", "DoD 1260H").
+    pub risk: String,
 }
 
 /// A match of a list entry in an affiliation.
@@ -55,13 +89,21 @@ pub struct EntityHit {
     pub entry: String,
     pub matched: String,
     pub detail: String,
+    pub severity: Severity,
+    pub risk: String,
 }
 
 impl EntityHit {
-    /// "dod-1260h: Aviation Industry Corporation of China (matched "AVIC")".
+    /// "DoD Section 1260H …: Aviation Industry Corporation of China [DoD 1260H] (matched
+    /// "AVIC")".
     pub fn describe(&self) -> String {
+        let risk = if self.risk.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", self.risk)
+        };
         format!(
-            "{}: {} (matched \"{}\")",
+            "{}: {}{risk} (matched \"{}\")",
             self.list, self.entry, self.matched
         )
     }
@@ -223,6 +265,8 @@ impl EntityMatcher {
                 entry: e.name.clone(),
                 matched: matched.to_string(),
                 detail: e.detail.clone(),
+                severity: e.severity,
+                risk: e.risk.clone(),
             };
             // One list naming the same body twice (§1286 lists it once per year) shows once.
             if !hits
@@ -322,6 +366,34 @@ fn part_of(name: &str) -> Option<(String, String)> {
     Some((part.to_string(), parent.trim().to_string()))
 }
 
+/// How defense-linked the entries of a bundled list (other than the ASPI tracker, which rates
+/// each) are, and the name exports give that.
+fn bundled_severity(list_id: &str) -> (Severity, String) {
+    let (severity, risk) = match list_id {
+        "seven-sons" => (Severity::DefenseLinked, "Seven Sons"),
+        "dod-1260h" => (Severity::DefenseLinked, "DoD 1260H"),
+        "ndaa-1286" => (Severity::DefenseLinked, "NDAA §1286"),
+        "bis-meu" => (Severity::DefenseLinked, "BIS military end user"),
+        "cset-pla-ai" => (Severity::DefenseLinked, "PLA AI vendor (CSET)"),
+        "ndaa-889" => (Severity::Listed, "NDAA §889"),
+        "ndaa-5949" => (Severity::Listed, "NDAA §5949"),
+        "ndaa-154" => (Severity::Listed, "NDAA §154"),
+        _ => (Severity::Listed, "listed"),
+    };
+    (severity, risk.to_string())
+}
+
+/// How defense-linked an imported list is when the importer does not say: the BIS Entity List
+/// and military end-user list are (as the committee counts them), anything else is "listed".
+pub fn imported_severity(list_id: &str) -> Severity {
+    let id = list_id.to_ascii_lowercase();
+    if id.contains("entity-list") || id.contains("meu") || id.contains("military") {
+        Severity::DefenseLinked
+    } else {
+        bundled_severity(&id).0
+    }
+}
+
 /// The bundled lists, from the compiled name index and the list table.
 fn bundled_lists() -> Vec<(ListInfo, Vec<Entry>)> {
     let meta = reference::rows(reference::ENTITY_LISTS_CSV);
@@ -329,23 +401,42 @@ fn bundled_lists() -> Vec<(ListInfo, Vec<Entry>)> {
         .iter()
         .map(|r| (r["list"].clone(), r["id"].clone()))
         .collect();
-    // ASPI risk levels and supervising agencies, by English name.
-    let aspi: HashMap<String, String> = reference::rows(reference::ASPI_TRACKER_CSV)
-        .into_iter()
-        .map(|r| {
-            let risk = match r["risk_collapsed_cnfigs"].as_str() {
-                "" | "None" => "not rated".to_string(),
-                x => x.to_string(),
-            };
-            (
-                r["name_en"].clone(),
-                format!(
-                    "risk {risk}; category {}; supervised by {}; SASTIND {}",
-                    r["aspi_category"], r["supervising_agencies"], r["sastind_supervised"]
-                ),
-            )
-        })
-        .collect();
+    // ASPI risk levels and supervising agencies, by English name, and how defense-linked each
+    // entry is: a PLA or Seven Sons institution, or one ASPI rates high or very high (the
+    // bundled ratings collapse ASPI's four levels to HIGH and MEDIUM).
+    let aspi: HashMap<String, (String, Severity, String)> =
+        reference::rows(reference::ASPI_TRACKER_CSV)
+            .into_iter()
+            .map(|r| {
+                let rating = r["risk_collapsed_cnfigs"].as_str();
+                let category = r["aspi_category"].as_str();
+                let (severity, risk) = match (category, rating) {
+                    ("Military", _) => (Severity::DefenseLinked, "ASPI PLA institution"),
+                    ("Seven sons of national defence", _) => (
+                        Severity::DefenseLinked,
+                        "ASPI high or very high risk; Seven Sons",
+                    ),
+                    (_, "HIGH") => (Severity::DefenseLinked, "ASPI high or very high risk"),
+                    (_, "MEDIUM") => (Severity::Listed, "ASPI medium or low risk"),
+                    _ => (Severity::Listed, "ASPI, risk not rated"),
+                };
+                let rating = match rating {
+                    "" | "None" => "not rated",
+                    x => x,
+                };
+                (
+                    r["name_en"].clone(),
+                    (
+                        format!(
+                            "risk {rating}; category {category}; supervised by {}; SASTIND {}",
+                            r["supervising_agencies"], r["sastind_supervised"]
+                        ),
+                        severity,
+                        risk.to_string(),
+                    ),
+                )
+            })
+            .collect();
     let mut by_list: HashMap<String, Vec<Entry>> = HashMap::new();
     let mut positions: HashMap<(String, String), usize> = HashMap::new();
     for r in reference::rows(reference::ENTITY_INDEX_CSV) {
@@ -355,16 +446,24 @@ fn bundled_lists() -> Vec<(ListInfo, Vec<Entry>)> {
         let entries = by_list.entry(id.clone()).or_default();
         let key = (id.clone(), r["canonical_name"].clone());
         let at = *positions.entry(key).or_insert_with(|| {
-            let detail = aspi
+            let rated = aspi
                 .get(&r["canonical_name"])
-                .filter(|_| id == "aspi-unitracker" || id == "seven-sons")
-                .cloned()
+                .filter(|_| id == "aspi-unitracker" || id == "seven-sons");
+            let detail = rated
+                .map(|(d, _, _)| d.clone())
                 .unwrap_or_else(|| r["list_detail"].clone());
+            let (severity, risk) = match (id.as_str(), rated) {
+                ("aspi-unitracker", Some((_, s, r))) => (*s, r.clone()),
+                ("aspi-unitracker", None) => (Severity::Listed, "ASPI, risk not rated".into()),
+                (other, _) => bundled_severity(other),
+            };
             entries.push(Entry {
                 list_id: id.clone(),
                 name: r["canonical_name"].clone(),
                 aliases: Vec::new(),
                 detail,
+                severity,
+                risk,
             });
             entries.len() - 1
         });
@@ -380,6 +479,8 @@ fn bundled_lists() -> Vec<(ListInfo, Vec<Entry>)> {
             name: r["name"].clone(),
             aliases: Vec::new(),
             detail: format!("{}: {}", r["type_per_coverage"], r["detail_per_coverage"]),
+            severity: Severity::DefenseLinked,
+            risk: bundled_severity("cset-pla-ai").1,
         })
         .collect();
     by_list.insert("cset-pla-ai".into(), cset);
@@ -485,8 +586,7 @@ mod tests {
                 vec![Entry {
                     list_id: "test".into(),
                     name: "Defense S&T Key Laboratory of Widget Physics at Foo University".into(),
-                    aliases: vec![],
-                    detail: String::new(),
+                    ..Default::default()
                 }],
             )],
         });

@@ -26,6 +26,8 @@ pub struct AffiliationExplanation {
     pub regions: Vec<&'static str>,
     pub china_based: bool,
     pub decided_by: Option<&'static str>,
+    /// Why nothing decided, when a namesake could have misled.
+    pub note: Option<String>,
     pub institution: Option<String>,
     pub evidence: Vec<RegionEvidence>,
     /// Defense-linked list entries named in the string (they make a flag tier 1 only when the
@@ -43,6 +45,7 @@ impl AffiliationExplanation {
             regions: v.regions.iter().map(|r| r.as_str()).collect(),
             china_based: v.is_china(policy),
             decided_by: v.decided_by.map(|l| l.as_str()),
+            note: v.note.clone(),
             institution: super::work::institution_in(input),
             evidence: v
                 .signals
@@ -60,7 +63,12 @@ impl AffiliationExplanation {
     }
 
     /// Apply a database's reviewer corrections of this string, and say so.
-    pub fn apply(&mut self, overrides: &super::work::Overrides, policy: RegionPolicy) {
+    pub fn apply(
+        &mut self,
+        overrides: &super::work::Overrides,
+        policy: RegionPolicy,
+        lists: &EntityMatcher,
+    ) {
         if let Some((region, who)) = overrides.region(&self.input) {
             self.region = region.as_str();
             self.regions = vec![region.as_str()];
@@ -69,7 +77,7 @@ impl AffiliationExplanation {
             self.overrides
                 .push(format!("region {}: {who}", region.as_str()));
         }
-        for removed in overrides.apply_entities(&self.input, &mut self.entities) {
+        for removed in overrides.apply_entities(&self.input, &mut self.entities, lists) {
             self.overrides
                 .push(format!("entity match removed: {removed}"));
         }
@@ -98,7 +106,12 @@ impl AffiliationExplanation {
             Some(d) => {
                 let _ = writeln!(out, "  decided by: {d}");
             }
-            None => out.push_str("  decided by: nothing (no place, country or code found)\n"),
+            None => match &self.note {
+                Some(n) => {
+                    let _ = writeln!(out, "  decided by: nothing — {n}");
+                }
+                None => out.push_str("  decided by: nothing (no place, country or code found)\n"),
+            },
         }
         for e in &self.evidence {
             let _ = writeln!(

@@ -3,7 +3,7 @@
 
 use super::china::{AffiliationInput, ChinaClassifier, Region, RegionPolicy};
 use super::dod::{DodClassifier, Via};
-use super::entities::{EntityHit, EntityMatcher};
+use super::entities::{EntityHit, EntityMatcher, Severity};
 use crate::model::{AffiliationRecord, FunderRecord, OverrideKind, Source};
 
 /// Everything stored about one work, across sources.
@@ -142,16 +142,42 @@ impl WorkDecision {
         !self.dod.is_empty() && !self.china.is_empty()
     }
 
-    /// 1 = a China-based coauthor at a listed defense-linked entity, 2 = other China-based
-    /// coauthors; `None` when the work is not flagged.
+    /// 1 = a China-based coauthor at a defense-linked entity (Seven Sons, ASPI high or very
+    /// high risk, PLA units, 1260H, §1286, military end users, the Entity List), 2 = at another
+    /// listed entity, 3 = other China-based coauthors; `None` when the work is not flagged.
     pub fn tier(&self) -> Option<u8> {
-        self.flagged().then(|| {
-            if self.china.iter().any(|e| !e.entities.is_empty()) {
-                1
-            } else {
-                2
-            }
+        self.flagged().then(|| match self.worst_severity() {
+            Some(Severity::DefenseLinked) => 1,
+            Some(Severity::Listed) => 2,
+            None => 3,
         })
+    }
+
+    fn worst_severity(&self) -> Option<Severity> {
+        self.china
+            .iter()
+            .flat_map(|e| &e.entities)
+            .map(|h| h.severity)
+            .min()
+    }
+
+    /// The lists and levels that decided the tier ("ASPI high or very high risk; Seven
+    /// Sons"), each once; empty for tier 3.
+    pub fn risk(&self) -> String {
+        let Some(worst) = self.worst_severity() else {
+            return String::new();
+        };
+        let mut out: Vec<String> = Vec::new();
+        for h in self.china.iter().flat_map(|e| &e.entities) {
+            if h.severity == worst {
+                for part in h.risk.split("; ").filter(|p| !p.is_empty()) {
+                    if !out.iter().any(|o| o == part) {
+                        out.push(part.to_string());
+                    }
+                }
+            }
+        }
+        out.join("; ")
     }
 }
 
@@ -346,17 +372,27 @@ impl Overrides {
     /// Apply the entity corrections for this affiliation string to its list matches: added
     /// entries join, removed ones leave. Returns what was removed, as evidence says it
     /// ("Beihang University (reviewer override by J. Staff: …)").
-    pub fn apply_entities(&self, affiliation: &str, hits: &mut Vec<EntityHit>) -> Vec<String> {
+    pub fn apply_entities(
+        &self,
+        affiliation: &str,
+        hits: &mut Vec<EntityHit>,
+        lists: &EntityMatcher,
+    ) -> Vec<String> {
         let mut removed = Vec::new();
         let key = super::text::affiliation_key(affiliation);
         for (entry, add, note, by) in self.entities.get(&key).into_iter().flatten() {
             if *add {
                 if !hits.iter().any(|h| &h.entry == entry) {
+                    // The entry is on a list in force (checked when the correction was made);
+                    // it keeps that list's severity.
+                    let listed = lists.entries_named(entry).into_iter().next();
                     hits.push(EntityHit {
                         list: "reviewer".into(),
                         entry: entry.clone(),
                         matched: who(note, by),
                         detail: String::new(),
+                        severity: listed.map(|(_, e)| e.severity).unwrap_or_default(),
+                        risk: listed.map(|(_, e)| e.risk.clone()).unwrap_or_default(),
                     });
                 }
             } else if hits.iter().any(|h| &h.entry == entry) {
@@ -561,7 +597,9 @@ impl Classifier {
                     }
                 }
             }
-            ev.removed_entities = self.overrides.apply_entities(&key, &mut hits);
+            ev.removed_entities = self
+                .overrides
+                .apply_entities(&key, &mut hits, &self.entities);
             ev.entities = hits;
             if !decision.china.contains(&ev) {
                 decision.china.push(ev);

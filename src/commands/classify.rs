@@ -94,7 +94,7 @@ impl Explainer {
             Kind::Affiliation(a) => {
                 let (china, entities, policy) = a.as_ref();
                 let mut e = explain::affiliation(china, entities, *policy, text);
-                e.apply(&self.overrides, *policy);
+                e.apply(&self.overrides, *policy, entities);
                 (e.to_text(), serde_json::to_string(&e))
             }
             Kind::Funding(dod) => {

@@ -60,6 +60,7 @@ pub fn run(args: &ListsArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                 as_of: a.as_of.clone(),
                 source: a.source.clone(),
                 only_source: a.only_source.clone(),
+                severity: a.severity,
             };
             let lists = xrefscan::lists::read(&a.file, &opts)?;
             let mut db = writer(ctx, "lists import")?;

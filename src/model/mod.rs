@@ -146,8 +146,11 @@ pub struct FlaggedRow {
     /// `day`, `month` or `year`: how much of `publication_date` the sources gave.
     pub publication_date_precision: String,
     pub venue: String,
-    /// 1 = a China-based coauthor at a listed defense-linked entity, 2 = other.
+    /// 1 = a China-based coauthor at a defense-linked entity, 2 = at another listed entity,
+    /// 3 = other China-based coauthors.
     pub tier: String,
+    /// The lists and levels that decided the tier ("ASPI high or very high risk; Seven Sons").
+    pub risk: String,
     pub dod_components: String,
     pub award_numbers: String,
     pub dod_evidence: String,

@@ -47,16 +47,16 @@ impl Db {
                 tx.prepare_cached(
                     "INSERT INTO flags (work_id, active, first_flagged_at, first_run_id, last_run_id, updated_at,
                         dod_components, award_numbers, dod_evidence, china_institutions, china_regions,
-                        china_evidence, tier, entity_hits, evidence_hash)
+                        china_evidence, tier, risk, entity_hits, evidence_hash)
                      VALUES (:work_id, 1, :stamp, :run_id, :run_id, :stamp, :dod_components, :award_numbers,
                         :dod_evidence, :china_institutions, :china_regions, :china_evidence, :tier,
-                        :entity_hits, :evidence_hash)
+                        :risk, :entity_hits, :evidence_hash)
                      ON CONFLICT (work_id) DO UPDATE SET active = 1, last_run_id = excluded.last_run_id,
                         updated_at = excluded.updated_at, dod_components = excluded.dod_components,
                         award_numbers = excluded.award_numbers, dod_evidence = excluded.dod_evidence,
                         china_institutions = excluded.china_institutions,
                         china_regions = excluded.china_regions, china_evidence = excluded.china_evidence,
-                        tier = excluded.tier, entity_hits = excluded.entity_hits,
+                        tier = excluded.tier, risk = excluded.risk, entity_hits = excluded.entity_hits,
                         evidence_hash = excluded.evidence_hash",
                 )?
                 .execute(rusqlite::named_params! {
@@ -70,6 +70,7 @@ impl Db {
                     ":china_regions": cols.china_regions,
                     ":china_evidence": cols.china_evidence,
                     ":tier": cols.tier,
+                    ":risk": d.risk(),
                     ":entity_hits": cols.entity_hits,
                     ":evidence_hash": cols.evidence_hash(),
                 })?;
@@ -153,7 +154,7 @@ impl Db {
                     COALESCE(publication_date, '') AS publication_date, COALESCE(venue, '') AS venue,
                     dod_components, award_numbers, dod_evidence, china_institutions, china_regions,
                     china_evidence, COALESCE(sources, '') AS sources, first_flagged_at,
-                    COALESCE(CAST(tier AS TEXT), '') AS tier, entity_hits,
+                    COALESCE(CAST(tier AS TEXT), '') AS tier, risk, entity_hits,
                     CASE WHEN evidence_changed_since_review = 1
                          THEN review_status || ' (evidence changed since the review)'
                          ELSE COALESCE(review_status, '') END AS review_status,
@@ -169,6 +170,7 @@ impl Db {
                 publication_date_precision: String::new(),
                 venue: r.get("venue")?,
                 tier: r.get("tier")?,
+                risk: r.get("risk")?,
                 dod_components: r.get("dod_components")?,
                 award_numbers: r.get("award_numbers")?,
                 dod_evidence: r.get("dod_evidence")?,

@@ -4,7 +4,7 @@
 //! same id replaces one for as long as the import is in force.
 
 use super::{Db, now};
-use crate::classify::entities::{Entry, ListInfo, ListsInForce};
+use crate::classify::entities::{Entry, ListInfo, ListsInForce, Severity};
 use crate::error::{Error, Result};
 use rusqlite::params;
 
@@ -59,8 +59,8 @@ impl Db {
         )?;
         tx.execute(
             "INSERT INTO entity_list_versions (id, version, active, removed, title, source, as_of,
-                licence, file, imported_at)
-             VALUES (?1, ?2, 1, 0, ?3, ?4, ?5, ?6, ?7, ?8)",
+                licence, file, imported_at, severity)
+             VALUES (?1, ?2, 1, 0, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 info.id,
                 version,
@@ -69,7 +69,11 @@ impl Db {
                 info.as_of,
                 info.licence,
                 file,
-                now()
+                now(),
+                entries
+                    .first()
+                    .map_or(Severity::Listed, |e| e.severity)
+                    .as_str()
             ],
         )?;
         {
@@ -170,10 +174,10 @@ impl Db {
     /// The imported lists in force, with their entries, and the ids removed from use.
     pub fn entity_lists(&self) -> Result<ListsInForce> {
         let mut st = self.conn.prepare(
-            "SELECT id, version, removed, title, source, as_of, licence, file, imported_at
+            "SELECT id, version, removed, title, source, as_of, licence, file, imported_at, severity
              FROM entity_list_versions WHERE active = 1 ORDER BY id",
         )?;
-        let rows: Vec<(ListInfo, i64, bool)> = st
+        let rows: Vec<(ListInfo, i64, bool, Severity)> = st
             .query_map([], |r| {
                 Ok((
                     ListInfo {
@@ -192,11 +196,12 @@ impl Db {
                     },
                     r.get("version")?,
                     r.get("removed")?,
+                    Severity::parse(&r.get::<_, String>("severity")?).unwrap_or_default(),
                 ))
             })?
             .collect::<rusqlite::Result<_>>()?;
         let mut out = ListsInForce::default();
-        for (mut info, version, removed) in rows {
+        for (mut info, version, removed, severity) in rows {
             if removed {
                 out.removed.push(info.id);
                 continue;
@@ -217,6 +222,8 @@ impl Db {
                             .map(str::to_string)
                             .collect(),
                         detail: r.get("detail")?,
+                        severity,
+                        risk: info.title.clone(),
                     })
                 })?
                 .collect::<rusqlite::Result<_>>()?;

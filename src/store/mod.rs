@@ -50,6 +50,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../../db/migrations/0006_names_and_list_versions.sql"
     )),
+    M::up(include_str!("../../db/migrations/0007_severity.sql")),
 ];
 
 /// The schema version this build writes.

@@ -141,7 +141,7 @@ impl Db {
                  GROUP BY region ORDER BY region",
             ),
             (
-                "Flagged by tier (1 = coauthor at a listed defense-linked entity)",
+                "Flagged by tier (1 = coauthor at a defense-linked entity, 2 = at another listed entity, 3 = other)",
                 "SELECT COALESCE(tier, 'not yet classified') AS tier, COUNT(*) AS flagged_papers
                  FROM flags WHERE active = 1 GROUP BY 1 ORDER BY 1",
             ),

@@ -13,6 +13,13 @@
 //! 5. an e-mail domain (`.edu.cn`, `.edu.hk`, `.edu.tw`, `.edu.mo`);
 //! 6. the `countries` OpenAlex attaches to the authorship.
 //!
+//! Places outside China count as much as places in it: every country's names (at the end of
+//! the string), and for the US the state names and USPS codes where US addresses put them
+//! (`Boston, MA 02115`). An institution whose name is shared by a Chinese and a non-Chinese
+//! institution — known to be (the institution table) or bound to be (a name made only of
+//! compass and generic words: "Northeastern University") — is a *namesake*: it is kept as
+//! evidence but never decides; with no other evidence the region is UNKNOWN and says why.
+//!
 //! A country word counts as a location only when nothing but punctuation, digits or the end of
 //! the string follows it: `China Medical University` and `US-China Institute` are names, not
 //! places. Trap phrases (`China Lake`, `New Mexico`) are matched first and mean "not here".
@@ -94,6 +101,8 @@ pub enum Level {
     StringInstitution,
     EmailDomain,
     AuthorCountries,
+    /// An institution name shared by institutions in several countries: never decides.
+    Namesake,
 }
 
 impl Level {
@@ -105,6 +114,7 @@ impl Level {
             Level::StringInstitution => "institution named in affiliation string",
             Level::EmailDomain => "e-mail domain",
             Level::AuthorCountries => "authorship countries",
+            Level::Namesake => "institution name shared with institutions elsewhere",
         }
     }
 }
@@ -129,6 +139,8 @@ pub struct Verdict {
     pub regions: Vec<Region>,
     pub decided_by: Option<Level>,
     pub signals: Vec<Signal>,
+    /// Why nothing decided, when something could have misled (a namesake).
+    pub note: Option<String>,
 }
 
 impl Verdict {
@@ -161,6 +173,8 @@ enum Kind {
     Trap,
     Country,
     Place,
+    /// A place outside China (a US state) that counts only where an address ends with it.
+    PlaceAtEnd,
     Institution,
 }
 
@@ -168,12 +182,86 @@ enum Kind {
 struct Term {
     kind: Kind,
     region: Region,
+    /// An institution name also borne by institutions elsewhere.
+    namesake: bool,
+}
+
+impl Term {
+    fn new(kind: Kind, region: Region) -> Term {
+        Term {
+            kind,
+            region,
+            namesake: false,
+        }
+    }
 }
 
 /// The compiled affiliation classifier. Build once, use from any thread.
 pub struct ChinaClassifier {
     lexicon: Lexicon,
     terms: Vec<Term>,
+    /// USPS codes of the US states and possessions.
+    us_codes: HashSet<String>,
+}
+
+/// Words that place an institution nowhere in particular: compass points…
+const COMPASS: &[&str] = &[
+    "north",
+    "south",
+    "east",
+    "west",
+    "northeast",
+    "northwest",
+    "southeast",
+    "southwest",
+    "northeastern",
+    "northwestern",
+    "southeastern",
+    "southwestern",
+    "northern",
+    "southern",
+    "eastern",
+    "western",
+    "central",
+];
+
+/// …and the words of what kind of institution it is ("polytechnical", a spelling of Chinese
+/// universities' own, is not one of them).
+const GENERIC: &[&str] = &[
+    "university",
+    "college",
+    "institute",
+    "technology",
+    "technological",
+    "polytechnic",
+    "normal",
+    "of",
+    "the",
+    "and",
+    "science",
+    "sciences",
+    "engineering",
+    "medical",
+    "medicine",
+    "agricultural",
+    "forestry",
+    "school",
+    "academy",
+    "for",
+];
+
+/// A name made only of compass points and generic words ("Northeastern University",
+/// "Southeast University") is bound to be borne by institutions in several countries.
+fn generic_name(name: &str) -> bool {
+    let words: Vec<String> = normalize(name)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    words.iter().any(|w| COMPASS.contains(&w.as_str()))
+        && words
+            .iter()
+            .all(|w| COMPASS.contains(&w.as_str()) || GENERIC.contains(&w.as_str()))
 }
 
 /// Phrases that contain a China place or country word but are somewhere else.
@@ -244,6 +332,7 @@ impl ChinaClassifier {
                 Term {
                     kind: Kind::Trap,
                     region: *region,
+                    namesake: false,
                 },
                 &mut phrases,
                 &mut terms,
@@ -277,6 +366,7 @@ impl ChinaClassifier {
                             Term {
                                 kind: Kind::Country,
                                 region,
+                                namesake: false,
                             },
                             &mut phrases,
                             &mut terms,
@@ -289,6 +379,7 @@ impl ChinaClassifier {
                             Term {
                                 kind: Kind::Country,
                                 region,
+                                namesake: false,
                             },
                             &mut phrases,
                             &mut terms,
@@ -304,6 +395,9 @@ impl ChinaClassifier {
                 Term {
                     kind: Kind::Institution,
                     region,
+                    // Known to be borne by institutions in two regions ("China Medical
+                    // University": Shenyang and Taichung), or bound to be.
+                    namesake: region == Region::Unknown || generic_name(&row["name"]),
                 },
                 &mut phrases,
                 &mut terms,
@@ -323,6 +417,7 @@ impl ChinaClassifier {
             let term = Term {
                 kind: Kind::Institution,
                 region: Region::CN,
+                namesake: generic_name(name),
             };
             add(name, term, phrases, terms);
             // "Xidian Univ.", "Tsinghua Univ": bibliographic abbreviations.
@@ -349,6 +444,7 @@ impl ChinaClassifier {
                 Term {
                     kind: Kind::Country,
                     region,
+                    namesake: false,
                 },
                 &mut phrases,
                 &mut terms,
@@ -361,6 +457,7 @@ impl ChinaClassifier {
                 Term {
                     kind: Kind::Place,
                     region,
+                    namesake: false,
                 },
                 &mut phrases,
                 &mut terms,
@@ -376,6 +473,7 @@ impl ChinaClassifier {
             let term = Term {
                 kind: Kind::Place,
                 region,
+                namesake: false,
             };
             add(&row["name_en"], term, &mut phrases, &mut terms);
             add(&row["name_zh"], term, &mut phrases, &mut terms);
@@ -394,9 +492,38 @@ impl ChinaClassifier {
         for (phrase, term) in city_terms() {
             add(&phrase, term, &mut phrases, &mut terms);
         }
+        // Places outside China, after China's own (so a name shared with a place in China,
+        // such as Jordan in Kowloon, stays China's): every country's names, and the US states.
+        for c in super::countries::all() {
+            let region = Region::from_country_code(&c.code);
+            for name in std::iter::once(&c.name).chain(&c.other_names) {
+                let word = name.to_lowercase();
+                if name.chars().count() >= 4
+                    && !super::countries::NOT_QUALIFIERS.contains(&word.as_str())
+                {
+                    add(
+                        name,
+                        Term::new(Kind::Country, region),
+                        &mut phrases,
+                        &mut terms,
+                    );
+                }
+            }
+        }
+        let mut us_codes = HashSet::new();
+        for row in reference::rows(reference::US_STATES_CSV) {
+            us_codes.insert(row["code"].clone());
+            add(
+                &row["name"],
+                Term::new(Kind::PlaceAtEnd, Region::Other),
+                &mut phrases,
+                &mut terms,
+            );
+        }
         ChinaClassifier {
             lexicon: Lexicon::new(&phrases),
             terms,
+            us_codes,
         }
     }
 
@@ -427,6 +554,9 @@ impl ChinaClassifier {
                     }
                 }
                 Kind::Place => Level::StringPlace,
+                Kind::PlaceAtEnd if is_terminal(&text, hit.end) => Level::StringPlace,
+                Kind::PlaceAtEnd => continue,
+                Kind::Institution if term.namesake => Level::Namesake,
                 Kind::Institution => {
                     if term.region == Region::Unknown {
                         continue;
@@ -441,6 +571,14 @@ impl ChinaClassifier {
                 position: hit.start,
             });
         }
+        if let Some((code, at)) = self.us_state_code(raw) {
+            signals.push(Signal {
+                level: Level::StringPlace,
+                region: Region::Other,
+                matched: code.to_string(),
+                position: normalize(&raw[..at]).len(),
+            });
+        }
         if let Some(region) = email_region(&text) {
             signals.push(Signal {
                 level: Level::EmailDomain,
@@ -450,6 +588,42 @@ impl ChinaClassifier {
             });
         }
         signals
+    }
+
+    /// A USPS state code where US addresses put one: upper case, after a city (a comma or a
+    /// space before it), and followed by a ZIP code, a US country name or the end ("Boston, MA
+    /// 02115", "BOSTON MA", "Columbia, MO 65211, USA"). `MO`, also Macau's ISO code, needs the
+    /// ZIP code. Returns the code and its byte offset in `raw`.
+    fn us_state_code<'a>(&self, raw: &'a str) -> Option<(&'a str, usize)> {
+        let bytes = raw.as_bytes();
+        let mut found = None;
+        for (at, w) in raw.match_indices(|c: char| c.is_ascii_uppercase()) {
+            let _ = w;
+            if at + 2 > raw.len() || !raw.is_char_boundary(at + 2) {
+                continue;
+            }
+            let code = &raw[at..at + 2];
+            if !self.us_codes.contains(code) {
+                continue;
+            }
+            let before_ok = at >= 2
+                && matches!(bytes[at - 1], b' ')
+                && bytes[at - 2].is_ascii_alphabetic() | (bytes[at - 2] == b',');
+            let after_ok = bytes.get(at + 2).is_none_or(|b| !b.is_ascii_alphanumeric());
+            if !(before_ok && after_ok) {
+                continue;
+            }
+            let rest = raw[at + 2..].trim_start_matches([' ', ',', '.']);
+            let zip = rest.len() >= 5 && rest.as_bytes()[..5].iter().all(u8::is_ascii_digit);
+            let end = rest.is_empty()
+                || ["usa", "u.s.a", "united states", "us"]
+                    .iter()
+                    .any(|u| rest.to_ascii_lowercase().starts_with(u));
+            if zip || (end && code != "MO") {
+                found = Some((code, at));
+            }
+        }
+        found
     }
 
     /// Decide one affiliation.
@@ -502,15 +676,25 @@ impl Default for ChinaClassifier {
 fn decide(signals: Vec<Signal>) -> Verdict {
     let decided_by = signals
         .iter()
-        .filter(|s| s.region != Region::Unknown)
+        .filter(|s| s.region != Region::Unknown && s.level != Level::Namesake)
         .map(|s| s.level)
         .min();
     let Some(level) = decided_by else {
+        let note = signals
+            .iter()
+            .find(|s| s.level == Level::Namesake)
+            .map(|s| {
+                format!(
+                    "\"{}\" is the name of institutions in China and elsewhere, and nothing in the string says where this one is",
+                    s.matched
+                )
+            });
         return Verdict {
             region: Region::Unknown,
             regions: Vec::new(),
             decided_by: None,
             signals,
+            note,
         };
     };
     let deciding: Vec<&Signal> = signals
@@ -528,6 +712,7 @@ fn decide(signals: Vec<Signal>) -> Verdict {
         regions: regions.into_iter().collect(),
         decided_by,
         signals,
+        note: None,
     }
 }
 
@@ -612,6 +797,7 @@ fn city_terms() -> Vec<(String, Term)> {
                 Term {
                     kind: Kind::Place,
                     region,
+                    namesake: false,
                 },
             )
         })

@@ -132,3 +132,63 @@ fn structured_codes_decide_when_the_string_is_silent() {
     assert_eq!(region("Department of Physics"), Region::Unknown);
     assert_eq!(region("Lab of X, contact: wang@zju.edu.cn"), Region::CN);
 }
+
+#[test]
+fn a_namesake_never_decides_alone_and_location_evidence_does() {
+    let c = ChinaClassifier::new();
+    for (raw, region) in [
+        ("Northeastern University, Boston, MA", Region::Other),
+        ("NORTHEASTERN UNIVERSITY, BOSTON MA", Region::Other),
+        (
+            "Northeastern University, Boston, Massachusetts 02115",
+            Region::Other,
+        ),
+        ("Northeastern University, Shenyang 110819", Region::CN),
+        (
+            "Northeastern University, Shenyang, Liaoning, China",
+            Region::CN,
+        ),
+        ("Southeast University, Dhaka, Bangladesh", Region::Other),
+        ("Southeast University, Nanjing 210096", Region::CN),
+        (
+            "Dept. of Chemistry, University of Missouri, Columbia, MO 65211",
+            Region::Other,
+        ),
+        ("University of Macau, Taipa, MO", Region::MO),
+    ] {
+        assert_eq!(c.classify_text(raw).region, region, "{raw}");
+    }
+    for raw in [
+        "Northeastern University",
+        "Southeast University",
+        "China Medical University",
+    ] {
+        let v = c.classify_text(raw);
+        assert_eq!(v.region, Region::Unknown, "{raw}");
+        assert!(
+            v.note
+                .as_deref()
+                .is_some_and(|n| n.contains("China and elsewhere")),
+            "{raw}"
+        );
+    }
+    // A source's institution country code still decides a namesake.
+    let v = c.classify(AffiliationInput {
+        raw: Some("Northeastern University"),
+        country_code: Some("CN"),
+        ..Default::default()
+    });
+    assert_eq!(v.region, Region::CN);
+}
+
+#[test]
+fn namesakes_are_found_by_their_words_not_listed() {
+    assert!(super::generic_name("Northeastern University"));
+    assert!(super::generic_name("Central South University"));
+    assert!(super::generic_name(
+        "Southwest University of Science and Technology"
+    ));
+    assert!(!super::generic_name("Southwest Jiaotong University"));
+    assert!(!super::generic_name("North University of China"));
+    assert!(!super::generic_name("Tsinghua University"));
+}
