@@ -391,6 +391,10 @@ pub struct ScanArgs {
     /// batches stretch the daily budget.
     #[arg(long, env = env::XREFSCAN_OPENALEX_BATCH, default_value_t = 100)]
     pub openalex_batch: usize,
+    /// Also page through every work with funder metadata in the window (light pages) to find
+    /// DoD funding named without a registry id or stated only by an award number.
+    #[arg(long, env = env::XREFSCAN_FUNDER_NAMES, default_value_t = true, action = ArgAction::Set, value_parser = BoolishValueParser::new())]
+    pub funder_names: bool,
     /// Crossref rows per page (at most 1000).
     #[arg(long, env = env::XREFSCAN_CROSSREF_ROWS, default_value_t = 1000)]
     pub crossref_rows: u32,
@@ -474,6 +478,7 @@ impl ScanArgs {
                 mailto: self.mailto.clone(),
                 rows: self.crossref_rows,
                 shard_days: self.shard_days.max(1),
+                funder_names: self.funder_names,
             },
             crossref_limits,
             openalex: OpenAlexConfig {

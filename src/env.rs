@@ -30,6 +30,8 @@ pub const XREFSCAN_OPENALEX_RPS: &str = "XREFSCAN_OPENALEX_RPS";
 pub const XREFSCAN_OPENALEX_CONCURRENCY: &str = "XREFSCAN_OPENALEX_CONCURRENCY";
 /// DOIs per OpenAlex lookup call, at most 100 (`--openalex-batch`).
 pub const XREFSCAN_OPENALEX_BATCH: &str = "XREFSCAN_OPENALEX_BATCH";
+/// Look for DoD funding named without a registry id (`--funder-names`).
+pub const XREFSCAN_FUNDER_NAMES: &str = "XREFSCAN_FUNDER_NAMES";
 /// Crossref rows per page, at most 1000 (`--crossref-rows`).
 pub const XREFSCAN_CROSSREF_ROWS: &str = "XREFSCAN_CROSSREF_ROWS";
 /// Days per Crossref shard (`--shard-days`).

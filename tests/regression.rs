@@ -102,6 +102,11 @@ async fn issue9_an_unknown_funder_id_is_a_warning_and_crossref_goes_on() {
         .with_priority(10)
         .mount(&cr)
         .await;
+    Mock::given(method("GET"))
+        .and(path("/works"))
+        .respond_with(json("crossref/empty_page.synthetic.json"))
+        .mount(&cr)
+        .await;
     // Every component outside the DoD tree has been retired by the registry.
     Mock::given(method("GET"))
         .and(path_regex(r"^/funders/10\.13039/\d+/works$"))

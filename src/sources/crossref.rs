@@ -32,6 +32,9 @@ pub struct CrossrefConfig {
     pub mailto: Option<String>,
     pub rows: u32,
     pub shard_days: u32,
+    /// Also page through every work with funder metadata in the window, to find DoD funding
+    /// named without a registry id (`--funder-names`).
+    pub funder_names: bool,
 }
 
 impl CrossrefConfig {
@@ -319,6 +322,126 @@ pub async fn fetch_descendants(
 
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Fields of the light pages that look for DoD funding named without a registry id.
+pub const FUNDER_SELECT: &str = "DOI,funder,issued";
+
+/// Every work of a date window that carries any funder entry (`has-funder:true`), in light
+/// pages (`select=DOI,funder,issued`). Each item's funders are classified on the spot: only
+/// works whose funding is DoD by name or award number — and not by a registry id, which the
+/// funder route already finds — are kept, as light records whose full record is looked up
+/// afterwards ([`full_records_url`]).
+pub struct FundedWorks {
+    pub base_url: String,
+    pub rows: u32,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub key: String,
+    pub dod: std::sync::Arc<crate::classify::dod::DodClassifier>,
+}
+
+impl FundedWorks {
+    pub fn new(
+        cfg: &CrossrefConfig,
+        from: NaiveDate,
+        to: NaiveDate,
+        key: String,
+        dod: std::sync::Arc<crate::classify::dod::DodClassifier>,
+    ) -> Self {
+        FundedWorks {
+            base_url: cfg.base().to_string(),
+            rows: cfg.rows.clamp(1, 1000),
+            from,
+            to,
+            key,
+            dod,
+        }
+    }
+
+    /// Whether a work's funder entries say DoD without a DoD registry id.
+    pub fn dod_without_id(&self, rec: &WorkRecord) -> bool {
+        use crate::classify::dod::Via;
+        let matches: Vec<_> = rec
+            .funders
+            .iter()
+            .flat_map(|f| self.dod.classify_funder(f))
+            .collect();
+        !matches.is_empty() && !matches.iter().any(|m| m.via == Via::RegistryId)
+    }
+}
+
+impl CursorQuery for FundedWorks {
+    fn source(&self) -> Source {
+        Source::Crossref
+    }
+
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn url(&self, cursor: &str) -> String {
+        format!(
+            "{}/works?filter=has-funder:true,from-pub-date:{},until-pub-date:{}&rows={}&select={}&cursor={}",
+            self.base_url,
+            self.from,
+            self.to,
+            self.rows,
+            urlencode(FUNDER_SELECT),
+            urlencode(cursor)
+        )
+    }
+
+    fn parse_page(&self, body: &[u8]) -> std::result::Result<ListPage, String> {
+        parse_page(body)
+    }
+
+    fn parse_item(&self, raw: &str) -> Item {
+        match parse_item(raw) {
+            Ok(r) if self.dod_without_id(&r) => Item::Record(r),
+            Ok(r) => Item::Skip(r.doi),
+            Err(m) => Item::Malformed(m),
+        }
+    }
+
+    fn cursor_repeats(&self) -> bool {
+        true
+    }
+}
+
+/// A DOI's own record (`/works/{doi}`), for a DOI that cannot go into a filter (a comma).
+pub fn single_record_url(cfg: &CrossrefConfig, doi: &str) -> String {
+    format!("{}/works/{}", cfg.base(), urlencode(doi))
+}
+
+/// Decode a single-record response as a page of one item.
+pub fn parse_single(body: &[u8]) -> std::result::Result<ListPage, String> {
+    #[derive(Deserialize)]
+    struct One {
+        message: Box<RawValue>,
+    }
+    let one: One = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    Ok(ListPage {
+        items: vec![one.message],
+        next_cursor: None,
+        total: Some(1),
+    })
+}
+
+/// The full records of up to 100 DOIs in one request (`filter=doi:a,doi:b,…`).
+pub fn full_records_url(cfg: &CrossrefConfig, dois: &[String]) -> String {
+    let filter = dois
+        .iter()
+        .map(|d| format!("doi:{d}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    format!(
+        "{}/works?filter={}&rows={}&select={}",
+        cfg.base(),
+        urlencode(&filter),
+        dois.len().clamp(1, 1000),
+        urlencode(SELECT)
+    )
 }
 
 /// The works of one funder (with its registry descendants) published in one date window.

@@ -349,7 +349,7 @@ impl CursorQuery for Search<'_> {
     fn parse_item(&self, raw: &str) -> Item {
         match parse_result(raw) {
             Ok((r, _)) => Item::Record(r),
-            Err(m) if m == NO_DOI => Item::Skip,
+            Err(m) if m == NO_DOI => Item::Skip(None),
             Err(m) => Item::Malformed(m),
         }
     }

@@ -30,8 +30,10 @@ pub struct ListPage {
 #[derive(Debug)]
 pub enum Item {
     Record(WorkRecord),
-    /// Counted, not stored (a Europe PMC record without a DOI cannot be merged).
-    Skip,
+    /// Counted, not stored: a Europe PMC record without a DOI (it cannot be merged), or a
+    /// work a filtering query does not want. Its key, when it has one, still tells a new page
+    /// from a repeated one.
+    Skip(Option<String>),
     /// Kept in `scan_errors` with its raw JSON.
     Malformed(String),
 }
@@ -134,7 +136,12 @@ impl<S: Sink> Pager<'_, S> {
                         }
                         records.push(rec);
                     }
-                    Item::Skip => out.skipped += 1,
+                    Item::Skip(key) => {
+                        out.skipped += 1;
+                        if key.is_some_and(|k| seen_keys.insert(k)) {
+                            fresh += 1;
+                        }
+                    }
                     Item::Malformed(message) => {
                         let p = Problem::new(source, ErrorKind::MalformedRecord, message)
                             .at(url.clone())

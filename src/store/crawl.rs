@@ -115,6 +115,21 @@ impl Db {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Works whose only record from `source` is a light one (no title, no authors): found by a
+    /// filtering crawl, their full record still to be fetched. `(work_id, doi)`.
+    pub fn works_with_light_records(&self, source: Source) -> Result<Vec<(i64, String)>> {
+        let mut st = self.conn.prepare(
+            "SELECT w.id, w.doi FROM source_records s JOIN works w ON w.id = s.work_id
+             WHERE s.source = ?1 AND w.doi IS NOT NULL
+               AND json_extract(s.raw_json, '$.title') IS NULL
+               AND json_extract(s.raw_json, '$.author') IS NULL
+               AND NOT EXISTS (SELECT 1 FROM source_misses m WHERE m.work_id = w.id AND m.source = ?1)
+             ORDER BY w.id",
+        )?;
+        let rows = st.query_map([source], |r| Ok((r.get("id")?, r.get("doi")?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Keep a problem with its raw payload; the scan goes on.
     pub fn record_problem(&self, run_id: Option<i64>, p: &Problem) -> Result<()> {
         self.conn

@@ -46,6 +46,7 @@ pub fn options(crossref: &str, openalex: &str, sources: &[Source]) -> ScanOption
             mailto: Some("staff@example.org".into()),
             rows: 1000,
             shard_days: 10_000,
+            funder_names: true,
         },
         crossref_limits: Limits {
             requests_per_second: 50.0,
@@ -107,6 +108,13 @@ pub async fn mount_crossref_defaults(server: &MockServer) {
         .await;
     Mock::given(method("GET"))
         .and(path_regex(r"^/funders/10\.13039/\d+/works$"))
+        .respond_with(json("crossref/empty_page.synthetic.json"))
+        .with_priority(20)
+        .mount(server)
+        .await;
+    // The window's works with funder metadata (the name route): none beyond the funder route.
+    Mock::given(method("GET"))
+        .and(path("/works"))
         .respond_with(json("crossref/empty_page.synthetic.json"))
         .with_priority(20)
         .mount(server)

@@ -456,6 +456,20 @@ pub fn generate(n: usize, seed: u64, from: chrono::NaiveDate, to: chrono::NaiveD
     Corpus { works }
 }
 
+/// A record with only the fields of a Crossref `select` (all of them when there is none).
+fn project(record: &Value, select: &str) -> Value {
+    if select.is_empty() {
+        return record.clone();
+    }
+    let mut out = serde_json::Map::new();
+    for field in select.split(',') {
+        if let Some(v) = record.get(field) {
+            out.insert(field.to_string(), v.clone());
+        }
+    }
+    Value::Object(out)
+}
+
 /// Limits a server enforces.
 #[derive(Debug, Clone, Copy)]
 pub struct ServerLimits {
@@ -698,19 +712,6 @@ pub async fn start(
         if path == "/funders/10.13039/100000005" {
             return (200, vec![], dod_record.clone());
         }
-        let Some(funder) = path
-            .strip_prefix("/funders/10.13039/")
-            .and_then(|p| p.strip_suffix("/works"))
-        else {
-            return (404, vec![], "Resource not found.".into());
-        };
-        let family: Vec<String> = if funder == "100000005" {
-            let mut f = dod_desc.clone();
-            f.push("100000005".into());
-            f
-        } else {
-            vec![funder.to_string()]
-        };
         let filter = q.get("filter").cloned().unwrap_or_default();
         let get = |k: &str| {
             filter
@@ -721,18 +722,60 @@ pub async fn start(
             get("from-pub-date").unwrap_or_default(),
             get("until-pub-date").unwrap_or("9999".into()),
         );
-        let matching: Vec<&SynthWork> = c
-            .works
-            .iter()
-            .filter(|w| w.date >= from && w.date <= until)
-            .filter(|w| {
-                w.crossref["funder"].as_array().unwrap().iter().any(|f| {
-                    f["DOI"]
-                        .as_str()
-                        .is_some_and(|d| family.iter().any(|x| d == format!("10.13039/{x}")))
+        let matching: Vec<Value> = if path == "/works" {
+            let dois: Vec<&str> = filter
+                .split(',')
+                .filter_map(|p| p.strip_prefix("doi:"))
+                .collect();
+            if !dois.is_empty() {
+                // Full records by DOI.
+                c.works
+                    .iter()
+                    .filter(|w| dois.contains(&w.doi.as_str()))
+                    .map(|w| w.crossref.clone())
+                    .collect()
+            } else if get("has-funder").as_deref() == Some("true") {
+                // Every work with funder metadata, only the fields asked for.
+                let select = q.get("select").cloned().unwrap_or_default();
+                c.works
+                    .iter()
+                    .filter(|w| w.date >= from && w.date <= until)
+                    .filter(|w| {
+                        w.crossref["funder"]
+                            .as_array()
+                            .is_some_and(|f| !f.is_empty())
+                    })
+                    .map(|w| project(&w.crossref, &select))
+                    .collect()
+            } else {
+                return (400, vec![], r#"{"status":"failed","message-type":"validation-failure","message":[{"type":"filter-not-available","value":"","message":"This imitation answers has-funder and doi filters only"}]}"#.into());
+            }
+        } else if let Some(funder) = path
+            .strip_prefix("/funders/10.13039/")
+            .and_then(|p| p.strip_suffix("/works"))
+        {
+            let family: Vec<String> = if funder == "100000005" {
+                let mut f = dod_desc.clone();
+                f.push("100000005".into());
+                f
+            } else {
+                vec![funder.to_string()]
+            };
+            c.works
+                .iter()
+                .filter(|w| w.date >= from && w.date <= until)
+                .filter(|w| {
+                    w.crossref["funder"].as_array().unwrap().iter().any(|f| {
+                        f["DOI"]
+                            .as_str()
+                            .is_some_and(|d| family.iter().any(|x| d == format!("10.13039/{x}")))
+                    })
                 })
-            })
-            .collect();
+                .map(|w| w.crossref.clone())
+                .collect()
+        } else {
+            return (404, vec![], "Resource not found.".into());
+        };
         let rows: usize = q.get("rows").and_then(|r| r.parse().ok()).unwrap_or(20);
         if rows > 1000 {
             return (400, vec![], r#"{"status":"failed","message-type":"validation-failure","message":[{"type":"integer-not-valid","value":"rows","message":"Integer specified as rows but must be a positive integer less than or equal to 1000. "}]}"#.into());
@@ -760,12 +803,7 @@ pub async fn start(
             },
             None => (None, 0),
         };
-        let items: Vec<&Value> = matching
-            .iter()
-            .skip(start)
-            .take(rows)
-            .map(|w| &w.crossref)
-            .collect();
+        let items: Vec<&Value> = matching.iter().skip(start).take(rows).collect();
         if let Some(t) = &token {
             sess.insert(t.clone(), (start + items.len(), Instant::now()));
         }
