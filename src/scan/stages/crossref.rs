@@ -171,7 +171,7 @@ async fn by_name(
     let mut fetched = 0;
     for chunk in light.chunks(100) {
         let (plain, odd): (Vec<_>, Vec<_>) = chunk.iter().partition(|(_, d)| !d.contains(','));
-        let mut calls: Vec<(Vec<&(i64, String)>, String, bool)> = Vec::new();
+        let mut calls: Vec<Lookup> = Vec::new();
         if !plain.is_empty() {
             let dois: Vec<String> = plain.iter().map(|(_, d)| d.clone()).collect();
             calls.push((plain, full_records_url(cfg, &dois), false));
@@ -212,6 +212,9 @@ async fn by_name(
     }
     Ok((read, hits, fetched))
 }
+
+/// One lookup request: the works it asks about, its URL, and whether it is a single record.
+type Lookup<'a> = (Vec<&'a (i64, String)>, String, bool);
 
 /// One query crawled, handed back with its result.
 async fn crawl<S: Sink, Q: CursorQuery>(pager: &Pager<'_, S>, q: Q) -> (Q, Result<Crawled>) {
