@@ -39,7 +39,7 @@ async fn main() {
     let expected = corpus
         .works
         .iter()
-        .filter(|w| w.should_flag_all_sources(xrefscan::sources::europepmc::CHINA_AFF_TERMS))
+        .filter(|w| w.should_flag_all_sources(&xrefscan::sources::europepmc::china_aff_terms()))
         .count();
     let openalex = imitation::ServerLimits {
         per_second: 10,

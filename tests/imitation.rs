@@ -275,7 +275,7 @@ async fn acknowledgment_only_funding_is_found_in_full_text_and_pages_within_ever
     let expected: HashSet<String> = corpus
         .works
         .iter()
-        .filter(|w| w.should_flag_all_sources(xrefscan::sources::europepmc::CHINA_AFF_TERMS))
+        .filter(|w| w.should_flag_all_sources(&xrefscan::sources::europepmc::china_aff_terms()))
         .map(|w| w.doi.clone())
         .collect();
     let got = flagged_dois(&db);

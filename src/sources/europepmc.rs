@@ -257,60 +257,89 @@ pub fn parse_result(raw: &str) -> std::result::Result<(WorkRecord, Ids), String>
 }
 
 /// Affiliation words that place an author in mainland China, Hong Kong or Macau for Europe
-/// PMC's `AFF` search: the country names and the largest research cities, because many
-/// affiliations end with the city ("Sun Yat-sen University, Guangzhou 510275") and never say
-/// "China".
-pub const CHINA_AFF_TERMS: &[&str] = &[
-    "China",
-    "Hong Kong",
-    "Macau",
-    "Macao",
-    "Beijing",
-    "Shanghai",
-    "Guangzhou",
-    "Shenzhen",
-    "Nanjing",
-    "Wuhan",
-    "Hangzhou",
-    "Xi'an",
-    "Chengdu",
-    "Harbin",
-    "Hefei",
-    "Tianjin",
-    "Changsha",
-    "Chongqing",
-    "Changchun",
-    "Dalian",
-];
+/// PMC's `AFF` search: the country words, and (from the bundled gazetteer) every province and
+/// provincial capital and every city of a million people, because many affiliations end with
+/// the city ("Sun Yat-sen University, Guangzhou 510275") and never say "China". Names also
+/// used for places outside China are left out.
+pub fn china_aff_terms() -> Vec<String> {
+    use crate::reference::{CITIES_CSV, PROVINCES_CSV, rows};
+    let mut out: Vec<String> = ["China", "Hong Kong", "Macau", "Macao"]
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let mut push = |name: &str| {
+        let name = name.trim();
+        if name.len() >= 4
+            && !name.contains('"')
+            && !out.iter().any(|o| o.eq_ignore_ascii_case(name))
+        {
+            out.push(name.to_string());
+        }
+    };
+    for r in rows(PROVINCES_CSV) {
+        if r["jurisdiction"].contains("Taiwan") || r["iso_3166_2"] == "CN-TW" {
+            continue;
+        }
+        push(&r["name_en"]);
+        push(&r["capital_en"]);
+    }
+    for r in rows(CITIES_CSV) {
+        let big = r["population"].parse::<u64>().unwrap_or(0) >= 1_000_000;
+        if r["country_code"] == "CN" && big && r["latin_names_also_used_outside_CN"].is_empty() {
+            push(&r["name"]);
+        }
+    }
+    out
+}
 
-/// The discovery queries: DoD components named in grant agencies or in the
-/// acknowledgment/funding text, with an author affiliated in China, Hong Kong or Macau, in
-/// the window. Split so that each stays well under URL length limits.
+/// The six-character issuing-office codes of DoD awards (`N00014`, `W911NF`, `FA9550`, …),
+/// which many acknowledgments give without naming the component.
+pub fn award_prefixes() -> Vec<String> {
+    crate::reference::rows(crate::reference::DOD_PREFIXES_CSV)
+        .into_iter()
+        .map(|r| r["prefix"].trim().to_ascii_uppercase())
+        .filter(|p| p.len() == 6 && p.chars().all(|c| c.is_ascii_alphanumeric()))
+        .collect()
+}
+
+/// The discovery queries, each with an author affiliated in China, Hong Kong or Macau and a
+/// publication date in the window: DoD components named in grant agencies or in the
+/// acknowledgment/funding text, and DoD award numbers by their issuing-office prefix in the
+/// acknowledgment/funding text or the grant ids (`ACK_FUNDING:N00014*`, so an acknowledgment
+/// that gives only "grant N00014-21-1-2345" is found). Split so that each stays well under URL
+/// length limits.
 pub fn discovery_queries(component_names: &[String], from: &str, to: &str) -> Vec<String> {
     let china = format!(
         "({})",
-        CHINA_AFF_TERMS
+        china_aff_terms()
             .iter()
             .map(|t| format!("AFF:\"{t}\""))
             .collect::<Vec<_>>()
             .join(" OR ")
     );
     let window = format!("FIRST_PDATE:[{from} TO {to}]");
-    component_names
-        .chunks(12)
-        .map(|chunk| {
-            let terms: Vec<String> = chunk
-                .iter()
-                .flat_map(|n| {
-                    let n = n.replace('"', "");
-                    [
-                        format!("GRANT_AGENCY:\"{n}\""),
-                        format!("ACK_FUNDING:\"{n}\""),
-                    ]
-                })
-                .collect();
-            format!("({}) AND {china} AND {window}", terms.join(" OR "))
-        })
+    let names = component_names.chunks(12).map(|chunk| {
+        chunk
+            .iter()
+            .flat_map(|n| {
+                let n = n.replace('"', "");
+                [
+                    format!("GRANT_AGENCY:\"{n}\""),
+                    format!("ACK_FUNDING:\"{n}\""),
+                ]
+            })
+            .collect::<Vec<_>>()
+    });
+    let prefixes = award_prefixes();
+    let awards = prefixes.chunks(15).map(|chunk| {
+        chunk
+            .iter()
+            .flat_map(|p| [format!("ACK_FUNDING:{p}*"), format!("GRANT_ID:{p}*")])
+            .collect::<Vec<_>>()
+    });
+    names
+        .chain(awards)
+        .map(|terms| format!("({}) AND {china} AND {window}", terms.join(" OR ")))
         .collect()
 }
 
@@ -562,10 +591,22 @@ mod tests {
             "2023-06-01",
             "2025-06-30",
         );
-        assert_eq!(q.len(), 1);
         assert!(q[0].contains("GRANT_AGENCY:\"Office of Naval Research\""));
         assert!(q[0].contains("ACK_FUNDING:\"Army Research Office\""));
         assert!(q[0].contains("AFF:\"China\""));
+        assert!(q[0].contains("AFF:\"Guangzhou\"") && q[0].contains("AFF:\"Shenyang\""));
+        assert!(!q[0].contains("AFF:\"Taipei\""), "Taiwan is not searched");
         assert!(q[0].ends_with("FIRST_PDATE:[2023-06-01 TO 2025-06-30]"));
+        // Award numbers alone, by their issuing office.
+        let awards: Vec<&String> = q
+            .iter()
+            .filter(|q| q.contains("ACK_FUNDING:N00014*"))
+            .collect();
+        assert_eq!(awards.len(), 1);
+        assert!(
+            awards[0].contains("GRANT_ID:W911NF*")
+                || q.iter().any(|q| q.contains("GRANT_ID:W911NF*"))
+        );
+        assert!(q.iter().all(|q| q.len() < 6000), "URLs stay short");
     }
 }

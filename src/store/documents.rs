@@ -40,9 +40,9 @@ impl Db {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Works whose publisher page may show what their metadata lacks, in this order: a
-    /// China-based coauthor but no DoD funding in the metadata, then DoD funding but no
-    /// affiliations at all. Pages already fetched are left out, unless `refetch` asks for the
+    /// Works whose publisher page may show what their metadata lacks, in this order: DoD
+    /// funding but no usable affiliation from any source (none, or none with a string or a
+    /// country code), then a China-based coauthor but no DoD funding in the metadata. Pages already fetched are left out, unless `refetch` asks for the
     /// ones read successfully to be fetched again (an unchanged hash changes nothing). Returns
     /// up to `limit` candidates and how many there are in all.
     pub fn works_for_pages(
@@ -53,16 +53,18 @@ impl Db {
         refetch: bool,
     ) -> Result<(Vec<PageCandidate>, u64)> {
         let cte = "WITH cand AS (
-                SELECT w.id, w.doi, 'China-based coauthor, no DoD funding in metadata' AS reason,
+                SELECT w.id, w.doi, 'DoD-funded, no usable affiliation from any source' AS reason,
                        1 AS pri, w.publication_date AS d
                 FROM works w JOIN classifications c ON c.work_id = w.id
-                WHERE c.china = 1 AND c.dod = 0 AND w.doi IS NOT NULL
+                WHERE c.dod = 1 AND c.china = 0 AND w.doi IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM affiliations a WHERE a.work_id = w.id
+                                  AND (a.raw_string IS NOT NULL OR a.country_code IS NOT NULL))
                   AND w.publication_date BETWEEN ?1 AND ?2
                 UNION ALL
-                SELECT w.id, w.doi, 'DoD-funded, no affiliations in metadata', 2, w.publication_date
+                SELECT w.id, w.doi, 'China-based coauthor, no DoD funding in metadata', 2,
+                       w.publication_date
                 FROM works w JOIN classifications c ON c.work_id = w.id
-                WHERE c.dod = 1 AND w.doi IS NOT NULL
-                  AND NOT EXISTS (SELECT 1 FROM affiliations a WHERE a.work_id = w.id)
+                WHERE c.china = 1 AND c.dod = 0 AND w.doi IS NOT NULL
                   AND w.publication_date BETWEEN ?1 AND ?2
             ), todo AS (
                 SELECT * FROM cand WHERE NOT EXISTS

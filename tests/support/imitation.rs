@@ -280,13 +280,13 @@ impl SynthWork {
 
     /// What a correct tool flags with all four sources, where `aff_terms` are the words Europe
     /// PMC's affiliation search is given.
-    pub fn should_flag_all_sources(&self, aff_terms: &[&str]) -> bool {
+    pub fn should_flag_all_sources(&self, aff_terms: &[String]) -> bool {
         if self.ack.is_some() {
             // Found only if Europe PMC's affiliation search can see the China link.
             let searchable = self
                 .affiliations
                 .iter()
-                .any(|(_, a)| aff_terms.iter().any(|t| a.contains(t)));
+                .any(|(_, a)| aff_terms.iter().any(|t| a.contains(t.as_str())));
             self.ack_dod && self.truth_china && searchable
         } else {
             // Metadata-funded works; a page shows the affiliations metadata lacked.
@@ -1157,7 +1157,8 @@ pub async fn start_text_sources(
     per_host: ServerLimits,
 ) -> TextImitation {
     let c = corpus.clone();
-    let term = regex::Regex::new(r#"(?:GRANT_AGENCY|ACK_FUNDING):"([^"]+)""#).unwrap();
+    let term = regex::Regex::new(r#"(?:GRANT_AGENCY|ACK_FUNDING|GRANT_ID):(?:"([^"]+)"|(\w+)\*)"#)
+        .unwrap();
     let window = regex::Regex::new(r"FIRST_PDATE:\[(\S+) TO (\S+)\]").unwrap();
     let aff_term = regex::Regex::new(r#"AFF:"([^"]+)""#).unwrap();
     let epmc: Handler = Arc::new(move |path, q| {
@@ -1186,9 +1187,14 @@ pub async fn start_text_sources(
             return (404, vec![], "{}".into());
         }
         let query = q.get("query").cloned().unwrap_or_default();
+        // A quoted phrase, or a prefix (`N00014*`) matched as the start of a word.
         let terms: Vec<String> = term
             .captures_iter(&query)
-            .map(|m| m[1].to_lowercase())
+            .map(|m| {
+                m.get(1)
+                    .or(m.get(2))
+                    .map_or(String::new(), |t| t.as_str().to_lowercase())
+            })
             .collect();
         let places: Vec<String> = aff_term
             .captures_iter(&query)

@@ -30,19 +30,22 @@ pub struct Stage {
     pub run: for<'a> fn(&'a mut ScanCtx, &'a ProgressBar) -> BoxFuture<'a, Result<SourceSummary>>,
 }
 
-/// Every stage, in the order a scan runs them: discovery first, then what enriches it.
+/// Every stage, in the order a scan runs them: the discovery routes first (Crossref's funder
+/// and name routes, Europe PMC's searches and full texts), then OpenAlex, which looks up every
+/// work of the window the others found (authorships with country codes and raw strings), then
+/// publisher pages for what is still missing.
 pub const ALL: &[Stage] = &[
     Stage {
         source: Source::Crossref,
         run: |ctx, pb| Box::pin(crossref::run(ctx, pb)),
     },
     Stage {
-        source: Source::OpenAlex,
-        run: |ctx, pb| Box::pin(openalex::run(ctx, pb)),
-    },
-    Stage {
         source: Source::EuropePmc,
         run: |ctx, pb| Box::pin(europepmc::run(ctx, pb)),
+    },
+    Stage {
+        source: Source::OpenAlex,
+        run: |ctx, pb| Box::pin(openalex::run(ctx, pb)),
     },
     Stage {
         source: Source::Publisher,
