@@ -18,6 +18,28 @@ pub struct Page<'a> {
     pub records: &'a [WorkRecord],
 }
 
+/// What the crawl keys of each route start with (see `scan::window`), and the route's name.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("funder", "funder id"),
+    ("has-funder", "funder name or award number"),
+    ("discover", "funder id and country"),
+    (
+        "search-names",
+        "component name in grants or acknowledgments",
+    ),
+    ("search-awards", "award number in grants or acknowledgments"),
+];
+
+/// "crossref funder id" for a page of crawl key `funder:100000005:…`.
+fn route_of(source: Source, key: &str) -> String {
+    let prefix = key.split(':').next().unwrap_or("");
+    let name = ROUTES
+        .iter()
+        .find(|(p, _)| *p == prefix)
+        .map_or(prefix, |(_, n)| n);
+    format!("{source} {name}")
+}
+
 impl Db {
     pub fn checkpoint(&self, source: Source, shard: &str) -> Result<Option<Checkpoint>> {
         Ok(self
@@ -51,6 +73,16 @@ impl Db {
         let tx = self.conn.transaction()?;
         let stamp = now();
         let outcome = save_records(&tx, page.source, page.records, page.run_id, &stamp)?;
+        // The route is named by the crawl key: "crossref funder id", "europepmc award number".
+        let route = route_of(page.source, page.shard);
+        for rec in page.records {
+            let Some(doi) = &rec.doi else { continue };
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO discovered_by (work_id, route, first_run_id)
+                 SELECT id, ?2, ?3 FROM works WHERE doi = ?1",
+            )?
+            .execute(params![doi, route, page.run_id])?;
+        }
         let c = &page.checkpoint;
         tx.prepare_cached(
             "INSERT INTO checkpoints (source, shard, cursor, done, items, announced, updated_at)

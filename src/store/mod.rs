@@ -51,6 +51,9 @@ const MIGRATIONS: &[M<'static>] = &[
         "../../db/migrations/0006_names_and_list_versions.sql"
     )),
     M::up(include_str!("../../db/migrations/0007_severity.sql")),
+    M::up(include_str!(
+        "../../db/migrations/0008_discovery_routes.sql"
+    )),
 ];
 
 /// The schema version this build writes.

@@ -120,7 +120,7 @@ impl Db {
 
     /// The `stats` overview; `by_component` is the canned query of that name.
     pub fn stats(&self, by_component: &str) -> Result<Vec<StatsSection>> {
-        let sections: [(&'static str, &str); 7] = [
+        let sections: [(&'static str, &str); 9] = [
             (
                 "Works per source (records stored, one per work and source)",
                 "SELECT source, COUNT(*) AS records_stored FROM source_records GROUP BY source ORDER BY source",
@@ -134,6 +134,22 @@ impl Db {
                         (SELECT COUNT(*) FROM scan_errors) AS recorded_problems",
             ),
             ("Flagged by DoD component", by_component),
+            (
+                "Found per discovery route (works; flagged among them; a work can be found by several)",
+                "SELECT d.route, COUNT(*) AS works,
+                        SUM(CASE WHEN f.active = 1 THEN 1 ELSE 0 END) AS flagged
+                 FROM discovered_by d LEFT JOIN flags f ON f.work_id = d.work_id
+                 GROUP BY d.route ORDER BY d.route",
+            ),
+            (
+                "Flagged papers whose DoD funding is stated only in acknowledgments",
+                "SELECT CASE WHEN f.dod_evidence LIKE '%(Europe PMC full text)%' THEN 'Europe PMC full text'
+                             ELSE 'publisher page' END AS read_in,
+                        COUNT(*) AS flagged_papers
+                 FROM flags f WHERE f.active = 1 AND f.dod_evidence NOT LIKE '%funder record%'
+                   AND f.dod_evidence LIKE '%acknowledgment (%'
+                 GROUP BY 1 ORDER BY 1",
+            ),
             (
                 "Flagged by region",
                 "SELECT region, COUNT(DISTINCT e.work_id) AS flagged_papers FROM flag_evidence e

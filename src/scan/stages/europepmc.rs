@@ -23,7 +23,12 @@ pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSum
         .into_iter()
         .enumerate()
     {
-        let key = ctx.window.key("search", &format!("{i}:{}", digest(&query)));
+        let route = if query.contains("GRANT_ID:") {
+            "search-awards"
+        } else {
+            "search-names"
+        };
+        let key = ctx.window.key(route, &format!("{i}:{}", digest(&query)));
         match pager.crawl(&Search { cfg, query, key }).await {
             Ok(c) => {
                 works += c.fetched;
