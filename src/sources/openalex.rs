@@ -217,15 +217,33 @@ pub fn parse_work(raw: &str) -> std::result::Result<WorkRecord, String> {
                     }
                 }
             } else {
-                for r in a
+                let raws: Vec<&String> = a
                     .raw_affiliation_strings
                     .iter()
                     .filter(|s| !s.trim().is_empty())
-                {
-                    affs.push(AffiliationRecord {
-                        raw: Some(r.clone()),
-                        ..Default::default()
-                    });
+                    .collect();
+                if let [raw] = raws.as_slice() {
+                    // Records without `affiliations[]` do not link strings to institutions; with
+                    // one string they belong together, so the words the author wrote ("Boston,
+                    // MA") are read next to the institution OpenAlex matched (which may be a
+                    // namesake elsewhere).
+                    for i in &a.institutions {
+                        used.insert(short_openalex_id(i.id.as_deref().unwrap_or_default()));
+                        affs.push(institution_record(i, Some((*raw).clone())));
+                    }
+                    if a.institutions.is_empty() {
+                        affs.push(AffiliationRecord {
+                            raw: Some((*raw).clone()),
+                            ..Default::default()
+                        });
+                    }
+                } else {
+                    for r in raws {
+                        affs.push(AffiliationRecord {
+                            raw: Some(r.clone()),
+                            ..Default::default()
+                        });
+                    }
                 }
             }
             for i in &a.institutions {

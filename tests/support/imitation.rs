@@ -1309,3 +1309,268 @@ pub async fn start_text_sources(
         publishers,
     }
 }
+
+/// DoD funders as publishers deposit them without a registry id.
+const NAME_ONLY_DOD: &[(&str, &str)] = &[
+    ("Office of Naval Research (ONR)", "N00014-{y}-1-{n}"),
+    (
+        "DOD | United States Navy | Office of Naval Research",
+        "N00014{y}1{n}",
+    ),
+    ("US Army Research Office", "W911NF-{y}-1-{n}"),
+    (
+        "Air Force Office of Scientific Research (AFOSR)",
+        "FA9550-{y}-1-{n}",
+    ),
+    ("Defense Threat Reduction Agency", "HDTRA1-{y}-1-{n}"),
+    ("DARPA", "HR0011-{y}-2-{n}"),
+    (
+        "U.S. Army Medical Research and Development Command",
+        "W81XWH-{y}-1-{n}",
+    ),
+];
+
+/// Funder names that look like DoD and are not.
+const NAME_ONLY_DECOYS: &[&str] = &[
+    "Australian Government Department of Defence",
+    "Ministry of National Defense of the Republic of Korea",
+    "Department of Defense, Republic of Korea",
+    "Army Medical University",
+    "Muscular Dystrophy Association",
+];
+
+/// One author's affiliation as the hard cases write it: the raw string, the OpenAlex
+/// institution (name, country code) when OpenAlex matched one, and where the author really is.
+struct HardAffiliation {
+    raw: String,
+    openalex_institution: Option<(&'static str, &'static str)>,
+    truth: &'static str,
+    /// Whether the metadata shows where the author is at all.
+    visible: bool,
+}
+
+/// The affiliation cases of the hard corpus.
+fn hard_affiliation(rng: &mut Rng) -> HardAffiliation {
+    match rng.below(7) {
+        // Raw string only: no institution matched, no country code anywhere.
+        0 => {
+            let (inst, place) = *rng.pick(&[
+                ("Harbin Institute of Technology", "Harbin 150001"),
+                ("Sun Yat-sen University", "Guangzhou 510275"),
+                ("Zhejiang University", "Hangzhou 310027"),
+                (
+                    "Nanjing University of Aeronautics and Astronautics",
+                    "Nanjing 210016",
+                ),
+            ]);
+            HardAffiliation {
+                raw: format!("School of Materials Science, {inst}, {place}"),
+                openalex_institution: None,
+                truth: "CN",
+                visible: true,
+            }
+        }
+        // The US namesake, sometimes matched by OpenAlex to the one in Shenyang.
+        1 => HardAffiliation {
+            raw: rng
+                .pick(&[
+                    "Department of Physics, Northeastern University, Boston, MA 02115",
+                    "NORTHEASTERN UNIVERSITY, BOSTON MA",
+                    "Northeastern University, Boston, Massachusetts",
+                ])
+                .to_string(),
+            openalex_institution: Some((
+                "Northeastern University",
+                if rng.chance(0.5) { "CN" } else { "US" },
+            )),
+            truth: "US",
+            visible: true,
+        },
+        // The namesake in Shenyang, with only the city to say so.
+        2 => HardAffiliation {
+            raw: "School of Metallurgy, Northeastern University, Shenyang 110819".into(),
+            openalex_institution: None,
+            truth: "CN",
+            visible: true,
+        },
+        // A namesake and nothing else: nobody can tell where it is.
+        3 => HardAffiliation {
+            raw: "Northeastern University".into(),
+            openalex_institution: None,
+            truth: "CN",
+            visible: false,
+        },
+        // Southeast University, one in Nanjing and one in Dhaka.
+        4 => {
+            let (raw, truth) = *rng.pick(&[
+                (
+                    "School of Cyber Science, Southeast University, Nanjing 211189",
+                    "CN",
+                ),
+                (
+                    "Department of CSE, Southeast University, Dhaka 1208, Bangladesh",
+                    "BD",
+                ),
+            ]);
+            HardAffiliation {
+                raw: raw.into(),
+                openalex_institution: None,
+                truth,
+                visible: true,
+            }
+        }
+        // A defense-linked institution with its code.
+        5 => HardAffiliation {
+            raw: "School of Astronautics, Beihang University, Beijing 100191, China".into(),
+            openalex_institution: Some(("Beihang University", "CN")),
+            truth: "CN",
+            visible: true,
+        },
+        _ => HardAffiliation {
+            raw: "Department of Chemistry, University of Missouri, Columbia, MO 65211".into(),
+            openalex_institution: Some(("University of Missouri", "US")),
+            truth: "US",
+            visible: true,
+        },
+    }
+}
+
+/// Add `n` works with the cases a plain funder-id crawl misses: DoD funders named without a
+/// registry id or given only by an award number (and decoys named like DoD), affiliations
+/// visible only as raw strings, namesake institutions with and without location words, and
+/// acknowledgments that give an award number alone. Each work carries its ground truth.
+pub fn add_hard_cases(
+    corpus: &mut Corpus,
+    n: usize,
+    seed: u64,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) {
+    let mut rng = Rng(seed | 1);
+    let base = corpus.works.len();
+    for k in 0..n {
+        let i = base + k;
+        let doi = format!("10.99999/imitation.{i:05}");
+        let d = date_in(&mut rng, from, to);
+        let date = d.format("%Y-%m-%d").to_string();
+        let yy = d.format("%y").to_string();
+        let serial = format!("{:04}", rng.below(10_000));
+        // Funding: by name only, by award only, a decoy name, or an award in the
+        // acknowledgment alone.
+        let kind = rng.below(10);
+        let (name, pattern) = *rng.pick(NAME_ONLY_DOD);
+        let award = pattern.replace("{y}", &yy).replace("{n}", &serial);
+        let mut funders = Vec::new();
+        let (mut truth_dod, mut ack) = (false, None);
+        match kind {
+            0..=3 => {
+                funders.push(json!({"name": name, "award": [award]}));
+                truth_dod = true;
+            }
+            4..=5 => {
+                funders.push(json!({"award": [award]}));
+                truth_dod = true;
+            }
+            6..=7 => {
+                funders.push(json!({"name": rng.pick(NAME_ONLY_DECOYS), "award": ["2021-118"]}));
+            }
+            _ => {
+                ack = Some(format!(
+                    "This research was supported by grant {award}. We thank the staff for help."
+                ));
+                truth_dod = true;
+            }
+        }
+        funders.push(json!({"DOI": "10.13039/501100001809", "name": "National Natural Science Foundation of China", "award": ["12074090"]}));
+        // Authors: one of the hard cases, the others in the US or Europe.
+        let hard = hard_affiliation(&mut rng);
+        let others = [
+            "Department of Physics, Massachusetts Institute of Technology, Cambridge, MA 02139, USA",
+            "Department of Materials, University of Oxford, Oxford OX1 3PH, UK",
+        ];
+        let mut affiliations = vec![("Author0 Name".to_string(), hard.raw.clone())];
+        for (a, o) in others.iter().enumerate().take(1 + rng.below(2)) {
+            affiliations.push((format!("Author{} Name", a + 1), o.to_string()));
+        }
+        let crossref_affs = rng.chance(0.5);
+        let cr_authors: Vec<Value> = affiliations
+            .iter()
+            .enumerate()
+            .map(|(a, (_, raw))| {
+                json!({"given": format!("Author{a}"), "family": format!("Hard{i}"),
+                       "affiliation": if crossref_affs { json!([{"name": raw}]) } else { json!([]) }})
+            })
+            .collect();
+        let oa_authorships: Vec<Value> = affiliations
+            .iter()
+            .enumerate()
+            .map(|(a, (_, raw))| {
+                let (inst, countries) = match (a, hard.openalex_institution) {
+                    (0, Some((name, code))) => (
+                        json!([{"id": format!("https://openalex.org/I7{}", name.len()), "display_name": name, "ror": null, "country_code": code}]),
+                        json!([code]),
+                    ),
+                    (0, None) => (json!([]), json!([])),
+                    _ => (
+                        json!([{"id": "https://openalex.org/I63966007", "display_name": "Massachusetts Institute of Technology", "ror": null, "country_code": "US"}]),
+                        json!(["US"]),
+                    ),
+                };
+                json!({"author": {"id": format!("https://openalex.org/A8{i}{a}"), "display_name": format!("Author{a} Hard{i}")},
+                       "institutions": inst, "countries": countries, "raw_affiliation_strings": [raw]})
+            })
+            .collect();
+        let title = format!("Imitation study {i} of hard cases");
+        let crossref = json!({
+            "DOI": doi, "title": [title], "container-title": ["Journal of Hard Cases"], "type": "journal-article",
+            "issued": {"date-parts": [[d.format("%Y").to_string().parse::<i64>().unwrap(), d.format("%m").to_string().parse::<i64>().unwrap(), d.format("%d").to_string().parse::<i64>().unwrap()]]},
+            "author": cr_authors, "funder": funders,
+        });
+        let openalex = json!({
+            "id": format!("https://openalex.org/W8{i:07}"), "doi": format!("https://doi.org/{doi}"),
+            "title": title, "display_name": title, "publication_date": date, "type": "article",
+            "primary_location": {"source": {"display_name": "Journal of Hard Cases"}},
+            "authorships": oa_authorships, "funders": [], "awards": []
+        });
+        let truth_china = matches!(hard.truth, "CN" | "HK" | "MO");
+        let mut w = SynthWork {
+            doi,
+            date,
+            crossref,
+            openalex: Some(openalex),
+            crossref_dod: false,
+            openalex_dod: false,
+            openalex_countries: Vec::new(),
+            truth_dod,
+            truth_china,
+            truth_mainland: hard.truth == "CN",
+            china_visible: hard.visible,
+            dod_visible: truth_dod,
+            ack_dod: ack.is_some(),
+            ack,
+            epmc: None,
+            open_access: false,
+            affiliations,
+        };
+        if w.ack.is_some() {
+            // Acknowledgment-only funding: in Europe PMC, open access, its grants list empty.
+            w.open_access = true;
+            w.epmc = Some(epmc_record(&w, &format!("PMC9{i:06}"), vec![]));
+        }
+        corpus.works.push(w);
+    }
+}
+
+impl SynthWork {
+    /// What a correct tool flags with every route, for the hard cases and the rest alike.
+    pub fn should_flag_with_every_route(&self, aff_terms: &[String]) -> bool {
+        let hard = self.crossref["container-title"][0] == "Journal of Hard Cases";
+        match (hard, self.ack.is_some()) {
+            (true, true) => self.should_flag_all_sources(aff_terms) && self.china_visible,
+            (true, false) => {
+                self.truth_dod && self.truth_china && self.dod_visible && self.china_visible
+            }
+            (false, _) => self.should_flag_all_sources(aff_terms),
+        }
+    }
+}
