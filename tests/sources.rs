@@ -162,6 +162,35 @@ async fn cursor_paging_runs_to_the_empty_page_even_though_crossref_repeats_its_c
     assert!(s.sources[0].announced.is_some());
 }
 
+#[tokio::test]
+async fn a_page_shorter_than_the_page_size_is_the_last_and_no_empty_page_is_fetched() {
+    let (cr, oa) = servers().await;
+    // The recorded page, as Crossref answers a `rows=1000` request with only 20 matches.
+    let mut page: serde_json::Value =
+        serde_json::from_str(&fixture("crossref/dod_works_page.json")).unwrap();
+    page["message"]["items-per-page"] = 1000.into();
+    Mock::given(method("GET"))
+        .and(path("/funders/10.13039/100000005/works"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page))
+        .with_priority(5)
+        .mount(&cr)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    scan::run(&db, options(&cr.uri(), &oa.uri(), &[Source::Crossref]))
+        .await
+        .unwrap();
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM works"), 20);
+    let asked = cr
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/funders/10.13039/100000005/works")
+        .count();
+    assert_eq!(asked, 1, "20 of 1000 rows: nothing more to ask for");
+}
+
 /// First cursor page, then an expired cursor once, then the pages again.
 struct ExpiringCursor {
     calls: AtomicUsize,

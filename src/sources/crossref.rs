@@ -65,6 +65,8 @@ struct ListMessage {
     next_cursor: Option<String>,
     #[serde(rename = "total-results", default)]
     total_results: Option<u64>,
+    #[serde(rename = "items-per-page", default)]
+    items_per_page: Option<u64>,
 }
 
 /// Decode a list response; an error here means the body is not a Crossref list (or was cut).
@@ -74,6 +76,7 @@ pub fn parse_page(body: &[u8]) -> std::result::Result<ListPage, String> {
         items: e.message.items,
         next_cursor: e.message.next_cursor,
         total: e.message.total_results,
+        page_size: e.message.items_per_page.filter(|&n| n > 0),
     })
 }
 
@@ -425,6 +428,7 @@ pub fn parse_single(body: &[u8]) -> std::result::Result<ListPage, String> {
         items: vec![one.message],
         next_cursor: None,
         total: Some(1),
+        page_size: None,
     })
 }
 

@@ -72,6 +72,7 @@ pub fn parse_page(body: &[u8]) -> std::result::Result<ListPage, String> {
         items: b.result_list.result,
         total: b.hit_count,
         next_cursor: b.next_cursor,
+        page_size: None,
     })
 }
 

@@ -64,6 +64,7 @@ struct ListBody {
 struct Meta {
     count: Option<u64>,
     next_cursor: Option<String>,
+    per_page: Option<u64>,
 }
 
 pub fn parse_page(body: &[u8]) -> std::result::Result<ListPage, String> {
@@ -72,6 +73,7 @@ pub fn parse_page(body: &[u8]) -> std::result::Result<ListPage, String> {
         items: b.results,
         total: b.meta.count,
         next_cursor: b.meta.next_cursor,
+        page_size: b.meta.per_page.filter(|&n| n > 0),
     })
 }
 
@@ -416,6 +418,7 @@ impl<S: Sink> Enricher<'_, S> {
                                     items: vec![v],
                                     total: Some(1),
                                     next_cursor: None,
+                                    page_size: None,
                                 })
                                 .map_err(|e| e.to_string())
                         })

@@ -6,7 +6,8 @@
 //! malformed item with its raw JSON and go on, restart on an expired cursor, stop at the end
 //! of paging, and say when fewer records came than were announced.
 //!
-//! The end of paging: an empty page, a missing cursor, or — for APIs whose cursor changes on
+//! The end of paging: an empty page, a page shorter than the page size the server says it
+//! used, a missing cursor, or — for APIs whose cursor changes on
 //! every page (OpenAlex, Europe PMC) — a cursor seen before; for Crossref, which hands back
 //! the same cursor on every page (observed June 2026), a page that brings no new key.
 
@@ -24,6 +25,9 @@ pub struct ListPage {
     pub next_cursor: Option<String>,
     /// What the API announced for the whole query.
     pub total: Option<u64>,
+    /// The page size the server says it used: a page with fewer items is the last, so no
+    /// request is spent on the empty page after it.
+    pub page_size: Option<u64>,
 }
 
 /// What became of one item.
@@ -153,6 +157,7 @@ impl<S: Sink> Pager<'_, S> {
             seen_cursors.insert(cursor.clone());
             let next = page.next_cursor.filter(|c| !c.is_empty());
             let done = count == 0
+                || page.page_size.is_some_and(|ps| count < ps)
                 || match &next {
                     None => true,
                     Some(_) if q.cursor_repeats() => fresh == 0,
