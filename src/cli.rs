@@ -398,8 +398,9 @@ pub struct ScanArgs {
     /// Crossref rows per page (at most 1000).
     #[arg(long, env = env::XREFSCAN_CROSSREF_ROWS, default_value_t = 1000)]
     pub crossref_rows: u32,
-    /// Days per Crossref date shard; shards are crawled in parallel up to the in-flight cap.
-    #[arg(long, env = env::XREFSCAN_SHARD_DAYS, default_value_t = 31)]
+    /// Days per Crossref date shard, crawled in parallel up to the in-flight cap; 0 sizes
+    /// shards from the counts Crossref announces (a window that fits one page costs one request).
+    #[arg(long, env = env::XREFSCAN_SHARD_DAYS, default_value_t = 0)]
     pub shard_days: u32,
     /// Attempts per request before giving up.
     #[arg(long, env = env::XREFSCAN_MAX_RETRIES, default_value_t = 6)]
@@ -477,7 +478,7 @@ impl ScanArgs {
                 base_url: self.crossref_url.clone(),
                 mailto: self.mailto.clone(),
                 rows: self.crossref_rows,
-                shard_days: self.shard_days.max(1),
+                shard_days: self.shard_days,
                 funder_names: self.funder_names,
             },
             crossref_limits,

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use predicates::prelude::*;
-use wiremock::matchers::{method, path, path_regex};
+use wiremock::matchers::{method, path, path_regex, query_param_contains};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 use xrefscan::model::Source;
 use xrefscan::scan::{self, SourceStatus};
@@ -107,7 +107,18 @@ async fn issue9_an_unknown_funder_id_is_a_warning_and_crossref_goes_on() {
         .respond_with(json("crossref/empty_page.synthetic.json"))
         .mount(&cr)
         .await;
-    // Every component outside the DoD tree has been retired by the registry.
+    // Every component outside the DoD tree has been retired by the registry: the combined
+    // query is refused, and each id asked on its own is not found.
+    Mock::given(method("GET"))
+        .and(path("/works"))
+        .and(query_param_contains("filter", "funder:10.13039/"))
+        .respond_with(ResponseTemplate::new(400).set_body_raw(
+            r#"{"status":"failed","message-type":"validation-failure","message":[{"type":"filter-value-invalid","value":"funder","message":"Funder id not found"}]}"#,
+            "application/json",
+        ))
+        .with_priority(1)
+        .mount(&cr)
+        .await;
     Mock::given(method("GET"))
         .and(path_regex(r"^/funders/10\.13039/\d+/works$"))
         .respond_with(
@@ -192,7 +203,7 @@ fn issue9_env_lists_every_variable_from_the_flags_own_help() {
             predicate::str::contains("XREFSCAN_WAIT")
                 .and(predicate::str::contains("wait for it instead of failing"))
                 .and(predicate::str::contains("XREFSCAN_SHARD_DAYS"))
-                .and(predicate::str::contains("[default: 31]"))
+                .and(predicate::str::contains("[default: 0]"))
                 .and(predicate::str::contains("XREFSCAN_LOG ")),
         );
 }

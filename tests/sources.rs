@@ -63,15 +63,27 @@ async fn the_recorded_dod_page_is_stored_classified_and_flagged_with_evidence() 
         ),
         20
     );
-    // The component outside the registry subtree was queried on its own route.
-    let outside = cr
-        .received_requests()
-        .await
-        .unwrap()
+    // The components outside the registry subtree were asked together, in one query.
+    let reqs = cr.received_requests().await.unwrap();
+    let combined: Vec<_> = reqs
         .iter()
-        .filter(|r| r.url.path() == "/funders/10.13039/100007485/works")
-        .count();
-    assert_eq!(outside, 1);
+        .filter(|r| r.url.path() == "/works" && filter_of(r).contains("funder:10.13039/100007485"))
+        .collect();
+    assert_eq!(combined.len(), 1);
+    assert!(
+        !reqs
+            .iter()
+            .any(|r| r.url.path() == "/funders/10.13039/100007485/works"),
+        "no query of its own"
+    );
+}
+
+fn filter_of(r: &Request) -> String {
+    r.url
+        .query_pairs()
+        .find(|(k, _)| k == "filter")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -383,14 +395,15 @@ async fn a_missing_funder_record_falls_back_to_every_reference_component() {
         .await
         .unwrap();
     assert_eq!(s.flagged, 1);
-    let routes = cr
+    let ids: usize = cr
         .received_requests()
         .await
         .unwrap()
         .iter()
-        .filter(|r| r.url.path().ends_with("/works"))
-        .count();
-    assert!(routes > 20, "every reference component queried: {routes}");
+        .filter(|r| r.url.path() == "/works")
+        .map(|r| filter_of(r).matches("funder:10.13039/").count())
+        .sum();
+    assert!(ids > 20, "every reference component asked: {ids}");
     assert!(
         count(
             &db,

@@ -5,9 +5,11 @@
 
 mod crawl;
 mod kinds;
+mod window;
 
 pub use crawl::{Checkpoint, Document, PageCandidate, PageOutcome};
 pub use kinds::{DocumentKind, ErrorKind, EvidenceKind, OverrideKind, ReviewStatus, RunStatus};
+pub use window::{Window, digest};
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use std::fmt;

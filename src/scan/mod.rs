@@ -7,13 +7,14 @@
 //! [`summary`] (what is printed and stored), [`reclassify`] (classification).
 
 mod reclassify;
+mod shards;
 mod stages;
 mod summary;
 mod window;
 
+pub use crate::model::Window;
 pub use reclassify::{Classified, ReclassifySummary, classify_dirty, reclassify};
 pub use summary::{ScanSummary, SourceStatus, SourceSummary};
-pub use window::Window;
 
 use crate::classify::china::RegionPolicy;
 use crate::error::Result;
@@ -142,34 +143,25 @@ pub async fn run_on(db: SharedDb, opts: ScanOptions) -> Result<ScanSummary> {
     let run_id = db.run(move |d| d.begin_run(&from, &to, &names)).await?;
     let works_before = db.run(|d| d.work_count()).await?;
     let multi = MultiProgress::with_draw_target(opts.progress.target());
-    let mut ctx = ScanCtx {
-        http: HttpClient::new(opts.client.clone())?,
-        dod: reclassify::stored_dod_classifier(&db).await?,
-        opts,
+    let ctx = ScanCtx::new(
+        opts.clone(),
         window,
-        sink: RunSink {
+        db.clone(),
+        RunSink {
             db: db.clone(),
             run_id,
         },
-        db: db.clone(),
-        classified: Classified::default(),
+        HttpClient::new(opts.client.clone())?,
+        reclassify::stored_dod_classifier(&db).await?,
         multi,
-    };
-    let mut sources = Vec::new();
-    for stage in stages::ALL {
-        if !ctx.opts.sources.contains(&stage.source) {
-            continue;
-        }
-        let pb = ctx.bar(stage.source.as_str());
-        let summary = (stage.run)(&mut ctx, &pb).await?;
-        pb.finish_with_message(summary.status.run_status().to_string());
-        sources.push(summary);
-    }
+    );
+    let sources = stages::run_all(&ctx).await?;
     let pb = ctx.bar("classify");
     ctx.classify_now(&pb).await?;
     pb.finish_and_clear();
     // The summary says how every source fared: the bars go, so it starts on a line of its own.
     let _ = ctx.multi.clear();
+    let classified = ctx.classified();
     let (works_total, (candidates, flagged, _), short_counts) = db
         .run(move |d| Ok((d.work_count()?, d.flag_counts()?, d.short_counts(run_id)?)))
         .await?;
@@ -178,10 +170,10 @@ pub async fn run_on(db: SharedDb, opts: ScanOptions) -> Result<ScanSummary> {
         short_counts,
         works_total,
         works_new: works_total.saturating_sub(works_before),
-        classified: ctx.classified.works(),
+        classified: classified.works(),
         candidates,
         flagged,
-        new_flags: ctx.classified.new_flags,
+        new_flags: classified.new_flags,
         elapsed: started.elapsed(),
         sources,
     };

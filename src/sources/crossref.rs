@@ -13,12 +13,11 @@
 
 use crate::error::Result;
 use crate::model::{
-    AffiliationRecord, AuthorRecord, FunderRecord, Source, WorkRecord, normalize_doi,
-    registry_number,
+    AffiliationRecord, AuthorRecord, FunderRecord, Source, Window, WorkRecord, digest,
+    normalize_doi, registry_number,
 };
 use crate::sources::http::{Endpoint, HttpClient};
-use crate::sources::paging::{CursorQuery, Item, ListPage};
-use chrono::NaiveDate;
+use crate::sources::paging::{CursorQuery, DatedQuery, Item, ListPage};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -31,6 +30,7 @@ pub struct CrossrefConfig {
     pub base_url: String,
     pub mailto: Option<String>,
     pub rows: u32,
+    /// Days per date shard; 0 sizes shards from the announced counts (`scan::shards`).
     pub shard_days: u32,
     /// Also page through every work with funder metadata in the window, to find DoD funding
     /// named without a registry id (`--funder-names`).
@@ -338,8 +338,7 @@ pub const FUNDER_SELECT: &str = "DOI,funder,issued";
 pub struct FundedWorks {
     pub base_url: String,
     pub rows: u32,
-    pub from: NaiveDate,
-    pub to: NaiveDate,
+    pub window: Window,
     pub key: String,
     pub dod: std::sync::Arc<crate::classify::dod::DodClassifier>,
 }
@@ -347,17 +346,14 @@ pub struct FundedWorks {
 impl FundedWorks {
     pub fn new(
         cfg: &CrossrefConfig,
-        from: NaiveDate,
-        to: NaiveDate,
-        key: String,
+        window: Window,
         dod: std::sync::Arc<crate::classify::dod::DodClassifier>,
     ) -> Self {
         FundedWorks {
             base_url: cfg.base().to_string(),
             rows: cfg.rows.clamp(1, 1000),
-            from,
-            to,
-            key,
+            key: window.key("has-funder", "dod-names"),
+            window,
             dod,
         }
     }
@@ -387,8 +383,8 @@ impl CursorQuery for FundedWorks {
         format!(
             "{}/works?filter=has-funder:true,from-pub-date:{},until-pub-date:{}&rows={}&select={}&cursor={}",
             self.base_url,
-            self.from,
-            self.to,
+            self.window.from,
+            self.window.to,
             self.rows,
             urlencode(FUNDER_SELECT),
             urlencode(cursor)
@@ -409,6 +405,26 @@ impl CursorQuery for FundedWorks {
 
     fn cursor_repeats(&self) -> bool {
         true
+    }
+}
+
+impl DatedQuery for FundedWorks {
+    fn window(&self) -> Window {
+        self.window
+    }
+
+    fn narrowed(&self, w: Window) -> Box<dyn DatedQuery> {
+        Box::new(FundedWorks {
+            base_url: self.base_url.clone(),
+            rows: self.rows,
+            key: w.key("has-funder", "dod-names"),
+            window: w,
+            dod: self.dod.clone(),
+        })
+    }
+
+    fn rows(&self) -> u64 {
+        u64::from(self.rows)
     }
 }
 
@@ -448,32 +464,45 @@ pub fn full_records_url(cfg: &CrossrefConfig, dois: &[String]) -> String {
     )
 }
 
-/// The works of one funder (with its registry descendants) published in one date window.
+/// Which funder ids a works query asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Funders {
+    /// One id and every descendant the registry places under it (`/funders/{id}/works`).
+    Family(String),
+    /// Works naming any of these ids itself (`/works?filter=funder:a,funder:b,…`, the same
+    /// filter given twice is an OR): the components the registry does not place under DoD,
+    /// asked together in one query instead of one query each.
+    AnyOf(Vec<String>),
+}
+
+impl Funders {
+    /// The route and detail of checkpoint keys.
+    fn key(&self, w: &Window) -> String {
+        match self {
+            Funders::Family(id) => w.key("funder", id),
+            Funders::AnyOf(ids) => w.key("funders", &digest(&ids.join("|"))),
+        }
+    }
+}
+
+/// The works of some funders published in one date window.
 pub struct FunderWorks {
     pub base_url: String,
     pub rows: u32,
-    pub funder: String,
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    /// Checkpoint key, named by the scan's window.
+    pub funders: Funders,
+    pub window: Window,
+    /// Checkpoint key, named by the window.
     pub key: String,
 }
 
 impl FunderWorks {
-    pub fn new(
-        cfg: &CrossrefConfig,
-        funder: &str,
-        from: NaiveDate,
-        to: NaiveDate,
-        key: String,
-    ) -> Self {
+    pub fn new(cfg: &CrossrefConfig, funders: Funders, window: Window) -> Self {
         FunderWorks {
             base_url: cfg.base().to_string(),
             rows: cfg.rows.clamp(1, 1000),
-            funder: funder.to_string(),
-            from,
-            to,
-            key,
+            key: funders.key(&window),
+            funders,
+            window,
         }
     }
 }
@@ -488,12 +517,20 @@ impl CursorQuery for FunderWorks {
     }
 
     fn url(&self, cursor: &str) -> String {
+        let dates = format!(
+            "from-pub-date:{},until-pub-date:{}",
+            self.window.from, self.window.to
+        );
+        let (path, filter) = match &self.funders {
+            Funders::Family(id) => (format!("/funders/10.13039/{id}/works"), dates),
+            Funders::AnyOf(ids) => {
+                let any: Vec<String> = ids.iter().map(|i| format!("funder:10.13039/{i}")).collect();
+                ("/works".to_string(), format!("{},{dates}", any.join(",")))
+            }
+        };
         format!(
-            "{}/funders/10.13039/{}/works?filter=from-pub-date:{},until-pub-date:{}&rows={}&select={}&cursor={}",
+            "{}{path}?filter={filter}&rows={}&select={}&cursor={}",
             self.base_url,
-            self.funder,
-            self.from,
-            self.to,
             self.rows,
             urlencode(SELECT),
             urlencode(cursor)
@@ -513,6 +550,32 @@ impl CursorQuery for FunderWorks {
 
     fn cursor_repeats(&self) -> bool {
         true
+    }
+}
+
+impl DatedQuery for FunderWorks {
+    fn window(&self) -> Window {
+        self.window
+    }
+
+    fn narrowed(&self, w: Window) -> Box<dyn DatedQuery> {
+        Box::new(FunderWorks::new_at(self, w))
+    }
+
+    fn rows(&self) -> u64 {
+        u64::from(self.rows)
+    }
+}
+
+impl FunderWorks {
+    fn new_at(&self, w: Window) -> FunderWorks {
+        FunderWorks {
+            base_url: self.base_url.clone(),
+            rows: self.rows,
+            key: self.funders.key(&w),
+            funders: self.funders.clone(),
+            window: w,
+        }
     }
 }
 

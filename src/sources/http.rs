@@ -33,6 +33,14 @@ impl Stats {
             self.errors.load(Ordering::Relaxed),
         )
     }
+
+    /// A failed request its caller answered another way (a combined query refused, then asked
+    /// part by part): not an error of the run.
+    pub fn handled(&self) {
+        let _ = self
+            .errors
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+    }
 }
 
 /// Limits for one source.

@@ -14,7 +14,7 @@
 use super::http::{Endpoint, HttpClient};
 use super::sink::Sink;
 use crate::error::{Error, Result};
-use crate::model::{Checkpoint, ErrorKind, PageOutcome, Problem, Source, WorkRecord};
+use crate::model::{Checkpoint, ErrorKind, PageOutcome, Problem, Source, Window, WorkRecord};
 use serde_json::value::RawValue;
 use std::collections::HashSet;
 
@@ -58,6 +58,27 @@ pub trait CursorQuery: Sync {
     }
 }
 
+/// A paged query over a publication window that can be cut into shorter windows, so a long
+/// crawl runs as several cursors at once and a short one costs a single request.
+pub trait DatedQuery: CursorQuery + Send {
+    fn window(&self) -> Window;
+    /// The same query over `w` (a part of its window), with its own checkpoint key.
+    fn narrowed(&self, w: Window) -> Box<dyn DatedQuery>;
+    /// Records asked for per page.
+    fn rows(&self) -> u64;
+}
+
+/// How a crawl that may be cut ended.
+#[derive(Debug)]
+pub enum Step {
+    Done(Crawled),
+    /// The first page announced more records than one cursor should fetch: that page was kept,
+    /// and the query is better cut into shorter windows.
+    Split {
+        announced: u64,
+    },
+}
+
 /// What one crawl did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Crawled {
@@ -89,7 +110,22 @@ const MAX_RESTARTS: u32 = 3;
 
 impl<S: Sink> Pager<'_, S> {
     /// Crawl `q` to its end, resuming from its checkpoint.
-    pub async fn crawl(&self, q: &impl CursorQuery) -> Result<Crawled> {
+    pub async fn crawl(&self, q: &(impl CursorQuery + ?Sized)) -> Result<Crawled> {
+        match self.crawl_or_split(q, None).await? {
+            Step::Done(c) => Ok(c),
+            Step::Split { .. } => unreachable!("no split was asked for"),
+        }
+    }
+
+    /// Crawl `q` to its end, resuming from its checkpoint; or, when a fresh crawl's first page
+    /// announces more than `split_above` records, keep that page and stop. The key's
+    /// checkpoint then holds no cursor: a resumed scan asks the first page again and cuts the
+    /// same way.
+    pub async fn crawl_or_split(
+        &self,
+        q: &(impl CursorQuery + ?Sized),
+        split_above: Option<u64>,
+    ) -> Result<Step> {
         let (source, key) = (q.source(), q.key());
         let cp = self.sink.checkpoint(source, key, self.refresh).await?;
         let mut out = Crawled {
@@ -99,9 +135,10 @@ impl<S: Sink> Pager<'_, S> {
             ..Default::default()
         };
         if cp.done {
-            return Ok(out);
+            return Ok(Step::Done(out));
         }
         let mut cursor = cp.cursor.unwrap_or_else(|| "*".into());
+        let mut may_split = split_above.filter(|_| cursor == "*");
         let mut seen_keys: HashSet<String> = HashSet::new();
         let mut seen_cursors: HashSet<String> = HashSet::new();
         let mut restarts = 0;
@@ -163,6 +200,20 @@ impl<S: Sink> Pager<'_, S> {
                     Some(_) if q.cursor_repeats() => fresh == 0,
                     Some(n) => seen_cursors.contains(n),
                 };
+            if let (Some(limit), Some(total)) = (may_split.take(), page.total)
+                && total > limit
+                && !done
+            {
+                let checkpoint = Checkpoint {
+                    cursor: None,
+                    done: false,
+                    items: 0,
+                    announced: Some(total),
+                };
+                self.sink.page(source, key, records, checkpoint).await?;
+                (self.on_page)(count);
+                return Ok(Step::Split { announced: total });
+            }
             out.items += count;
             out.fetched += count;
             let checkpoint = Checkpoint {
@@ -190,6 +241,6 @@ impl<S: Sink> Pager<'_, S> {
                 .problem(Problem::new(source, ErrorKind::ShortCount, msg))
                 .await?;
         }
-        Ok(out)
+        Ok(Step::Done(out))
     }
 }

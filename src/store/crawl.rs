@@ -125,23 +125,25 @@ impl Db {
     }
 
     /// Works in the window (or undated) that have a DOI but no record from `source` yet and
-    /// that `source` has not already said it lacks: `(work_id, doi)`.
+    /// that `source` has not already said it lacks, with ids above `after` (a follower that
+    /// has seen the works up to an id asks only for what came since): `(work_id, doi)`.
     pub fn works_missing_source(
         &self,
         source: Source,
         from: &str,
         to: &str,
+        after: i64,
     ) -> Result<Vec<(i64, String)>> {
-        let mut st = self.conn.prepare(
+        let mut st = self.conn.prepare_cached(
             "SELECT w.id, w.doi FROM works w
-             WHERE w.doi IS NOT NULL
+             WHERE w.id > ?4 AND w.doi IS NOT NULL
                AND (w.publication_date IS NULL
                     OR substr(w.publication_date || '-01-01', 1, 10) BETWEEN ?2 AND ?3)
                AND NOT EXISTS (SELECT 1 FROM source_records s WHERE s.work_id = w.id AND s.source = ?1)
                AND NOT EXISTS (SELECT 1 FROM source_misses m WHERE m.work_id = w.id AND m.source = ?1)
              ORDER BY w.id",
         )?;
-        let rows = st.query_map(params![source, from, to], |r| {
+        let rows = st.query_map(params![source, from, to, after], |r| {
             Ok((r.get("id")?, r.get("doi")?))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -734,6 +734,24 @@ pub async fn start(
                     .filter(|w| dois.contains(&w.doi.as_str()))
                     .map(|w| w.crossref.clone())
                     .collect()
+            } else if filter.contains("funder:10.13039/") {
+                // Works naming any of the funders itself (the same filter given twice is an OR).
+                let ids: Vec<&str> = filter
+                    .split(',')
+                    .filter_map(|p| p.strip_prefix("funder:"))
+                    .collect();
+                c.works
+                    .iter()
+                    .filter(|w| w.date >= from && w.date <= until)
+                    .filter(|w| {
+                        w.crossref["funder"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|f| f["DOI"].as_str().is_some_and(|d| ids.contains(&d)))
+                    })
+                    .map(|w| w.crossref.clone())
+                    .collect()
             } else if get("has-funder").as_deref() == Some("true") {
                 // Every work with funder metadata, only the fields asked for.
                 let select = q.get("select").cloned().unwrap_or_default();
@@ -748,7 +766,7 @@ pub async fn start(
                     .map(|w| project(&w.crossref, &select))
                     .collect()
             } else {
-                return (400, vec![], r#"{"status":"failed","message-type":"validation-failure","message":[{"type":"filter-not-available","value":"","message":"This imitation answers has-funder and doi filters only"}]}"#.into());
+                return (400, vec![], r#"{"status":"failed","message-type":"validation-failure","message":[{"type":"filter-not-available","value":"","message":"This imitation answers funder, has-funder and doi filters only"}]}"#.into());
             }
         } else if let Some(funder) = path
             .strip_prefix("/funders/10.13039/")

@@ -5,12 +5,13 @@
 use super::ScanCtx;
 use crate::error::Result;
 use crate::model::Source;
+use crate::model::digest;
 use crate::scan::summary::{SourceStatus, SourceSummary};
-use crate::scan::window::digest;
 use crate::sources::europepmc::{FullTextFetcher, Search, discovery_queries};
+use futures::StreamExt;
 use indicatif::ProgressBar;
 
-pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
+pub(super) async fn run(ctx: &ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
     let cfg = &ctx.opts.europepmc;
     let ep = cfg.endpoint(ctx.opts.europepmc_limits);
     ScanCtx::watch(pb, &ep, "records and full texts");
@@ -19,17 +20,32 @@ pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSum
     let on_page = |n: u64| pb.inc(n);
     let pager = ctx.pager(&ep, &on_page);
     let (from, to) = (ctx.window.from.to_string(), ctx.window.to.to_string());
-    for (i, query) in discovery_queries(&ctx.dod.query_terms(), &from, &to)
+    let searches: Vec<Search> = discovery_queries(&ctx.dod().query_terms(), &from, &to)
         .into_iter()
         .enumerate()
-    {
-        let route = if query.contains("GRANT_ID:") {
-            "search-awards"
-        } else {
-            "search-names"
-        };
-        let key = ctx.window.key(route, &format!("{i}:{}", digest(&query)));
-        match pager.crawl(&Search { cfg, query, key }).await {
+        .map(|(i, query)| {
+            let route = if query.contains("GRANT_ID:") {
+                "search-awards"
+            } else {
+                "search-names"
+            };
+            let key = ctx.window.key(route, &format!("{i}:{}", digest(&query)));
+            Search { cfg, query, key }
+        })
+        .collect();
+    // The searches share the in-flight cap; the first failure stops the rest (a server that
+    // refuses one query refuses the next).
+    let pager = &pager;
+    // Built first, so the stream holds futures rather than a closure over borrowed queries
+    // (which a boxed future cannot name for every lifetime).
+    let crawls: Vec<_> = searches
+        .into_iter()
+        .map(|q| async move { pager.crawl(&q).await })
+        .collect();
+    let mut crawls = futures::stream::iter(crawls)
+        .buffer_unordered(ctx.opts.europepmc_limits.concurrency.max(1));
+    while let Some(r) = crawls.next().await {
+        match r {
             Ok(c) => {
                 works += c.fetched;
                 without_doi += c.skipped;
@@ -43,6 +59,7 @@ pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSum
             }
         }
     }
+    drop(crawls);
     if without_doi > 0 {
         tracing::info!("europepmc: {without_doi} records without a DOI were not stored");
     }

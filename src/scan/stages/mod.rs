@@ -1,4 +1,4 @@
-//! The stages of a scan, in the order they run. A stage is one source's part of a scan: it
+//! The stages of a scan and when they run. A stage is one source's part of a scan: it
 //! crawls through its module in `sources/`, hands what it finds to the run's sink, and says
 //! how it went. Adding a source is a module in `sources/`, a file here and one entry in
 //! [`ALL`].
@@ -20,40 +20,61 @@ use crate::sources::sink::Sink;
 use crate::store::{RunSink, SharedDb};
 use futures::future::BoxFuture;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use std::sync::{Mutex, RwLock};
 use std::time::Duration;
+use tokio::sync::watch;
 
 /// One source's part of a scan: the source it crawls (its name in `--sources`, the summary
-/// and `run_sources`) and the function that crawls, keeps, and says how it went. An `Err` is a
-/// failure of the store (the scan stops); a source's own failure is the summary's status.
+/// and `run_sources`), when it runs, and the function that crawls, keeps, and says how it went.
+/// An `Err` is a failure of the store (the scan stops); a source's own failure is the
+/// summary's status.
 pub struct Stage {
     pub source: Source,
-    pub run: for<'a> fn(&'a mut ScanCtx, &'a ProgressBar) -> BoxFuture<'a, Result<SourceSummary>>,
+    pub role: Role,
+    pub run: for<'a> fn(&'a ScanCtx, &'a ProgressBar) -> BoxFuture<'a, Result<SourceSummary>>,
 }
 
-/// Every stage, in the order a scan runs them: the discovery routes first (Crossref's funder
-/// and name routes, Europe PMC's searches and full texts), then OpenAlex, which looks up every
-/// work of the window the others found (authorships with country codes and raw strings), then
-/// publisher pages for what is still missing.
+/// When a stage runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Finds works; the discovery stages run at the same time, each on its own host.
+    Discover,
+    /// Looks up what the discovery stages find, as they find it, and ends after them.
+    Follow,
+    /// Runs when the others have ended and their works are classified (it chooses its work
+    /// from the decisions).
+    Last,
+}
+
+/// Every stage. The discovery routes (Crossref's funder and name routes, Europe PMC's searches
+/// and full texts) and OpenAlex, which looks up every work of the window they find
+/// (authorships with country codes and raw strings) while they run, go together; publisher
+/// pages for what is still missing come last.
 pub const ALL: &[Stage] = &[
     Stage {
         source: Source::Crossref,
+        role: Role::Discover,
         run: |ctx, pb| Box::pin(crossref::run(ctx, pb)),
     },
     Stage {
         source: Source::EuropePmc,
+        role: Role::Discover,
         run: |ctx, pb| Box::pin(europepmc::run(ctx, pb)),
     },
     Stage {
         source: Source::OpenAlex,
+        role: Role::Follow,
         run: |ctx, pb| Box::pin(openalex::run(ctx, pb)),
     },
     Stage {
         source: Source::Publisher,
+        role: Role::Last,
         run: |ctx, pb| Box::pin(pages::run(ctx, pb)),
     },
 ];
 
-/// What stages share during one scan.
+/// What stages share during one scan. Stages run at the same time, so what they learn is
+/// behind locks and what they wait for is a watch channel.
 pub struct ScanCtx {
     pub opts: ScanOptions,
     pub window: Window,
@@ -62,15 +83,124 @@ pub struct ScanCtx {
     pub http: HttpClient,
     /// The DoD classifier, growing as stages learn funder ids (Crossref descendants,
     /// OpenAlex ids).
-    pub dod: DodClassifier,
+    dod: RwLock<DodClassifier>,
     /// Works classified (and flags raised) by stages that classify before the end.
-    pub classified: Classified,
+    classified: Mutex<Classified>,
     pub multi: MultiProgress,
+    /// Whether the DoD family as the registry has it today is known (Crossref's first
+    /// request): OpenAlex resolves its funder ids from it.
+    family: watch::Sender<bool>,
+    /// Discovery stages still running.
+    discovering: watch::Sender<usize>,
+}
+
+/// Run the stages of `sources`: discovery and follow-up together, then the last ones. The
+/// summaries come back in [`ALL`] order.
+pub async fn run_all(ctx: &ScanCtx) -> Result<Vec<SourceSummary>> {
+    let selected: Vec<&Stage> = ALL
+        .iter()
+        .filter(|s| ctx.opts.sources.contains(&s.source))
+        .collect();
+    ctx.discovering
+        .send_replace(selected.iter().filter(|s| s.role == Role::Discover).count());
+    ctx.family
+        .send_replace(!selected.iter().any(|s| s.source == Source::Crossref));
+    let together = selected
+        .iter()
+        .filter(|s| s.role != Role::Last)
+        .map(|stage| async move {
+            let pb = ctx.bar(stage.source.as_str());
+            let r = (stage.run)(ctx, &pb).await;
+            if stage.source == Source::Crossref {
+                ctx.family_known();
+            }
+            if stage.role == Role::Discover {
+                ctx.discovering.send_modify(|n| *n = n.saturating_sub(1));
+            }
+            let summary = r?;
+            pb.finish_with_message(summary.status.run_status().to_string());
+            Ok::<_, Error>(summary)
+        });
+    let mut summaries = futures::future::try_join_all(together).await?;
+    for stage in selected.iter().filter(|s| s.role == Role::Last) {
+        let pb = ctx.bar(stage.source.as_str());
+        let summary = (stage.run)(ctx, &pb).await?;
+        pb.finish_with_message(summary.status.run_status().to_string());
+        summaries.push(summary);
+    }
+    Ok(summaries)
 }
 
 impl ScanCtx {
+    pub fn new(
+        opts: ScanOptions,
+        window: Window,
+        db: SharedDb,
+        sink: RunSink,
+        http: HttpClient,
+        dod: DodClassifier,
+        multi: MultiProgress,
+    ) -> ScanCtx {
+        ScanCtx {
+            opts,
+            window,
+            db,
+            sink,
+            http,
+            dod: RwLock::new(dod),
+            classified: Mutex::new(Classified::default()),
+            multi,
+            family: watch::channel(false).0,
+            discovering: watch::channel(0).0,
+        }
+    }
+
     pub fn run_id(&self) -> i64 {
         self.sink.run_id
+    }
+
+    /// The DoD classifier as it stands.
+    pub fn dod(&self) -> DodClassifier {
+        self.dod.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Add what a stage learnt to the DoD classifier.
+    pub fn learn(&self, f: impl FnOnce(DodClassifier) -> DodClassifier) {
+        let mut d = self.dod.write().unwrap_or_else(|e| e.into_inner());
+        *d = f(d.clone());
+    }
+
+    /// Works classified so far by this scan.
+    pub fn classified(&self) -> Classified {
+        self.classified
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Say that the DoD family is known (or will not be: Crossref could not tell).
+    pub fn family_known(&self) {
+        self.family.send_replace(true);
+    }
+
+    /// Wait until the DoD family is known.
+    pub async fn family(&self) {
+        let mut rx = self.family.subscribe();
+        let _ = rx.wait_for(|known| *known).await;
+    }
+
+    /// Whether every discovery stage has ended.
+    pub fn discovery_over(&self) -> bool {
+        *self.discovering.borrow() == 0
+    }
+
+    /// Wait until a discovery stage ends, or `at_most`, whichever comes first.
+    pub async fn discovery_progress(&self, at_most: Duration) {
+        let mut rx = self.discovering.subscribe();
+        if *rx.borrow_and_update() == 0 {
+            return;
+        }
+        let _ = tokio::time::timeout(at_most, rx.changed()).await;
     }
 
     /// A progress line.
@@ -139,9 +269,10 @@ impl ScanCtx {
     }
 
     /// Classify what changed so far (a stage that chooses its work from the decisions).
-    pub async fn classify_now(&mut self, pb: &ProgressBar) -> Result<()> {
-        let c = reclassify::classifier(&self.db, self.dod.clone(), self.opts.policy).await?;
-        self.classified += reclassify::classify_dirty(&self.db, Some(self.run_id()), c, pb).await?;
+    pub async fn classify_now(&self, pb: &ProgressBar) -> Result<()> {
+        let c = reclassify::classifier(&self.db, self.dod(), self.opts.policy).await?;
+        let done = reclassify::classify_dirty(&self.db, Some(self.run_id()), c, pb).await?;
+        *self.classified.lock().unwrap_or_else(|e| e.into_inner()) += done;
         Ok(())
     }
 }

@@ -1,23 +1,35 @@
 //! OpenAlex: resolve the OpenAlex ids of the DoD family, discover works with those funders and
-//! China-based authors in the window, then look up every stored work of the window OpenAlex
-//! has not been asked about (authorships with country codes, ROR ids and raw strings).
+//! China-based authors in the window, and look up every stored work of the window OpenAlex has
+//! not been asked about (authorships with country codes, ROR ids and raw strings) — while the
+//! discovery stages are still finding them.
+//!
+//! The queue between discovery and lookups is the database (the works without an OpenAlex
+//! record or miss), not a channel: a killed scan resumes with exactly the works still to look
+//! up. While discovery runs, only full batches are sent (every list call costs the same share
+//! of the daily budget); the remainder goes when discovery ends.
 
 use super::ScanCtx;
 use crate::error::Result;
-use crate::model::Source;
+use crate::model::{Source, digest};
 use crate::scan::summary::{SourceStatus, SourceSummary};
-use crate::scan::window::digest;
 use crate::sources::openalex::{Discovery, Enricher, resolve_funders};
 use indicatif::ProgressBar;
+use std::time::Duration;
 
-pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
+/// How long the lookups wait for more works before asking the database again.
+const POLL: Duration = Duration::from_millis(500);
+
+pub(super) async fn run(ctx: &ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
     let cfg = &ctx.opts.openalex;
     let ep = cfg.endpoint(ctx.opts.openalex_limits);
     ScanCtx::watch(pb, &ep, "works");
     let mut status = SourceStatus::Ok;
     let mut works = 0;
     let on_page = |n: u64| pb.inc(n);
-    let resolved = match resolve_funders(&ctx.http, &ep, cfg, &ctx.dod.registry_numbers()).await {
+    // The family's ids, with what Crossref's registry says today.
+    ctx.family().await;
+    let numbers = ctx.dod().registry_numbers();
+    let resolved = match resolve_funders(&ctx.http, &ep, cfg, &numbers).await {
         Ok(r) => {
             let rows = r.clone();
             ctx.db
@@ -30,6 +42,13 @@ pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSum
             Vec::new()
         }
     };
+    ctx.learn(|dod| {
+        dod.with_openalex_ids(
+            resolved
+                .iter()
+                .filter_map(|(id, _, r)| Some((id.as_str(), r.as_deref()?))),
+        )
+    });
     let (from, to) = (ctx.window.from.to_string(), ctx.window.to.to_string());
     if status.is_ok() && !resolved.is_empty() {
         let ids: Vec<String> = resolved.iter().map(|(id, _, _)| id.clone()).collect();
@@ -61,11 +80,6 @@ pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSum
         }
     }
     if !matches!(status, SourceStatus::Incomplete(_)) {
-        let (f, t) = (from.clone(), to.clone());
-        let missing = ctx
-            .db
-            .run(move |db| db.works_missing_source(Source::OpenAlex, &f, &t))
-            .await?;
         let enricher = Enricher {
             http: &ctx.http,
             ep: &ep,
@@ -73,16 +87,35 @@ pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSum
             sink: &ctx.sink,
             on_batch: &on_page,
         };
-        match enricher.enrich(missing).await {
-            Ok((n, _)) => works += n,
-            Err(e) => ctx.failed(Source::OpenAlex, &e, &mut status).await?,
+        let batch = cfg.batch.clamp(1, 100);
+        let mut after = 0;
+        loop {
+            // Read before asking: works stored after this point are asked for next time.
+            let last_round = ctx.discovery_over();
+            let (f, t) = (from.clone(), to.clone());
+            let mut missing = ctx
+                .db
+                .run(move |db| db.works_missing_source(Source::OpenAlex, &f, &t, after))
+                .await?;
+            if !last_round {
+                missing.truncate(missing.len() / batch * batch);
+            }
+            if let Some((id, _)) = missing.last() {
+                after = *id;
+                match enricher.enrich(missing).await {
+                    Ok((n, _)) => works += n,
+                    Err(e) => {
+                        ctx.failed(Source::OpenAlex, &e, &mut status).await?;
+                        break;
+                    }
+                }
+            }
+            if last_round {
+                break;
+            }
+            ctx.discovery_progress(POLL).await;
         }
     }
-    ctx.dod = ctx.dod.clone().with_openalex_ids(
-        resolved
-            .iter()
-            .filter_map(|(id, _, r)| Some((id.as_str(), r.as_deref()?))),
-    );
     // Discovery and lookups mix in one count, so no "announced" total is shown for OpenAlex.
     Ok(SourceSummary {
         works,

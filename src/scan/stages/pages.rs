@@ -8,7 +8,7 @@ use crate::scan::summary::SourceSummary;
 use crate::sources::pages::PageFetcher;
 use indicatif::ProgressBar;
 
-pub(super) async fn run(ctx: &mut ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
+pub(super) async fn run(ctx: &ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
     let classify = ctx.bar("classify");
     ctx.classify_now(&classify).await?;
     classify.finish_and_clear();

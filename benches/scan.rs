@@ -1,0 +1,163 @@
+//! How close a metadata scan (Crossref, Europe PMC, OpenAlex) comes to the fastest the APIs'
+//! limits allow. A scan runs against the local imitation with realistic latencies and the
+//! documented limits enforced; its wall time is divided by a lower bound computed from the
+//! requests it made: per host, the time its rate limit and in-flight cap need for that many
+//! requests, and OpenAlex's last lookup one response after the last discovery page that could
+//! name a work for it. A scan that runs its sources one after another, asks for empty shards or
+//! idles between pages shows up as a ratio well above 1.
+//!
+//! Run with `cargo bench --bench scan`; it prints one line per window and exits non-zero when a
+//! ratio is above the target (1.3). The figures are ratios measured in the same run, so a slow
+//! or busy machine moves both sides.
+
+#[path = "../tests/support/imitation.rs"]
+mod imitation;
+
+use clap::Parser;
+use imitation::{Counters, ServerLimits};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+use xrefscan::scan;
+
+const TARGET: f64 = 1.3;
+
+/// Crossref's polite pool (Dec 2025), with the latency of a 1000-row list call.
+const CROSSREF: ServerLimits = ServerLimits {
+    per_second: 3,
+    in_flight: 3,
+    latency: Duration::from_millis(600),
+};
+/// OpenAlex: 100 requests/s for every user (2026); no in-flight cap is documented.
+const OPENALEX: ServerLimits = ServerLimits {
+    per_second: 100,
+    in_flight: 100,
+    latency: Duration::from_millis(300),
+};
+/// Europe PMC: no documented limit; the tool's defaults (5/s, 2 in flight) are enforced.
+const EUROPEPMC: ServerLimits = ServerLimits {
+    per_second: 5,
+    in_flight: 2,
+    latency: Duration::from_millis(400),
+};
+const PUBLISHER: ServerLimits = ServerLimits {
+    per_second: 1,
+    in_flight: 1,
+    latency: Duration::from_millis(200),
+};
+
+/// The shortest time `n` requests can take on a host with these limits.
+fn host_bound(n: u64, l: ServerLimits) -> Duration {
+    if n == 0 {
+        return Duration::ZERO;
+    }
+    let by_rate = Duration::from_secs_f64((n - 1) as f64 / l.per_second as f64) + l.latency;
+    let by_cap = l.latency.mul_f64((n as f64 / l.in_flight as f64).ceil());
+    by_rate.max(by_cap)
+}
+
+struct Measured {
+    wall: Duration,
+    bound: Duration,
+    requests: [(&'static str, u64); 3],
+    flagged: u64,
+}
+
+async fn measure(
+    corpus: Arc<imitation::Corpus>,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Measured {
+    let im = imitation::start(corpus.clone(), CROSSREF, OPENALEX).await;
+    let text = imitation::start_text_sources(corpus, EUROPEPMC, PUBLISHER).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("bench.sqlite");
+    // The tool's defaults, as a user with --mailto and an OpenAlex key runs it.
+    let cli = xrefscan::cli::Cli::try_parse_from([
+        "xrefscan",
+        "scan",
+        "--from",
+        &from.to_string(),
+        "--to",
+        &to.to_string(),
+        "--sources",
+        "crossref,europepmc,openalex",
+        "--mailto",
+        "bench@example.org",
+        "--openalex-api-key",
+        "BENCH-KEY",
+        "--crossref-url",
+        &im.crossref_url,
+        "--openalex-url",
+        &im.openalex_url,
+        "--europepmc-url",
+        &text.europepmc_url,
+    ])
+    .expect("scan arguments");
+    let xrefscan::cli::Command::Scan(args) = cli.command else {
+        unreachable!("a scan was parsed")
+    };
+    let mut o = args.options(false).expect("scan options");
+    o.client.timeout = Duration::from_secs(30);
+    let t = Instant::now();
+    let s = scan::run(&db, o).await.expect("scan");
+    let wall = t.elapsed();
+    assert!(s.complete(), "{s}");
+    let n = |c: &Counters| c.requests.load(Ordering::SeqCst);
+    let violations = |c: &Counters| {
+        c.rate_violations.load(Ordering::SeqCst) + c.concurrency_violations.load(Ordering::SeqCst)
+    };
+    for c in [&im.crossref, &im.openalex, &text.europepmc] {
+        assert_eq!(violations(c), 0, "a limit was exceeded");
+    }
+    let (cr, oa, ep) = (n(&im.crossref), n(&im.openalex), n(&text.europepmc));
+    let bound = (host_bound(cr, CROSSREF) + OPENALEX.latency)
+        .max(host_bound(oa, OPENALEX))
+        .max(host_bound(ep, EUROPEPMC));
+    Measured {
+        wall,
+        bound,
+        requests: [("crossref", cr), ("openalex", oa), ("europepmc", ep)],
+        flagged: s.flagged,
+    }
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let d = |s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+    let (from, to) = (d("2023-06-01"), d("2025-06-30"));
+    let mut corpus = imitation::generate(3000, 0x5eed, from, to);
+    imitation::add_text_sources(&mut corpus, 300, 0x7e57, from, to);
+    imitation::add_hard_cases(&mut corpus, 300, 0x4a2d, from, to);
+    let corpus = Arc::new(corpus);
+    let windows = [
+        ("one month", d("2024-03-01"), d("2024-03-31")),
+        ("two years", from, to),
+    ];
+    let mut missed = false;
+    for (name, from, to) in windows {
+        let m = rt.block_on(measure(corpus.clone(), from, to));
+        let ratio = m.wall.as_secs_f64() / m.bound.as_secs_f64();
+        let requests = m
+            .requests
+            .iter()
+            .map(|(h, n)| format!("{h} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        println!(
+            "scan of {name}: {:.1} s, lower bound {:.1} s, ratio {ratio:.2} (target ≤ {TARGET}); requests: {requests}; {} flagged",
+            m.wall.as_secs_f64(),
+            m.bound.as_secs_f64(),
+            m.flagged
+        );
+        missed |= ratio > TARGET;
+    }
+    if missed {
+        eprintln!("a scan took more than {TARGET}× its lower bound");
+        std::process::exit(1);
+    }
+}
