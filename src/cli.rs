@@ -366,6 +366,12 @@ pub struct ScanArgs {
     /// Publisher-page requests in flight, per host.
     #[arg(long, env = env::XREFSCAN_PAGE_CONCURRENCY, default_value_t = 1)]
     pub page_concurrency: usize,
+    /// DOI resolver requests per second (a redirector, limited apart from publishers).
+    #[arg(long, env = env::XREFSCAN_RESOLVER_RPS, default_value_t = 10.0)]
+    pub resolver_rps: f64,
+    /// DOI resolver requests in flight.
+    #[arg(long, env = env::XREFSCAN_RESOLVER_CONCURRENCY, default_value_t = 5)]
+    pub resolver_concurrency: usize,
     /// Largest page read, in bytes; longer pages are cut (and the cut is recorded).
     #[arg(long, env = env::XREFSCAN_MAX_PAGE_BYTES, default_value_t = 8 * 1024 * 1024)]
     pub max_page_bytes: usize,
@@ -509,6 +515,10 @@ impl ScanArgs {
                 per_host: Limits {
                     requests_per_second: self.page_rps.max(0.01),
                     concurrency: self.page_concurrency.max(1),
+                },
+                resolver_limits: Limits {
+                    requests_per_second: self.resolver_rps.max(0.01),
+                    concurrency: self.resolver_concurrency.max(1),
                 },
                 user_agent: ua.clone(),
                 timeout: Duration::from_secs(self.timeout.max(1)),

@@ -78,6 +78,10 @@ pub const XREFSCAN_HTML_BUDGET: &str = "XREFSCAN_HTML_BUDGET";
 pub const XREFSCAN_PAGE_RPS: &str = "XREFSCAN_PAGE_RPS";
 /// Publisher-page requests in flight per host (`--page-concurrency`).
 pub const XREFSCAN_PAGE_CONCURRENCY: &str = "XREFSCAN_PAGE_CONCURRENCY";
+/// DOI resolver requests per second (`--resolver-rps`).
+pub const XREFSCAN_RESOLVER_RPS: &str = "XREFSCAN_RESOLVER_RPS";
+/// DOI resolver requests in flight (`--resolver-concurrency`).
+pub const XREFSCAN_RESOLVER_CONCURRENCY: &str = "XREFSCAN_RESOLVER_CONCURRENCY";
 /// Largest page read in bytes (`--max-page-bytes`).
 pub const XREFSCAN_MAX_PAGE_BYTES: &str = "XREFSCAN_MAX_PAGE_BYTES";
 /// Wait for another writer instead of failing (`scan --wait`).

@@ -31,6 +31,8 @@ fn scan_cmd(db: &std::path::Path, srv: &Servers) -> std::process::Command {
         .env("XREFSCAN_DOI_RESOLVER", &srv.text.resolver_url)
         .env("XREFSCAN_PAGE_RPS", "10")
         .env("XREFSCAN_PAGE_CONCURRENCY", "2")
+        .env("XREFSCAN_RESOLVER_RPS", "10")
+        .env("XREFSCAN_RESOLVER_CONCURRENCY", "2")
         .env("XREFSCAN_HTML_BUDGET", "10000")
         .env("XREFSCAN_FULLTEXT_BUDGET", "10000")
         .env("XREFSCAN_CROSSREF_URL", &im.crossref_url)
@@ -40,7 +42,9 @@ fn scan_cmd(db: &std::path::Path, srv: &Servers) -> std::process::Command {
         .env("XREFSCAN_CROSSREF_CONCURRENCY", "3")
         .env("XREFSCAN_CROSSREF_ROWS", "40")
         .env("XREFSCAN_OPENALEX_RPS", "20")
-        .env("XREFSCAN_SHARD_DAYS", "120")
+        // Windows cut by their announced counts (pages of 40 make the cuts happen), so a kill
+        // can land between a cut and its parts.
+        .env("XREFSCAN_SHARD_DAYS", "0")
         .env("XREFSCAN_WAIT", "true")
         .env("XREFSCAN_TIMEOUT", "1")
         .env("XREFSCAN_MAX_RETRIES", "8")

@@ -248,6 +248,8 @@ async fn acknowledgment_only_funding_is_found_in_full_text_and_pages_within_ever
     o.pages.resolver = text.resolver_url.clone();
     o.pages.per_host.requests_per_second = 10.0;
     o.pages.per_host.concurrency = 2;
+    // This resolver enforces the same limits as the publishers.
+    o.pages.resolver_limits = o.pages.per_host;
     o.html_budget = 10_000;
     let s = scan::run(&db, o.clone()).await.unwrap();
     assert!(s.complete(), "{s}");

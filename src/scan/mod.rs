@@ -1,5 +1,5 @@
-//! One scan: run each selected stage (one per source, in [`stages::ALL`] order) for a
-//! publication window, keep what they find through the run's sink, classify every work that
+//! One scan: run the selected stages (one per source, [`stages::ALL`]: discovery and lookups
+//! together, publisher pages last) for a publication window, keep what they find through the run's sink, classify every work that
 //! changed, and raise or update flags. A source that fails (or runs out of budget) is recorded
 //! and the others go on; the run's status says so.
 //!

@@ -13,13 +13,19 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// Pages being fetched at once, across hosts.
+const IN_THE_AIR: usize = 32;
+
 /// Page-fetching settings.
 #[derive(Debug, Clone)]
 pub struct PagesConfig {
     /// The DOI resolver (`https://doi.org`).
     pub resolver: String,
-    /// Limits per host.
+    /// Limits per publisher host.
     pub per_host: Limits,
+    /// Limits of the DOI resolver: a redirector every page starts at, not a publisher, so it
+    /// has its own (higher) limit and publisher hosts keep theirs.
+    pub resolver_limits: Limits,
     pub user_agent: String,
     pub timeout: Duration,
     /// Pages larger than this are cut here (what was read is still used).
@@ -118,10 +124,18 @@ impl PageFetcher {
     }
 
     fn endpoint(&self, host: &str) -> Arc<Endpoint> {
+        let resolver = url::Url::parse(&self.cfg.resolver)
+            .map(|u| host_key(&u))
+            .unwrap_or_default();
+        let limits = if host == resolver {
+            self.cfg.resolver_limits
+        } else {
+            self.cfg.per_host
+        };
         let mut hosts = self.hosts.lock().expect("hosts lock");
         hosts
             .entry(host.to_string())
-            .or_insert_with(|| Arc::new(Endpoint::new("pages", self.cfg.per_host)))
+            .or_insert_with(|| Arc::new(Endpoint::new("pages", limits)))
             .clone()
     }
 
@@ -372,7 +386,9 @@ impl PageFetcher {
                 let r = self.fetch_doi(&doi).await;
                 (id, doi, reason, r)
             })
-            .buffer_unordered(8);
+            // Enough pages in the air that one slow publisher does not hold up the others:
+            // every host's own cap decides what is really in flight there.
+            .buffer_unordered(IN_THE_AIR);
         while let Some((work_id, doi, reason, r)) = results.next().await {
             match r {
                 Ok(page) => {

@@ -77,6 +77,10 @@ pub fn options(crossref: &str, openalex: &str, sources: &[Source]) -> ScanOption
                 requests_per_second: 20.0,
                 concurrency: 2,
             },
+            resolver_limits: Limits {
+                requests_per_second: 20.0,
+                concurrency: 2,
+            },
             user_agent: "xrefscan-test (mailto:staff@example.org)".into(),
             timeout: Duration::from_secs(5),
             max_bytes: 1024 * 1024,

@@ -490,6 +490,21 @@ pub struct Counters {
     pub rate_violations: AtomicU64,
     pub concurrency_violations: AtomicU64,
     pub max_in_flight: AtomicUsize,
+    /// Every request's path and query, in the order they came.
+    pub log: Mutex<Vec<String>>,
+}
+
+impl Counters {
+    /// The logged requests whose path and query contain `part`.
+    pub fn requests_with(&self, part: &str) -> Vec<String> {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.contains(part))
+            .cloned()
+            .collect()
+    }
 }
 
 struct Limiter {
@@ -571,6 +586,11 @@ async fn serve(limits: ServerLimits, handler: Handler) -> (String, Arc<Counters>
                 let head = String::from_utf8_lossy(&buf).to_string();
                 let target = head.split_whitespace().nth(1).unwrap_or("/").to_string();
                 let url = url::Url::parse(&format!("http://x{target}")).unwrap();
+                limiter.counters.log.lock().unwrap().push(format!(
+                    "{}?{}",
+                    url.path(),
+                    url.query().unwrap_or("")
+                ));
                 let query: HashMap<String, String> = url
                     .query_pairs()
                     .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -1174,6 +1194,16 @@ pub async fn start_text_sources(
     europepmc: ServerLimits,
     per_host: ServerLimits,
 ) -> TextImitation {
+    start_text_sources_with_resolver(corpus, europepmc, per_host, per_host).await
+}
+
+/// The same, with the DOI resolver's own limits.
+pub async fn start_text_sources_with_resolver(
+    corpus: Arc<Corpus>,
+    europepmc: ServerLimits,
+    per_host: ServerLimits,
+    resolver_limits: ServerLimits,
+) -> TextImitation {
     let c = corpus.clone();
     let term = regex::Regex::new(r#"(?:GRANT_AGENCY|ACK_FUNDING|GRANT_ID):(?:"([^"]+)"|(\w+)\*)"#)
         .unwrap();
@@ -1318,7 +1348,7 @@ pub async fn start_text_sources(
             String::new(),
         )
     });
-    let (resolver_url, resolver_counters) = serve(per_host, resolver).await;
+    let (resolver_url, resolver_counters) = serve(resolver_limits, resolver).await;
     TextImitation {
         europepmc_url,
         resolver_url,
