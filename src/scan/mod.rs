@@ -1,10 +1,11 @@
 //! One scan: run the selected stages (one per source, [`stages::ALL`]: discovery and lookups
-//! together, publisher pages last) for a publication window, keep what they find through the run's sink, classify every work that
-//! changed, and raise or update flags. A source that fails (or runs out of budget) is recorded
-//! and the others go on; the run's status says so.
+//! together, publisher pages last) for a publication window, keep what they find through the
+//! run's sink, classify every work that changed, and raise or update flags. A source that fails
+//! (or runs out of budget) is recorded and the others go on; the run's status says so.
 //!
-//! Layout: [`window`] (the window and checkpoint keys), [`stages`] (one file per source),
-//! [`summary`] (what is printed and stored), [`reclassify`] (classification).
+//! Layout: [`window`] (`--since-last`), [`shards`] (windows cut by announced counts),
+//! [`stages`] (one file per source), [`summary`] (what is printed and stored), [`reclassify`]
+//! (classification).
 
 mod reclassify;
 mod shards;
