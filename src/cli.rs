@@ -74,7 +74,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Crawl the sources for a publication window, store, classify and flag.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Write the flagged papers for staff (CSV, JSON or XLSX).
     Export(ExportArgs),
     /// Run a canned query from queries/ or your own SQL, read-only.
@@ -100,6 +100,101 @@ pub enum Command {
     /// classification (run `reclassify` to apply it now).
     #[command(subcommand)]
     Override(OverrideCommand),
+    /// What the acknowledged awards are worth: papers, distinct awards, obligations (USAspending),
+    /// by DoD component and recipient; `awards resolve` asks USAspending about new numbers.
+    Awards(AwardsArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AwardsArgs {
+    #[command(subcommand)]
+    pub command: Option<AwardsCommand>,
+    /// Only papers with a mainland-China coauthor.
+    #[arg(long, env = env::XREFSCAN_MAINLAND_ONLY, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    pub mainland_only: bool,
+    /// Only papers of this tier (1 = defense-linked entity, 2 = other listed, 3 = other).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub tier: Option<u8>,
+    /// Output: a screen for people, or CSV/JSON for spreadsheets and scripts.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: AwardsFormat,
+    /// Lines per breakdown in the table.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AwardsFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AwardsCommand {
+    /// Ask USAspending about the award numbers DoD-funded papers cite that it has not answered
+    /// yet (flagged papers' first); every answer is kept, so nothing is asked twice.
+    Resolve(AwardsResolveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AwardsResolveArgs {
+    #[command(flatten)]
+    pub usaspending: UsaSpendingArgs,
+    /// Ask again about numbers already answered.
+    #[arg(long, env = env::XREFSCAN_REFRESH, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    pub refresh: bool,
+    /// Count mainland China only when works left unclassified are classified first (as the
+    /// scans that stored them did).
+    #[arg(long, env = env::XREFSCAN_MAINLAND_ONLY, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    pub mainland_only: bool,
+    /// Contact e-mail for the User-Agent.
+    #[arg(long, env = env::XREFSCAN_MAILTO)]
+    pub mailto: Option<String>,
+    /// Attempts per request before giving up.
+    #[arg(long, env = env::XREFSCAN_MAX_RETRIES, default_value_t = 6)]
+    pub max_retries: u32,
+    /// Per-request timeout in seconds.
+    #[arg(long, env = env::XREFSCAN_TIMEOUT, default_value_t = 60)]
+    pub timeout: u64,
+}
+
+/// How award numbers are looked up (`scan` and `awards resolve`).
+#[derive(Debug, Clone, Args)]
+pub struct UsaSpendingArgs {
+    /// USAspending API base URL.
+    #[arg(long, env = env::XREFSCAN_USASPENDING_URL, default_value = "https://api.usaspending.gov")]
+    pub usaspending_url: String,
+    /// USAspending requests per second (it documents no limit; modest by default).
+    #[arg(long, env = env::XREFSCAN_USASPENDING_RPS, default_value_t = 2.0)]
+    pub usaspending_rps: f64,
+    /// USAspending requests in flight.
+    #[arg(long, env = env::XREFSCAN_USASPENDING_CONCURRENCY, default_value_t = 2)]
+    pub usaspending_concurrency: usize,
+    /// Award numbers per USAspending search (at most 100).
+    #[arg(long, env = env::XREFSCAN_USASPENDING_BATCH, default_value_t = 50)]
+    pub usaspending_batch: usize,
+    /// Most award numbers asked in one run (flagged papers' first); the rest wait for the next.
+    #[arg(long, env = env::XREFSCAN_AWARD_BUDGET, default_value_t = 2000)]
+    pub award_budget: usize,
+}
+
+impl UsaSpendingArgs {
+    pub fn options(&self, refresh: bool) -> crate::awards::ResolveOptions {
+        crate::awards::ResolveOptions {
+            cfg: crate::sources::usaspending::UsaSpendingConfig {
+                base_url: self.usaspending_url.clone(),
+                batch: self.usaspending_batch.clamp(1, 100),
+            },
+            limits: Limits {
+                requests_per_second: self.usaspending_rps.max(0.01),
+                concurrency: self.usaspending_concurrency.max(1),
+            },
+            budget: self.award_budget,
+            refresh,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -310,7 +405,9 @@ fn parse_source(s: &str) -> Result<Source, String> {
     Source::parse(s)
         .filter(|src| *src != Source::FullText)
         .ok_or_else(|| {
-            format!("unknown source {s:?}; known sources: crossref, openalex, europepmc, pages")
+            format!(
+                "unknown source {s:?}; known sources: crossref, openalex, europepmc, pages, usaspending"
+            )
         })
 }
 
@@ -331,7 +428,7 @@ pub struct ScanArgs {
     #[arg(long, env = env::XREFSCAN_OVERLAP_DAYS, default_value_t = 14)]
     pub overlap_days: u32,
     /// Sources to crawl, comma-separated.
-    #[arg(long, env = env::XREFSCAN_SOURCES, value_delimiter = ',', value_parser = parse_source, default_value = "crossref,openalex,europepmc,pages")]
+    #[arg(long, env = env::XREFSCAN_SOURCES, value_delimiter = ',', value_parser = parse_source, default_value = "crossref,openalex,europepmc,pages,usaspending")]
     pub sources: Vec<Source>,
     /// Crossref REST API base URL.
     #[arg(long, env = env::XREFSCAN_CROSSREF_URL, default_value = "https://api.crossref.org")]
@@ -423,6 +520,8 @@ pub struct ScanArgs {
     /// Fetch shards again even when an earlier run finished them.
     #[arg(long, env = env::XREFSCAN_REFRESH, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub refresh: bool,
+    #[command(flatten)]
+    pub usaspending: UsaSpendingArgs,
     /// Exit with status 3 when a source returned fewer records than it announced.
     #[arg(long, env = env::XREFSCAN_STRICT, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub strict: bool,
@@ -510,6 +609,7 @@ impl ScanArgs {
                 concurrency: self.europepmc_concurrency.max(1),
             },
             fulltext_budget: self.fulltext_budget,
+            awards: self.usaspending.options(self.refresh),
             pages: PagesConfig {
                 resolver: self.doi_resolver.clone(),
                 per_host: Limits {

@@ -78,6 +78,16 @@ pub const XREFSCAN_HTML_BUDGET: &str = "XREFSCAN_HTML_BUDGET";
 pub const XREFSCAN_PAGE_RPS: &str = "XREFSCAN_PAGE_RPS";
 /// Publisher-page requests in flight per host (`--page-concurrency`).
 pub const XREFSCAN_PAGE_CONCURRENCY: &str = "XREFSCAN_PAGE_CONCURRENCY";
+/// USAspending API base URL (`--usaspending-url`).
+pub const XREFSCAN_USASPENDING_URL: &str = "XREFSCAN_USASPENDING_URL";
+/// USAspending requests per second (`--usaspending-rps`).
+pub const XREFSCAN_USASPENDING_RPS: &str = "XREFSCAN_USASPENDING_RPS";
+/// USAspending requests in flight (`--usaspending-concurrency`).
+pub const XREFSCAN_USASPENDING_CONCURRENCY: &str = "XREFSCAN_USASPENDING_CONCURRENCY";
+/// Award numbers per USAspending search (`--usaspending-batch`).
+pub const XREFSCAN_USASPENDING_BATCH: &str = "XREFSCAN_USASPENDING_BATCH";
+/// Most award numbers asked per run (`--award-budget`).
+pub const XREFSCAN_AWARD_BUDGET: &str = "XREFSCAN_AWARD_BUDGET";
 /// DOI resolver requests per second (`--resolver-rps`).
 pub const XREFSCAN_RESOLVER_RPS: &str = "XREFSCAN_RESOLVER_RPS";
 /// DOI resolver requests in flight (`--resolver-concurrency`).

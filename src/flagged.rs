@@ -15,6 +15,8 @@ use crate::store::{Db, FlagFilter};
 pub enum Kind {
     Text,
     Number,
+    /// An exact decimal written as text (`1234.56`); a JSON number.
+    Decimal,
     /// Items joined by this separator in the text cell.
     List(&'static str),
 }
@@ -37,6 +39,12 @@ impl Column {
             Kind::Number => text
                 .parse::<i64>()
                 .map(Into::into)
+                .unwrap_or(serde_json::Value::Null),
+            Kind::Decimal => text
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map(serde_json::Value::Number)
                 .unwrap_or(serde_json::Value::Null),
             Kind::List(sep) => text
                 .split(sep)
@@ -108,6 +116,18 @@ pub const COLUMNS: &[Column] = &[
         kind: NAMES,
         width: 30.0,
         value: |r| &r.award_numbers,
+    },
+    Column {
+        name: "award_obligation_usd",
+        kind: Kind::Decimal,
+        width: 16.0,
+        value: |r| &r.award_obligation_usd,
+    },
+    Column {
+        name: "award_links",
+        kind: NAMES,
+        width: 40.0,
+        value: |r| &r.award_links,
     },
     Column {
         name: "dod_evidence",

@@ -7,6 +7,7 @@
 //! [`review`] and [`overrides`] are what the command line (and the review page) call.
 //! `docs/ARCHITECTURE.md` draws it.
 
+pub mod awards;
 pub mod classify;
 pub mod cli;
 pub mod env;

@@ -2,6 +2,7 @@
 //! funder or award is US Department of Defense ([`dod`]), and the per-work decision that joins
 //! them into a flag with its evidence ([`work`]).
 
+pub mod awards;
 pub mod china;
 pub mod countries;
 pub mod dod;

@@ -135,6 +135,8 @@ impl ChinaEvidence {
 pub struct WorkDecision {
     pub dod: Vec<DodEvidence>,
     pub china: Vec<ChinaEvidence>,
+    /// The awards the DoD evidence cites, each once (what the award ledger looks up).
+    pub awards: Vec<crate::model::CitedAward>,
 }
 
 impl WorkDecision {
@@ -605,6 +607,7 @@ impl Classifier {
                 decision.china.push(ev);
             }
         }
+        decision.awards = super::awards::cited_awards(&self.dod, &decision.dod);
         decision
     }
 }

@@ -2,6 +2,7 @@
 //! database the way it needs (`Access::Read` or `Access::Write`), calls the library, and
 //! prints; nothing here runs SQL or decides anything the library could.
 
+mod awards;
 mod classify;
 mod doctor;
 mod env;
@@ -69,5 +70,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Review(a) => review::run(a, &ctx),
         Command::Doctor => doctor::run(&ctx),
         Command::Override(a) => overrides::run(a, &ctx),
+        Command::Awards(a) => awards::run(a, &ctx),
     }
 }

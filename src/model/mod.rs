@@ -3,10 +3,12 @@
 //! A source parses its JSON into a [`WorkRecord`]; the store keeps one row set per (work, source)
 //! so that every derived fact can be traced to the source that said it.
 
+mod awards;
 mod crawl;
 mod kinds;
 mod window;
 
+pub use awards::{AwardStatus, CitedAward, LedgerAward, award_link, dollars, dollars_grouped};
 pub use crawl::{Checkpoint, Document, PageCandidate, PageOutcome};
 pub use kinds::{DocumentKind, ErrorKind, EvidenceKind, OverrideKind, ReviewStatus, RunStatus};
 pub use window::{Window, digest};
@@ -24,15 +26,18 @@ pub enum Source {
     Publisher,
     /// Authors and affiliations read from open-access full text (JATS).
     FullText,
+    /// What the acknowledged awards are worth (USAspending.gov).
+    UsaSpending,
 }
 
 impl Source {
-    pub const ALL: [Source; 5] = [
+    pub const ALL: [Source; 6] = [
         Source::Crossref,
         Source::OpenAlex,
         Source::EuropePmc,
         Source::Publisher,
         Source::FullText,
+        Source::UsaSpending,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +47,7 @@ impl Source {
             Source::EuropePmc => "europepmc",
             Source::Publisher => "pages",
             Source::FullText => "fulltext",
+            Source::UsaSpending => "usaspending",
         }
     }
 
@@ -52,6 +58,7 @@ impl Source {
             "europepmc" | "europe-pmc" | "epmc" => Some(Source::EuropePmc),
             "pages" | "publisher" | "html" => Some(Source::Publisher),
             "fulltext" => Some(Source::FullText),
+            "usaspending" | "usa-spending" => Some(Source::UsaSpending),
             _ => None,
         }
     }
@@ -155,6 +162,11 @@ pub struct FlaggedRow {
     pub risk: String,
     pub dod_components: String,
     pub award_numbers: String,
+    /// Obligations to date (USAspending) of the paper's distinct resolved awards, in dollars
+    /// with two decimals; empty when none is resolved.
+    pub award_obligation_usd: String,
+    /// The USAspending pages of those awards.
+    pub award_links: String,
     pub dod_evidence: String,
     pub china_institutions: String,
     pub china_regions: String,

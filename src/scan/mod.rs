@@ -14,7 +14,7 @@ mod summary;
 mod window;
 
 pub use crate::model::Window;
-pub use reclassify::{Classified, ReclassifySummary, classify_dirty, reclassify};
+pub use reclassify::{Classified, ReclassifySummary, classify_dirty, classify_pending, reclassify};
 pub use summary::{ScanSummary, SourceStatus, SourceSummary};
 
 use crate::classify::china::RegionPolicy;
@@ -46,6 +46,8 @@ pub struct ScanOptions {
     pub europepmc_limits: Limits,
     /// Most full texts to fetch this run (the rest wait for the next run).
     pub fulltext_budget: usize,
+    /// How cited award numbers are looked up (USAspending).
+    pub awards: crate::awards::ResolveOptions,
     pub pages: PagesConfig,
     /// Most publisher pages to fetch this run (the rest wait for the next run).
     pub html_budget: usize,

@@ -48,6 +48,13 @@ pub async fn stored_dod_classifier(db: &SharedDb) -> Result<DodClassifier> {
         ))
 }
 
+/// Classify what changed since the last classification: works an interrupted scan or a
+/// migration left to be classified again (`awards resolve` needs their cited awards).
+pub async fn classify_pending(db: &SharedDb, policy: RegionPolicy) -> Result<Classified> {
+    let c = classifier(db, stored_dod_classifier(db).await?, policy).await?;
+    classify_dirty(db, None, c, &ProgressBar::hidden()).await
+}
+
 /// The whole classifier for this database: `dod`, the lists in force, the corrections.
 pub async fn classifier(
     db: &SharedDb,

@@ -258,7 +258,7 @@ fn error_message(body: &[u8]) -> String {
                 return parts.join("; ");
             }
         }
-        for key in ["message", "error"] {
+        for key in ["message", "error", "detail"] {
             if let Some(s) = v.get(key).and_then(|m| m.as_str()) {
                 let s: String = s.chars().take(300).collect();
                 return s;
@@ -295,7 +295,23 @@ impl HttpClient {
     where
         F: Fn(&[u8]) -> Result<T, String>,
     {
-        self.get_as(ep, url, Expect::Json, validate).await
+        self.fetch_as(ep, url, None, Expect::Json, validate).await
+    }
+
+    /// POST a JSON body and read a JSON answer, with the same politeness and retries (a search
+    /// API that takes its query as a body: USAspending).
+    pub async fn post_json<T, F>(
+        &self,
+        ep: &Endpoint,
+        url: &str,
+        body: &serde_json::Value,
+        validate: F,
+    ) -> crate::Result<(JsonResponse, T)>
+    where
+        F: Fn(&[u8]) -> Result<T, String>,
+    {
+        self.fetch_as(ep, url, Some(body), Expect::Json, validate)
+            .await
     }
 
     /// GET an XML document (JATS full text) with the same politeness and retries.
@@ -308,13 +324,14 @@ impl HttpClient {
     where
         F: Fn(&[u8]) -> Result<T, String>,
     {
-        self.get_as(ep, url, Expect::Xml, validate).await
+        self.fetch_as(ep, url, None, Expect::Xml, validate).await
     }
 
-    async fn get_as<T, F>(
+    async fn fetch_as<T, F>(
         &self,
         ep: &Endpoint,
         url: &str,
+        body: Option<&serde_json::Value>,
         expect: Expect,
         validate: F,
     ) -> crate::Result<(JsonResponse, T)>
@@ -330,7 +347,7 @@ impl HttpClient {
         let max_retry_after = self.config.max_retry_after;
         let result = (|| async {
             attempts.fetch_add(1, Ordering::Relaxed);
-            self.attempt(ep, url, expect, &validate).await
+            self.attempt(ep, url, body, expect, &validate).await
         })
         .retry(backoff)
         .when(|a: &Attempt| a.retryable)
@@ -390,6 +407,7 @@ impl HttpClient {
         &self,
         ep: &Endpoint,
         url: &str,
+        body: Option<&serde_json::Value>,
         expect: Expect,
         validate: &F,
     ) -> Result<(JsonResponse, T), Attempt>
@@ -412,10 +430,17 @@ impl HttpClient {
         let _permit = ep.inflight.acquire().await.expect("semaphore open");
         ep.wait_turn().await;
         ep.count_request();
-        tracing::debug!(source = ep.name, url = %shown, "GET");
-        let resp = self
-            .client
-            .get(url)
+        tracing::debug!(
+            source = ep.name,
+            url = %shown,
+            "{}",
+            if body.is_some() { "POST" } else { "GET" }
+        );
+        let request = match body {
+            Some(b) => self.client.post(url).json(b),
+            None => self.client.get(url),
+        };
+        let resp = request
             .query(&ep.params)
             .header(reqwest::header::ACCEPT, expect.accept())
             .send()

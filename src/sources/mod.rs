@@ -11,3 +11,4 @@ pub mod openalex;
 pub mod pages;
 pub mod paging;
 pub mod sink;
+pub mod usaspending;

@@ -35,6 +35,16 @@ impl Db {
                     classified_at = excluded.classified_at",
             )?
             .execute(params![work_id, !d.dod.is_empty(), !d.china.is_empty(), stamp])?;
+            // The awards it cites, as today's rules read them.
+            tx.prepare_cached("DELETE FROM work_awards WHERE work_id = ?1")?
+                .execute([work_id])?;
+            for a in d.awards.iter().filter(|_| !d.dod.is_empty()) {
+                tx.prepare_cached(
+                    "INSERT OR IGNORE INTO work_awards (work_id, canonical, cited_as, office, lookup, evidence)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![work_id, a.canonical, a.cited_as, a.office, a.lookup, a.evidence])?;
+            }
             let existing: Option<i64> = tx
                 .prepare_cached("SELECT active FROM flags WHERE work_id = ?1")?
                 .query_row([work_id], |r| r.get("active"))
@@ -152,8 +162,9 @@ impl Db {
         let mut st = self.conn.prepare(
             "SELECT COALESCE(doi, openalex_id, '') AS doi, COALESCE(title, '') AS title,
                     COALESCE(publication_date, '') AS publication_date, COALESCE(venue, '') AS venue,
-                    dod_components, award_numbers, dod_evidence, china_institutions, china_regions,
-                    china_evidence, COALESCE(sources, '') AS sources, first_flagged_at,
+                    dod_components, award_numbers, award_obligation_cents,
+                    COALESCE(award_links, '') AS award_links, dod_evidence, china_institutions,
+                    china_regions, china_evidence, COALESCE(sources, '') AS sources, first_flagged_at,
                     COALESCE(CAST(tier AS TEXT), '') AS tier, risk, entity_hits,
                     CASE WHEN evidence_changed_since_review = 1
                          THEN review_status || ' (evidence changed since the review)'
@@ -173,6 +184,11 @@ impl Db {
                 risk: r.get("risk")?,
                 dod_components: r.get("dod_components")?,
                 award_numbers: r.get("award_numbers")?,
+                award_obligation_usd: r
+                    .get::<_, Option<i64>>("award_obligation_cents")?
+                    .map(crate::model::dollars)
+                    .unwrap_or_default(),
+                award_links: r.get("award_links")?,
                 dod_evidence: r.get("dod_evidence")?,
                 china_institutions: r.get("china_institutions")?,
                 china_regions: r.get("china_regions")?,

@@ -15,6 +15,7 @@
 //! classifier reads), [`flags`], [`reviews`] (reviews and overrides), [`lists`] and
 //! [`report`] (stats, doctor, read-only user SQL).
 
+mod awards;
 mod crawl;
 mod documents;
 mod facts;
@@ -28,6 +29,7 @@ mod runs;
 mod sink;
 
 pub use crate::model::{Checkpoint, Document, PageCandidate, PageOutcome};
+pub use awards::{AwardFilter, AwardGroup, AwardSummary};
 pub use crawl::Page;
 pub use flags::FlagFilter;
 pub use lock::{WriteLock, holder as lock_holder};
@@ -54,6 +56,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../../db/migrations/0008_discovery_routes.sql"
     )),
+    M::up(include_str!("../../db/migrations/0009_award_ledger.sql")),
 ];
 
 /// The schema version this build writes.

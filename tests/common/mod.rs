@@ -71,6 +71,18 @@ pub fn options(crossref: &str, openalex: &str, sources: &[Source]) -> ScanOption
             concurrency: 2,
         },
         fulltext_budget: 100,
+        awards: xrefscan::awards::ResolveOptions {
+            cfg: xrefscan::sources::usaspending::UsaSpendingConfig {
+                base_url: "http://127.0.0.1:9/unused".into(),
+                batch: 50,
+            },
+            limits: Limits {
+                requests_per_second: 50.0,
+                concurrency: 2,
+            },
+            budget: 10_000,
+            refresh: false,
+        },
         pages: PagesConfig {
             resolver: "http://127.0.0.1:9".into(),
             per_host: Limits {

@@ -7,6 +7,7 @@ mod crossref;
 mod europepmc;
 mod openalex;
 mod pages;
+mod usaspending;
 
 use super::reclassify::{self, Classified};
 use super::summary::{SourceStatus, SourceSummary};
@@ -49,7 +50,7 @@ pub enum Role {
 /// Every stage. The discovery routes (Crossref's funder and name routes, Europe PMC's searches
 /// and full texts) and OpenAlex, which looks up every work of the window they find
 /// (authorships with country codes and raw strings) while they run, go together; publisher
-/// pages for what is still missing come last.
+/// pages for what is still missing come next, then what the cited awards are worth.
 pub const ALL: &[Stage] = &[
     Stage {
         source: Source::Crossref,
@@ -70,6 +71,11 @@ pub const ALL: &[Stage] = &[
         source: Source::Publisher,
         role: Role::Last,
         run: |ctx, pb| Box::pin(pages::run(ctx, pb)),
+    },
+    Stage {
+        source: Source::UsaSpending,
+        role: Role::Last,
+        run: |ctx, pb| Box::pin(usaspending::run(ctx, pb)),
     },
 ];
 
