@@ -165,9 +165,9 @@ pub fn render_table(s: &AwardSummary, top: usize) -> String {
             .map(|g| g.name.chars().count())
             .max()
             .unwrap_or(0)
-            .min(48);
+            .min(56);
         for g in groups.iter().take(top) {
-            let name: String = g.name.chars().take(48).collect();
+            let name: String = g.name.chars().take(56).collect();
             out.push_str(&format!(
                 "  {name:<width$}  {:>18}  {:>4} awards  {:>4} papers\n",
                 dollars_grouped(g.obligation_cents),

@@ -136,7 +136,7 @@ async fn canned_queries_and_stats_answer_staff_questions() {
         .assert()
         .failure()
         .stderr(predicate::str::contains(
-            "available: flagged_by_component, flagged_by_entity_list, flagged_papers",
+            "available: award_totals, awards_by_recipient, flagged_by_component, flagged_by_entity_list",
         ));
     xrefscan(&db).arg("stats").assert().success().stdout(
         predicate::str::contains("Works per source")
