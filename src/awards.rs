@@ -84,7 +84,15 @@ pub async fn resolve(
     let mut out = Resolved::default();
     while let Some((asked, r)) = answers.next().await {
         match r {
-            Ok(batch) => {
+            Ok((batch, problems)) => {
+                if !problems.is_empty() {
+                    db.run(move |d| {
+                        problems
+                            .iter()
+                            .try_for_each(|p| d.record_problem(run_id, p))
+                    })
+                    .await?;
+                }
                 for a in &batch {
                     match a.status {
                         AwardStatus::Found => out.found += 1,

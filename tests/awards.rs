@@ -389,6 +389,42 @@ async fn a_refused_search_is_recorded_never_read_as_data_and_the_next_run_goes_o
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_award_page_keeps_what_the_search_said_and_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _im) = scanned_corpus(dir.path()).await;
+    let numbers = cited_numbers(&db);
+    let awards = vec![Award::new(
+        &numbers[0],
+        "grant",
+        4_200_000,
+        "UNIVERSITY OF MARYLAND",
+    )];
+    let usa = usaspending::start(
+        awards,
+        Behaviour {
+            bad_pages: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    let (db, mut o) = usaspending_options(&db, &usa.url());
+    o.client.max_attempts = 2;
+    let s = scan::run(&db, o).await.unwrap();
+    assert!(s.complete(), "one bad page does not stop the ledger: {s}");
+    let got = ledger(&db);
+    let (status, kind, _, cents, _, _) = &got[&numbers[0]];
+    assert_eq!((status.as_str(), kind.as_deref()), ("found", Some("grant")));
+    assert_eq!(*cents, Some(4_200_000), "the search's amount");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM scan_errors WHERE source = 'usaspending' AND kind = 'decode'"
+        ),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_resolve_resumes_and_ends_like_a_clean_one() {
     let dir = tempfile::tempdir().unwrap();
     let (db, _im) = scanned_corpus(dir.path()).await;

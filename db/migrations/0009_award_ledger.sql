@@ -19,6 +19,7 @@ CREATE TABLE award_ledger (
     canonical                  TEXT PRIMARY KEY,
     status                     TEXT NOT NULL,   -- found, not-found, ambiguous
     usaspending_id             TEXT,            -- generated_internal_id
+    link                       TEXT,            -- its page on USAspending.gov
     award_type                 TEXT,            -- grant, contract, idv
     type_description           TEXT,
     total_obligation_cents     INTEGER,

@@ -10,7 +10,7 @@
 //! JSON text into whole cents, never through a float.
 
 use crate::error::{Error, Result};
-use crate::model::{AwardStatus, LedgerAward, dollars};
+use crate::model::{AwardStatus, ErrorKind, LedgerAward, Problem, Source, dollars};
 use crate::sources::http::{Endpoint, HttpClient, Limits};
 use futures::StreamExt;
 use rust_decimal::prelude::ToPrimitive;
@@ -279,8 +279,9 @@ impl Resolver<'_> {
         Ok(out)
     }
 
-    /// Resolve `ids` (canonical numbers): one answer for each.
-    pub async fn resolve(&self, ids: &[String]) -> Result<Vec<LedgerAward>> {
+    /// Resolve `ids` (canonical numbers): one answer for each, and the problems met on the way
+    /// (an award page that is not an award page: the search's answer is kept without it).
+    pub async fn resolve(&self, ids: &[String]) -> Result<(Vec<LedgerAward>, Vec<Problem>)> {
         let mut hits: HashMap<&str, Vec<(&'static Group, Hit)>> = HashMap::new();
         let mut searched: HashMap<&str, Vec<String>> = HashMap::new();
         let mut left: Vec<String> = ids.to_vec();
@@ -360,6 +361,7 @@ impl Resolver<'_> {
                 async move {
                     let r = self
                         .http
+                        // Parsed inside the retry loop: a body cut short is asked again.
                         .get_json(self.ep, &url, |b| {
                             serde_json::from_slice::<serde_json::Value>(b)
                                 .map(|_| b.to_vec())
@@ -371,21 +373,27 @@ impl Resolver<'_> {
             })
             .collect();
         let mut fetched = futures::stream::iter(fetches).buffer_unordered(self.ep.concurrency());
+        let mut problems = Vec::new();
         while let Some((i, r)) = fetched.next().await {
-            match r {
-                Ok((_, body)) => {
-                    read_award_page(&mut answers[i], &body).map_err(|message| Error::Decode {
-                        source_name: "usaspending",
-                        url: format!("award page of {}", answers[i].canonical),
-                        message,
-                    })?
-                }
-                // The search found it; its page is gone: keep what the search said.
-                Err(Error::Status { status: 404, .. }) => {}
+            let id = answers[i].usaspending_id.clone().unwrap_or_default();
+            let url = format!("{}/api/v2/awards/{id}/", self.cfg.base());
+            match r.map(|(_, body)| read_award_page(&mut answers[i], &body)) {
+                Ok(Ok(())) => {}
+                // The search found it; its page is gone or unreadable: keep what the search
+                // said, and say why the page is missing.
+                Ok(Err(message)) => problems
+                    .push(Problem::new(Source::UsaSpending, ErrorKind::Decode, message).at(url)),
+                Err(
+                    e @ (Error::Status { status: 404, .. }
+                    | Error::NotJson { .. }
+                    | Error::Decode { .. }),
+                ) => problems.push(
+                    Problem::new(Source::UsaSpending, ErrorKind::Decode, e.to_string()).at(url),
+                ),
                 Err(e) => return Err(e),
             }
         }
-        Ok(answers)
+        Ok((answers, problems))
     }
 }
 
@@ -416,26 +424,75 @@ mod tests {
         assert_eq!(canonical("hr00111320004"), "HR00111320004");
     }
 
+    /// The response bodies of the API contract (`+ Body` blocks), in order.
+    fn contract_examples() -> Vec<String> {
+        let md = include_str!("../../tests/fixtures/usaspending/awards_award_id.md");
+        let mut out = Vec::new();
+        let mut lines = md.lines().peekable();
+        while let Some(line) = lines.next() {
+            if line.trim() != "+ Body" {
+                continue;
+            }
+            let mut body = String::new();
+            let mut depth = 0i32;
+            for l in lines.by_ref() {
+                if body.is_empty() && l.trim().is_empty() {
+                    continue;
+                }
+                depth += l.matches('{').count() as i32 - l.matches('}').count() as i32;
+                body.push_str(l);
+                body.push('\n');
+                if depth == 0 {
+                    break;
+                }
+            }
+            out.push(body);
+        }
+        out
+    }
+
     #[test]
-    fn the_contract_example_award_page_fills_an_award() {
-        let body = br#"{"generated_unique_award_id": "CONT_AWD_H907_9700_SPE2DX16D1500_9700",
-            "type_description": "DELIVERY ORDER", "total_obligation": 61241.34,
-            "base_and_all_options": 61241.34,
-            "awarding_agency": {"toptier_agency": {"name": "Department of Defense"},
-                "subtier_agency": {"name": "Defense Logistics Agency"}, "office_agency_name": "DLA TROOP SUPPORT"},
-            "recipient": {"recipient_name": "MCKESSON CORPORATION", "parent_recipient_name": "MCKESSON CORPORATION"},
-            "period_of_performance": {"start_date": "2016-06-24", "end_date": "2016-06-27",
-                "last_modified_date": "2019-10-27 20:06:44"}}"#;
-        let mut a = LedgerAward::bare("H907", AwardStatus::Found);
-        read_award_page(&mut a, body).unwrap();
-        assert_eq!(a.total_obligation_cents, Some(6124134));
-        assert_eq!(a.base_and_all_options_cents, Some(6124134));
+    fn the_contracts_own_award_pages_fill_an_award() {
+        let examples = contract_examples();
+        assert_eq!(examples.len(), 3, "contract, assistance, IDV");
+        let mut contract = LedgerAward::bare("H907", AwardStatus::Found);
+        read_award_page(&mut contract, examples[0].as_bytes()).unwrap();
+        assert_eq!(contract.total_obligation_cents, Some(6124134));
+        assert_eq!(contract.base_and_all_options_cents, Some(6124134));
         assert_eq!(
-            a.awarding_sub_agency.as_deref(),
+            contract.usaspending_id.as_deref(),
+            Some("CONT_AWD_H907_9700_SPE2DX16D1500_9700")
+        );
+        assert_eq!(
+            contract.awarding_sub_agency.as_deref(),
             Some("Defense Logistics Agency")
         );
-        assert_eq!(a.awarding_office.as_deref(), Some("DLA TROOP SUPPORT"));
-        assert_eq!(a.parent_recipient.as_deref(), Some("MCKESSON CORPORATION"));
-        assert_eq!(a.period_end.as_deref(), Some("2016-06-27"));
+        assert_eq!(
+            contract.awarding_office.as_deref(),
+            Some("DLA TROOP SUPPORT")
+        );
+        assert_eq!(
+            contract.parent_recipient.as_deref(),
+            Some("MCKESSON CORPORATION")
+        );
+        assert_eq!(contract.period_end.as_deref(), Some("2016-06-27"));
+        // The contract's own assistance example is not JSON (`"goals": : "NOT APPLICABLE"`,
+        // May 2026): a page like it is an error, never half-read.
+        let mut grant = LedgerAward::bare("12FA00PY54661041", AwardStatus::Found);
+        assert!(read_award_page(&mut grant, examples[1].as_bytes()).is_err());
+        assert_eq!(grant.total_obligation_cents, None);
+        let fixed = examples[1].replace("\"goals\": :", "\"goals\":");
+        read_award_page(&mut grant, fixed.as_bytes()).unwrap();
+        assert_eq!(grant.total_obligation_cents, Some(47900));
+        assert_eq!(
+            grant.base_and_all_options_cents, None,
+            "null is no amount, not $0"
+        );
+        assert_eq!(grant.parent_recipient, None);
+        assert_eq!(grant.recipient.as_deref(), Some("REDACTED DUE TO PII"));
+        let mut idv = LedgerAward::bare("IDV", AwardStatus::Found);
+        read_award_page(&mut idv, examples[2].as_bytes()).unwrap();
+        assert_eq!(idv.total_obligation_cents, Some(0));
+        assert!(idv.raw.is_some());
     }
 }

@@ -93,13 +93,14 @@ impl Db {
         let stamp = now();
         for a in answers {
             tx.prepare_cached(
-                "INSERT INTO award_ledger (canonical, status, usaspending_id, award_type, type_description,
+                "INSERT INTO award_ledger (canonical, status, usaspending_id, link, award_type, type_description,
                     total_obligation_cents, base_and_all_options_cents, awarding_agency, awarding_sub_agency,
                     awarding_office, recipient, parent_recipient, period_start, period_end, last_modified,
                     candidates, searched, raw_json, fetched_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+                 VALUES (?1, ?2, ?3, ?20, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
                  ON CONFLICT (canonical) DO UPDATE SET status = excluded.status,
-                    usaspending_id = excluded.usaspending_id, award_type = excluded.award_type,
+                    usaspending_id = excluded.usaspending_id, link = excluded.link,
+                    award_type = excluded.award_type,
                     type_description = excluded.type_description,
                     total_obligation_cents = excluded.total_obligation_cents,
                     base_and_all_options_cents = excluded.base_and_all_options_cents,
@@ -130,7 +131,8 @@ impl Db {
                 a.candidates.join("\n"),
                 a.searched.join(", "),
                 a.raw,
-                stamp
+                stamp,
+                a.usaspending_id.as_deref().map(crate::model::award_link)
             ])?;
         }
         tx.commit()?;

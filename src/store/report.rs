@@ -65,6 +65,7 @@ const WORK_TABLES: &[&str] = &[
     "reviews",
     "documents",
     "acknowledgments",
+    "work_awards",
 ];
 
 fn cell(v: ValueRef<'_>) -> serde_json::Value {
@@ -120,7 +121,7 @@ impl Db {
 
     /// The `stats` overview; `by_component` is the canned query of that name.
     pub fn stats(&self, by_component: &str) -> Result<Vec<StatsSection>> {
-        let sections: [(&'static str, &str); 9] = [
+        let sections: [(&'static str, &str); 10] = [
             (
                 "Works per source (records stored, one per work and source)",
                 "SELECT source, COUNT(*) AS records_stored FROM source_records GROUP BY source ORDER BY source",
@@ -160,6 +161,14 @@ impl Db {
                 "Flagged by tier (1 = coauthor at a defense-linked entity, 2 = at another listed entity, 3 = other)",
                 "SELECT COALESCE(tier, 'not yet classified') AS tier, COUNT(*) AS flagged_papers
                  FROM flags WHERE active = 1 GROUP BY 1 ORDER BY 1",
+            ),
+            (
+                "Award ledger (every cited DoD award number once; `xrefscan awards` for the flagged set)",
+                "SELECT COALESCE(l.status, 'not asked yet') AS status, COUNT(*) AS awards,
+                        printf('%.2f', COALESCE(SUM(l.total_obligation_cents), 0) / 100.0) AS obligation_usd
+                 FROM (SELECT DISTINCT canonical FROM work_awards WHERE lookup = 1) a
+                 LEFT JOIN award_ledger l ON l.canonical = a.canonical
+                 GROUP BY 1 ORDER BY 1",
             ),
             (
                 "Reviews (latest decision per flagged paper)",
@@ -217,6 +226,10 @@ impl Db {
         h.counts.push((
             "scan_runs".into(),
             count("SELECT COUNT(*) AS n FROM scan_runs")?,
+        ));
+        h.counts.push((
+            "award_ledger".into(),
+            count("SELECT COUNT(*) AS n FROM award_ledger")?,
         ));
         h.writer = super::lock::holder(&self.path);
         h.running = conn.query_row(

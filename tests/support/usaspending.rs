@@ -116,6 +116,8 @@ struct Imitation {
     delay: Duration,
     /// Refuse every search with this status (a broken server).
     refuse: Option<u16>,
+    /// Award pages that are not JSON (as the contract's own assistance example).
+    bad_pages: bool,
 }
 
 impl Imitation {
@@ -233,6 +235,12 @@ impl Imitation {
         let Some(a) = self.awards.iter().find(|a| a.generated_id == id) else {
             return ResponseTemplate::new(404).set_body_json(json!({"detail": "No award found"}));
         };
+        if self.bad_pages {
+            return ResponseTemplate::new(200).set_body_raw(
+                r#"{"id": 1, "funding_opportunity": {"number": "NOT APPLICABLE", "goals": : "NOT APPLICABLE"}}"#,
+                "application/json",
+            );
+        }
         let category = match a.kind {
             "grant" => "grant",
             "contract" => "contract",
@@ -321,6 +329,7 @@ pub struct Behaviour {
     pub page_cap: usize,
     pub delay: Duration,
     pub refuse: Option<u16>,
+    pub bad_pages: bool,
 }
 
 impl Default for Behaviour {
@@ -330,6 +339,7 @@ impl Default for Behaviour {
             page_cap: 100,
             delay: Duration::ZERO,
             refuse: None,
+            bad_pages: false,
         }
     }
 }
@@ -347,6 +357,7 @@ pub async fn start(awards: Vec<Award>, behaviour: Behaviour) -> UsaSpending {
             page_cap: behaviour.page_cap,
             delay: behaviour.delay,
             refuse: behaviour.refuse,
+            bad_pages: behaviour.bad_pages,
         })
         .mount(&server)
         .await;
@@ -360,6 +371,7 @@ pub async fn start(awards: Vec<Award>, behaviour: Behaviour) -> UsaSpending {
             page_cap: behaviour.page_cap,
             delay: behaviour.delay,
             refuse: None,
+            bad_pages: behaviour.bad_pages,
         })
         .mount(&server)
         .await;
