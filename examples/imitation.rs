@@ -3,7 +3,7 @@
 //! ```sh
 //! cargo run --example imitation            # prints the two URLs and waits
 //! XREFSCAN_CROSSREF_URL=… XREFSCAN_OPENALEX_URL=… XREFSCAN_EUROPEPMC_URL=… \
-//!   XREFSCAN_DOI_RESOLVER=… XREFSCAN_MAILTO=you@example.org \
+//!   XREFSCAN_DOI_RESOLVER=… XREFSCAN_USASPENDING_URL=… XREFSCAN_MAILTO=you@example.org \
 //!   cargo run -- scan --from 2023-06-01 --to 2025-06-30
 //! ```
 //!
@@ -13,6 +13,8 @@
 
 #[path = "../tests/support/imitation.rs"]
 mod imitation;
+#[path = "../tests/support/usaspending.rs"]
+mod usaspending;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -66,6 +68,25 @@ async fn main() {
     let text = imitation::start_text_sources(corpus.clone(), epmc, per_host).await;
     println!("export XREFSCAN_EUROPEPMC_URL={}", text.europepmc_url);
     println!("export XREFSCAN_DOI_RESOLVER={}", text.resolver_url);
+    // USAspending knows most of the DoD award numbers the corpus cites (some are unknown, some
+    // shared by two awards).
+    let mut numbers: Vec<String> = corpus
+        .works
+        .iter()
+        .flat_map(|w| {
+            let mut text = w.crossref["funder"].to_string();
+            text.push_str(w.ack.as_deref().unwrap_or(""));
+            usaspending::dod_numbers_in(&text)
+        })
+        .collect();
+    numbers.sort();
+    numbers.dedup();
+    let usa = usaspending::start(
+        usaspending::ledger_for(&numbers),
+        usaspending::Behaviour::default(),
+    )
+    .await;
+    println!("export XREFSCAN_USASPENDING_URL={}", usa.url());
     println!("export XREFSCAN_MAILTO=you@example.org");
     println!("Ctrl-C to stop.");
     tokio::signal::ctrl_c().await.ok();

@@ -32,6 +32,8 @@ pub struct Resolved {
     pub found: u64,
     pub not_found: u64,
     pub ambiguous: u64,
+    /// Award pages read (for the awards flagged papers cite).
+    pub pages: u64,
     /// Numbers still to ask after this run (over the budget, or stopped by a failure).
     pub left: u64,
     /// Why the resolve stopped early, if it did.
@@ -41,8 +43,8 @@ pub struct Resolved {
 impl Resolved {
     pub fn note(&self) -> String {
         let mut s = format!(
-            "{} award numbers asked: {} found, {} not found, {} ambiguous",
-            self.asked, self.found, self.not_found, self.ambiguous
+            "{} award numbers asked: {} found, {} not found, {} ambiguous; {} award pages read",
+            self.asked, self.found, self.not_found, self.ambiguous, self.pages
         );
         if self.left > 0 {
             s.push_str(&format!(
@@ -76,6 +78,18 @@ pub async fn resolve(
         cfg: &opts.cfg,
     };
     let resolver = &resolver;
+    let keep_problems = |problems: Vec<Problem>| async move {
+        if !problems.is_empty() {
+            db.run(move |d| {
+                problems
+                    .iter()
+                    .try_for_each(|p| d.record_problem(run_id, p))
+            })
+            .await?;
+        }
+        Ok::<_, Error>(())
+    };
+    // First the searches, a batch of numbers each, batches up to the in-flight cap.
     let batches: Vec<_> = todo
         .chunks(opts.cfg.batch.clamp(1, 100))
         .map(|chunk| async move { (chunk.len(), resolver.resolve(chunk).await) })
@@ -84,15 +98,7 @@ pub async fn resolve(
     let mut out = Resolved::default();
     while let Some((asked, r)) = answers.next().await {
         match r {
-            Ok((batch, problems)) => {
-                if !problems.is_empty() {
-                    db.run(move |d| {
-                        problems
-                            .iter()
-                            .try_for_each(|p| d.record_problem(run_id, p))
-                    })
-                    .await?;
-                }
+            Ok(batch) => {
                 for a in &batch {
                     match a.status {
                         AwardStatus::Found => out.found += 1,
@@ -105,18 +111,44 @@ pub async fn resolve(
                 on_batch(asked as u64);
             }
             Err(e) => {
-                let mut p = Problem::new(Source::UsaSpending, problem_kind(&e), e.to_string());
-                if let Some(url) = e.url() {
-                    p = p.at(url);
-                }
-                db.run(move |d| d.record_problem(run_id, &p)).await?;
+                keep_problems(vec![problem(&e)]).await?;
                 out.failure = Some(e.to_string());
                 break;
             }
         }
     }
+    drop(answers);
+    // Then the award pages of the awards flagged papers cite, which the searches did not give
+    // in full (base and all options, office, parent recipient).
+    if out.failure.is_none() {
+        let budget = opts.budget;
+        let mut todo = db.run(move |d| d.awards_needing_pages(budget)).await?;
+        for chunk in todo.chunks_mut(20) {
+            match resolver.read_pages(chunk).await {
+                Ok(problems) => {
+                    keep_problems(problems).await?;
+                    let pages = chunk.to_vec();
+                    db.run(move |d| d.save_awards(&pages)).await?;
+                    out.pages += chunk.len() as u64;
+                }
+                Err(e) => {
+                    keep_problems(vec![problem(&e)]).await?;
+                    out.failure = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+    }
     out.left = total.saturating_sub(out.asked);
     Ok(out)
+}
+
+fn problem(e: &Error) -> Problem {
+    let p = Problem::new(Source::UsaSpending, problem_kind(e), e.to_string());
+    match e.url() {
+        Some(url) => p.at(url),
+        None => p,
+    }
 }
 
 fn problem_kind(e: &Error) -> ErrorKind {

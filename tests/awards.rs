@@ -45,6 +45,20 @@ async fn scanned_corpus(dir: &Path) -> (std::path::PathBuf, imitation::Imitation
     (db, im)
 }
 
+fn flagged_numbers(db: &Path) -> Vec<String> {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let mut st = c
+        .prepare(
+            "SELECT DISTINCT a.canonical FROM work_awards a JOIN flags f ON f.work_id = a.work_id
+             WHERE f.active = 1 AND a.lookup = 1 ORDER BY a.canonical",
+        )
+        .unwrap();
+    st.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
 fn cited_numbers(db: &Path) -> Vec<String> {
     let c = rusqlite::Connection::open(db).unwrap();
     let mut st = c
@@ -174,7 +188,7 @@ async fn every_cited_award_is_answered_once_by_group_and_kept() {
     assert_eq!(status, "ambiguous");
     assert_eq!(*cents, None);
     assert_eq!(candidates.lines().count(), 2, "{candidates}");
-    assert!(candidates.contains("UNIVERSITY OF UTAH") && candidates.contains("$20000.00"));
+    assert!(candidates.contains("UNIVERSITY OF UTAH") && candidates.contains("$20,000.00"));
     for n in &numbers {
         let want = match expected[n].len() {
             0 => "not-found",
@@ -209,6 +223,23 @@ async fn every_cited_award_is_answered_once_by_group_and_kept() {
         "a number is asked again only by the pages of its batch"
     );
 
+    // Award pages are read for the found awards flagged papers cite, and only for those.
+    let flagged = flagged_numbers(&db);
+    let with_pages: Vec<&String> = flagged.iter().filter(|n| expected[*n].len() == 1).collect();
+    assert_eq!(
+        usa.counters.details.load(Ordering::SeqCst),
+        with_pages.len() as u64
+    );
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let parent: Option<String> = c
+        .query_row(
+            "SELECT parent_recipient FROM award_ledger WHERE canonical = ?1",
+            [with_pages[0]],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(parent.unwrap().ends_with("(parent)"));
+    drop(c);
     // A second run asks nothing.
     let (searches, details) = (
         usa.counters.searches.load(Ordering::SeqCst),
@@ -392,7 +423,8 @@ async fn a_refused_search_is_recorded_never_read_as_data_and_the_next_run_goes_o
 async fn an_unreadable_award_page_keeps_what_the_search_said_and_is_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let (db, _im) = scanned_corpus(dir.path()).await;
-    let numbers = cited_numbers(&db);
+    // Award pages are read for what flagged papers cite.
+    let numbers = flagged_numbers(&db);
     let awards = vec![Award::new(
         &numbers[0],
         "grant",

@@ -198,7 +198,7 @@ impl fmt::Display for ScanSummary {
         for s in &self.sources {
             write!(
                 f,
-                "  {:<9} {:>7} records returned{}  {:>5} requests  {:>3} retries  {:>3} errors  {}",
+                "  {:<11} {:>7} records returned{}  {:>5} requests  {:>3} retries  {:>3} errors  {}",
                 s.source.as_str(),
                 s.works,
                 s.announced

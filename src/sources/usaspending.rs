@@ -10,7 +10,7 @@
 //! JSON text into whole cents, never through a float.
 
 use crate::error::{Error, Result};
-use crate::model::{AwardStatus, ErrorKind, LedgerAward, Problem, Source, dollars};
+use crate::model::{AwardStatus, ErrorKind, LedgerAward, Problem, Source, dollars_grouped};
 use crate::sources::http::{Endpoint, HttpClient, Limits};
 use futures::StreamExt;
 use rust_decimal::prelude::ToPrimitive;
@@ -279,9 +279,9 @@ impl Resolver<'_> {
         Ok(out)
     }
 
-    /// Resolve `ids` (canonical numbers): one answer for each, and the problems met on the way
-    /// (an award page that is not an award page: the search's answer is kept without it).
-    pub async fn resolve(&self, ids: &[String]) -> Result<(Vec<LedgerAward>, Vec<Problem>)> {
+    /// Search for `ids` (canonical numbers): one answer for each, with what the search
+    /// results say (amount, recipient, agency, dates). [`Resolver::read_pages`] adds the rest.
+    pub async fn resolve(&self, ids: &[String]) -> Result<Vec<LedgerAward>> {
         let mut hits: HashMap<&str, Vec<(&'static Group, Hit)>> = HashMap::new();
         let mut searched: HashMap<&str, Vec<String>> = HashMap::new();
         let mut left: Vec<String> = ids.to_vec();
@@ -306,7 +306,6 @@ impl Resolver<'_> {
             left.retain(|i| !hits.contains_key(i.as_str()));
         }
         let mut answers = Vec::with_capacity(ids.len());
-        let mut pages = Vec::new();
         for id in ids {
             let mut found: Vec<(&Group, Hit)> = hits.remove(id.as_str()).unwrap_or_default();
             found.sort_by(|a, b| a.1.generated_internal_id.cmp(&b.1.generated_internal_id));
@@ -314,7 +313,7 @@ impl Resolver<'_> {
             let mut a = LedgerAward::bare(id, AwardStatus::NotFound);
             a.searched = searched.remove(id.as_str()).unwrap_or_default();
             match found.len() {
-                0 => answers.push(a),
+                0 => {}
                 1 => {
                     let (group, hit) = found.remove(0);
                     a.status = AwardStatus::Found;
@@ -327,8 +326,6 @@ impl Resolver<'_> {
                     a.period_start = hit.start;
                     a.period_end = hit.end;
                     a.last_modified = hit.last_modified;
-                    pages.push(answers.len());
-                    answers.push(a);
                 }
                 _ => {
                     a.status = AwardStatus::Ambiguous;
@@ -343,21 +340,29 @@ impl Resolver<'_> {
                                 h.amount
                                     .as_deref()
                                     .and_then(cents)
-                                    .map(|c| format!("${}", dollars(c)))
+                                    .map(dollars_grouped)
                                     .unwrap_or_else(|| "no amount".into())
                             )
                         })
                         .collect();
-                    answers.push(a);
                 }
             }
+            answers.push(a);
         }
-        // The award pages of what was found, up to the in-flight cap.
-        let fetches: Vec<_> = pages
+        Ok(answers)
+    }
+
+    /// Read the award pages of found awards (up to the in-flight cap): base and all options,
+    /// office, parent recipient, the period as the page gives it. A page that is gone or
+    /// unreadable leaves what the search said, marks the page as read (`raw` empty) so it is
+    /// not asked again, and comes back as a problem.
+    pub async fn read_pages(&self, awards: &mut [LedgerAward]) -> Result<Vec<Problem>> {
+        let fetches: Vec<_> = awards
             .iter()
-            .map(|&i| {
-                let id = answers[i].usaspending_id.clone().unwrap_or_default();
-                let url = format!("{}/api/v2/awards/{}/", self.cfg.base(), id);
+            .enumerate()
+            .filter_map(|(i, a)| Some((i, a.usaspending_id.clone()?)))
+            .map(|(i, id)| {
+                let url = format!("{}/api/v2/awards/{id}/", self.cfg.base());
                 async move {
                     let r = self
                         .http
@@ -368,32 +373,27 @@ impl Resolver<'_> {
                                 .map_err(|e| e.to_string())
                         })
                         .await;
-                    (i, r)
+                    (i, url, r)
                 }
             })
             .collect();
         let mut fetched = futures::stream::iter(fetches).buffer_unordered(self.ep.concurrency());
         let mut problems = Vec::new();
-        while let Some((i, r)) = fetched.next().await {
-            let id = answers[i].usaspending_id.clone().unwrap_or_default();
-            let url = format!("{}/api/v2/awards/{id}/", self.cfg.base());
-            match r.map(|(_, body)| read_award_page(&mut answers[i], &body)) {
-                Ok(Ok(())) => {}
-                // The search found it; its page is gone or unreadable: keep what the search
-                // said, and say why the page is missing.
-                Ok(Err(message)) => problems
-                    .push(Problem::new(Source::UsaSpending, ErrorKind::Decode, message).at(url)),
+        while let Some((i, url, r)) = fetched.next().await {
+            let why = match r.map(|(_, body)| read_award_page(&mut awards[i], &body)) {
+                Ok(Ok(())) => continue,
+                Ok(Err(message)) => message,
                 Err(
                     e @ (Error::Status { status: 404, .. }
                     | Error::NotJson { .. }
                     | Error::Decode { .. }),
-                ) => problems.push(
-                    Problem::new(Source::UsaSpending, ErrorKind::Decode, e.to_string()).at(url),
-                ),
+                ) => e.to_string(),
                 Err(e) => return Err(e),
-            }
+            };
+            awards[i].raw = Some(String::new());
+            problems.push(Problem::new(Source::UsaSpending, ErrorKind::Decode, why).at(url));
         }
-        Ok((answers, problems))
+        Ok(problems)
     }
 }
 

@@ -87,6 +87,27 @@ impl Db {
         Ok((all.into_iter().take(budget).collect(), total))
     }
 
+    /// Found awards cited by flagged papers whose award page has not been read, at most
+    /// `limit`: the headline's awards get their full record; a candidate's award keeps what the
+    /// search said until its paper is flagged.
+    pub fn awards_needing_pages(&self, limit: usize) -> Result<Vec<LedgerAward>> {
+        let mut st = self.conn.prepare(
+            "SELECT l.canonical FROM award_ledger l
+             WHERE l.status = 'found' AND l.raw_json IS NULL AND l.usaspending_id IS NOT NULL
+               AND EXISTS (SELECT 1 FROM work_awards a JOIN flags f ON f.work_id = a.work_id
+                           WHERE a.canonical = l.canonical AND f.active = 1)
+             ORDER BY l.canonical LIMIT ?1",
+        )?;
+        let ids: Vec<String> = st
+            .query_map([limit as i64], |r| r.get("canonical"))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.extend(self.ledger_award(&id)?);
+        }
+        Ok(out)
+    }
+
     /// Keep USAspending's answers, one transaction for the batch.
     pub fn save_awards(&mut self, answers: &[LedgerAward]) -> Result<()> {
         let tx = self.conn.transaction()?;
