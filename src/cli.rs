@@ -103,6 +103,22 @@ pub enum Command {
     /// What the acknowledged awards are worth: papers, distinct awards, obligations (USAspending),
     /// by DoD component and recipient; `awards resolve` asks USAspending about new numbers.
     Awards(AwardsArgs),
+    /// The review workspace in the browser: the flagged list with facets and search, an
+    /// evidence card per paper, review buttons.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Anything but loopback serves everyone who can reach this machine.
+    #[arg(long, env = env::XREFSCAN_BIND, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Port to listen on (0: any free port, printed at start).
+    #[arg(long, env = env::XREFSCAN_PORT, default_value_t = 8640)]
+    pub port: u16,
+    /// Serve no write route: no review buttons, no corrections.
+    #[arg(long, env = env::XREFSCAN_READ_ONLY, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    pub read_only: bool,
 }
 
 #[derive(Debug, Args)]

@@ -78,6 +78,12 @@ pub const XREFSCAN_HTML_BUDGET: &str = "XREFSCAN_HTML_BUDGET";
 pub const XREFSCAN_PAGE_RPS: &str = "XREFSCAN_PAGE_RPS";
 /// Publisher-page requests in flight per host (`--page-concurrency`).
 pub const XREFSCAN_PAGE_CONCURRENCY: &str = "XREFSCAN_PAGE_CONCURRENCY";
+/// Address `serve` listens on (`--bind`).
+pub const XREFSCAN_BIND: &str = "XREFSCAN_BIND";
+/// Port `serve` listens on (`--port`).
+pub const XREFSCAN_PORT: &str = "XREFSCAN_PORT";
+/// `serve` without write routes (`--read-only`).
+pub const XREFSCAN_READ_ONLY: &str = "XREFSCAN_READ_ONLY";
 /// USAspending API base URL (`--usaspending-url`).
 pub const XREFSCAN_USASPENDING_URL: &str = "XREFSCAN_USASPENDING_URL";
 /// USAspending requests per second (`--usaspending-rps`).

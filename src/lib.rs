@@ -24,5 +24,6 @@ pub mod review;
 pub mod scan;
 pub mod sources;
 pub mod store;
+pub mod web;
 
 pub use error::{Error, Result};

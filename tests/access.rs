@@ -154,3 +154,141 @@ fn a_reader_on_an_older_schema_says_which_command_migrates_it() {
     xrefscan(&db).arg("stats").assert().success();
     assert!(dir.path().join("backups").is_dir(), "a copy was kept first");
 }
+
+/// A free port on 127.0.0.1 (free when asked; the server binds it next).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `xrefscan serve` started as staff start it, its stderr kept in `log`.
+fn spawn_serve(db: &Path, port: u16, extra: &[&str], log: &Path) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("xrefscan"))
+        .arg("serve")
+        .args(extra)
+        .env("XREFSCAN_DB", db)
+        .env("XREFSCAN_PORT", port.to_string())
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap()
+}
+
+async fn answered(url: &str) -> reqwest::Response {
+    for _ in 0..100 {
+        if let Ok(r) = reqwest::get(url).await {
+            return r;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{url} never answered");
+}
+
+fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_reads_without_the_lock_and_records_a_decision_beside_a_writer() {
+    let (dir, db) = scanned().await;
+    let log = dir.path().join("serve.log");
+    let _held = holder(&db);
+    let before = bytes(&db);
+    let port = free_port();
+    let mut child = spawn_serve(&db, port, &[], &log);
+    let list = answered(&format!("http://localhost:{port}/papers")).await;
+    assert_eq!(list.status(), 200);
+    let html = list.text().await.unwrap();
+    assert!(html.contains("<strong id=\"total\">1</strong>"), "{html}");
+    assert_eq!(bytes(&db), before, "reading wrote nothing");
+    // The card's form token, then a decision while the other writer still holds the lock.
+    let id = count(&db, "SELECT work_id FROM flags WHERE active = 1");
+    let card = answered(&format!("http://localhost:{port}/papers/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let token = card
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("http://localhost:{port}/papers/{id}/review"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "status=confirmed&note=seen&reviewer=J.+Staff&csrf={token}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM reviews"), 1);
+    // SIGTERM stops it cleanly.
+    let status = tokio::task::spawn_blocking(move || terminate(&mut child))
+        .await
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    let said = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        said.contains(&format!("http://localhost:{port}/")),
+        "{said}"
+    );
+    assert!(!said.contains("warning"), "{said}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_beyond_loopback_warns_and_read_only_serves_no_write_route() {
+    let (dir, db) = scanned().await;
+    let log = dir.path().join("serve.log");
+    let port = free_port();
+    let mut child = spawn_serve(&db, port, &["--bind", "0.0.0.0", "--read-only"], &log);
+    let r = answered(&format!("http://127.0.0.1:{port}/papers")).await;
+    assert_eq!(r.status(), 200);
+    let status = tokio::task::spawn_blocking(move || terminate(&mut child))
+        .await
+        .unwrap();
+    assert!(status.success());
+    let said = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        said.contains("warning: listening on 0.0.0.0") && said.contains("(read-only)"),
+        "{said}"
+    );
+    // Without --read-only the warning says how to serve no write route.
+    let port = free_port();
+    let mut child = spawn_serve(&db, port, &["--bind", "0.0.0.0"], &log);
+    answered(&format!("http://127.0.0.1:{port}/")).await;
+    tokio::task::spawn_blocking(move || terminate(&mut child))
+        .await
+        .unwrap();
+    assert!(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .contains("add --read-only")
+    );
+}
+
+#[test]
+fn serve_creates_no_database_and_says_which_command_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("missing.sqlite");
+    xrefscan(&db)
+        .args(["serve", "--port", "0"])
+        .timeout(Duration::from_secs(20))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("scan"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}

@@ -15,6 +15,7 @@ mod query;
 mod reclassify;
 mod review;
 mod scan;
+mod serve;
 mod stats;
 
 use std::io::IsTerminal;
@@ -71,5 +72,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Doctor => doctor::run(&ctx),
         Command::Override(a) => overrides::run(a, &ctx),
         Command::Awards(a) => awards::run(a, &ctx),
+        Command::Serve(a) => serve::run(a, &ctx),
     }
 }

@@ -80,6 +80,18 @@ pub fn neutralize(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Rows in a format, in memory (the review page's "download this view").
+pub fn to_bytes(rows: &[FlaggedRow], format: Format) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let io = |e: std::io::Error| Error::Export(e.to_string());
+    match format {
+        Format::Csv => write_csv(&mut out, rows, false).map_err(io)?,
+        Format::Json => write_json(&mut out, rows).map_err(io)?,
+        Format::Xlsx => out = xlsx::to_buffer(rows)?,
+    }
+    Ok(out)
+}
+
 /// Write the flagged papers to `out`. Returns the number of rows.
 pub fn export(db: &Db, out: &Path, opts: &ExportOptions) -> Result<usize> {
     let rows = flagged::load(

@@ -178,6 +178,12 @@ pub struct FlaggedRow {
     /// evidence is no longer what was reviewed.
     pub review_status: String,
     pub review_note: String,
+    /// The work's id in the database (not exported: the review page links by it).
+    #[serde(skip)]
+    pub work_id: i64,
+    /// The scan that first raised the flag (not exported: the review page's facet).
+    #[serde(skip)]
+    pub first_run_id: Option<i64>,
 }
 
 /// A failure worth keeping: what went wrong, where, and the raw payload when there is one

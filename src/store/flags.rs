@@ -169,7 +169,7 @@ impl Db {
                     CASE WHEN evidence_changed_since_review = 1
                          THEN review_status || ' (evidence changed since the review)'
                          ELSE COALESCE(review_status, '') END AS review_status,
-                    COALESCE(review_note, '') AS review_note
+                    COALESCE(review_note, '') AS review_note, work_id, first_run_id
              FROM flagged_papers WHERE ?1 IS NULL OR COALESCE(first_run_id, 0) > ?1
              ORDER BY COALESCE(tier, 9), publication_date DESC, doi",
         )?;
@@ -198,6 +198,8 @@ impl Db {
                 first_flagged_at: r.get("first_flagged_at")?,
                 review_status: r.get("review_status")?,
                 review_note: r.get("review_note")?,
+                work_id: r.get("work_id")?,
+                first_run_id: r.get("first_run_id")?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

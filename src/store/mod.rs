@@ -16,6 +16,7 @@
 //! [`report`] (stats, doctor, read-only user SQL).
 
 mod awards;
+mod cards;
 mod crawl;
 mod documents;
 mod facts;
@@ -30,6 +31,7 @@ mod sink;
 
 pub use crate::model::{Checkpoint, Document, PageCandidate, PageOutcome};
 pub use awards::{AwardFilter, AwardGroup, AwardSummary};
+pub use cards::{CardAward, CardFacts, EvidenceRow};
 pub use crawl::Page;
 pub use flags::FlagFilter;
 pub use lock::{WriteLock, holder as lock_holder};
@@ -82,6 +84,10 @@ pub enum Access {
         wait: bool,
         create: bool,
     },
+    /// Reviewers' annotations (reviews, overrides) from the review page, next to a running
+    /// scan: no writer lock, only SQLite's own (WAL, short transactions, a short busy wait);
+    /// never creates, never migrates (a database behind this build is refused, as for readers).
+    Annotate,
 }
 
 impl Access {
@@ -122,6 +128,7 @@ impl Db {
                 wait,
                 create,
             } => open_write(path, command, wait, create),
+            Access::Annotate => open_annotate(path),
         }
     }
 
@@ -210,6 +217,29 @@ fn open_read(path: &Path) -> Result<Db> {
         lock: None,
     })
 }
+
+fn open_annotate(path: &Path) -> Result<Db> {
+    // The same checks as a reader: present, SQLite, at this build's schema.
+    drop(open_read(path)?);
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
+    )
+    .map_err(|e| not_a_database_or(path, e))?;
+    // A scan's page is one short transaction: wait a little for it, not half a minute.
+    conn.busy_timeout(ANNOTATE_BUSY)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(Db {
+        conn,
+        path: path.to_path_buf(),
+        lock: None,
+    })
+}
+
+/// How long an annotation waits for a scan's transaction before saying the database is busy.
+pub const ANNOTATE_BUSY: std::time::Duration = std::time::Duration::from_secs(3);
 
 fn open_write(path: &Path, command: &'static str, wait: bool, create: bool) -> Result<Db> {
     if path.exists() {

@@ -1,0 +1,554 @@
+//! The flagged list as a view: which facets are chosen, what is searched, how it is sorted and
+//! which page is shown — all of it in the URL's query string, so a view can be shared,
+//! bookmarked and downloaded as it is. Within a facet the values chosen are alternatives (OR);
+//! facets narrow each other (AND), as in Datasette.
+
+use crate::model::FlaggedRow;
+use std::collections::HashMap;
+
+/// One flagged paper with the values the facets and the search read, split once.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub row: FlaggedRow,
+    pub components: Vec<String>,
+    pub regions: Vec<String>,
+    pub risks: Vec<String>,
+    pub institutions: Vec<String>,
+    pub lists: Vec<String>,
+    /// The latest decision's word (`confirmed`, …) or `not reviewed`.
+    pub review: String,
+    pub scan: String,
+    pub year: String,
+    pub month: String,
+    /// Lower-case title, DOI, venue, institutions, evidence and review note, for the search.
+    haystack: String,
+    /// Exact cents for sorting by money.
+    pub cents: Option<i64>,
+    /// Sort keys made once, so sorting 10,000 rows allocates nothing.
+    tier_rank: u32,
+    title_key: String,
+}
+
+fn split(s: &str, sep: &str) -> Vec<String> {
+    s.split(sep)
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+impl Row {
+    pub fn new(row: FlaggedRow) -> Row {
+        let lists = split(&row.entity_hits, " | ")
+            .into_iter()
+            .filter_map(|h| h.split_once(": ").map(|(l, _)| l.to_string()))
+            .fold(Vec::new(), |mut v: Vec<String>, l| {
+                if !v.contains(&l) {
+                    v.push(l);
+                }
+                v
+            });
+        let review = row
+            .review_status
+            .split_whitespace()
+            .next()
+            .unwrap_or("not reviewed")
+            .to_string();
+        let review = if review.is_empty() {
+            "not reviewed".into()
+        } else {
+            review
+        };
+        let haystack = [
+            &row.title,
+            &row.doi,
+            &row.venue,
+            &row.review_note,
+            &row.china_institutions,
+            &row.dod_evidence,
+            &row.china_evidence,
+            &row.entity_hits,
+            &row.award_numbers,
+        ]
+        .iter()
+        .map(|s| s.to_lowercase())
+        .collect::<Vec<_>>()
+        .join("\n");
+        let cents = row
+            .award_obligation_usd
+            .replace('.', "")
+            .parse::<i64>()
+            .ok();
+        Row {
+            components: split(&row.dod_components, "; "),
+            regions: split(&row.china_regions, "; "),
+            risks: split(&row.risk, "; "),
+            institutions: split(&row.china_institutions, "; "),
+            lists,
+            review,
+            scan: row.first_run_id.map(|r| r.to_string()).unwrap_or_default(),
+            year: row.publication_date.get(..4).unwrap_or("").to_string(),
+            month: row.publication_date.get(..7).unwrap_or("").to_string(),
+            haystack,
+            cents,
+            tier_rank: row.tier.parse().unwrap_or(9),
+            title_key: row.title.to_lowercase(),
+            row,
+        }
+    }
+
+    /// This row with another latest decision (a review recorded since the list was read).
+    pub fn with_review(&self, status: &str, note: &str) -> Row {
+        Row::new(FlaggedRow {
+            review_status: status.to_string(),
+            review_note: note.to_string(),
+            ..self.row.clone()
+        })
+    }
+
+    /// How two rows compare by sort key `key` (the tier when the key is unknown).
+    fn compare(&self, other: &Row, key: &str) -> std::cmp::Ordering {
+        let (a, b) = (&self.row, &other.row);
+        match key {
+            "date" => a.publication_date.cmp(&b.publication_date),
+            "title" => self.title_key.cmp(&other.title_key),
+            "doi" => a.doi.cmp(&b.doi),
+            "review" => self.review.cmp(&other.review),
+            "money" => self.cents.unwrap_or(-1).cmp(&other.cents.unwrap_or(-1)),
+            "flagged" => a.first_flagged_at.cmp(&b.first_flagged_at),
+            _ => self.tier_rank.cmp(&other.tier_rank),
+        }
+    }
+
+    /// The values of facet `key` this row has.
+    pub fn values(&self, key: &str) -> Vec<&str> {
+        fn one(s: &str) -> Vec<&str> {
+            if s.is_empty() { Vec::new() } else { vec![s] }
+        }
+        match key {
+            "component" => self.components.iter().map(String::as_str).collect(),
+            "region" => self.regions.iter().map(String::as_str).collect(),
+            "tier" => one(&self.row.tier),
+            "risk" => self.risks.iter().map(String::as_str).collect(),
+            "institution" => self.institutions.iter().map(String::as_str).collect(),
+            "list" => self.lists.iter().map(String::as_str).collect(),
+            "review" => one(&self.review),
+            "scan" => one(&self.scan),
+            "year" => one(&self.year),
+            "month" => one(&self.month),
+            _ => Vec::new(),
+        }
+    }
+
+    fn matches(&self, words: &[String]) -> bool {
+        words.iter().all(|w| self.haystack.contains(w.as_str()))
+    }
+}
+
+/// A facet: its key in the URL and its label on the page.
+pub struct Facet {
+    pub key: &'static str,
+    pub label: &'static str,
+}
+
+/// The facets shown beside the list, in order. `month` filters too (the overview's chart links
+/// to it) but is not listed.
+pub const FACETS: &[Facet] = &[
+    Facet {
+        key: "tier",
+        label: "Tier",
+    },
+    Facet {
+        key: "review",
+        label: "Review status",
+    },
+    Facet {
+        key: "component",
+        label: "DoD component",
+    },
+    Facet {
+        key: "region",
+        label: "Region",
+    },
+    Facet {
+        key: "risk",
+        label: "Risk",
+    },
+    Facet {
+        key: "list",
+        label: "Entity list",
+    },
+    Facet {
+        key: "institution",
+        label: "China-based institution",
+    },
+    Facet {
+        key: "year",
+        label: "Year published",
+    },
+    Facet {
+        key: "scan",
+        label: "First flagged in scan",
+    },
+];
+
+const FILTER_KEYS: &[&str] = &[
+    "tier",
+    "review",
+    "component",
+    "region",
+    "risk",
+    "list",
+    "institution",
+    "year",
+    "scan",
+    "month",
+];
+
+/// Columns the list sorts by.
+pub const SORTS: &[(&str, &str)] = &[
+    ("tier", "Tier"),
+    ("date", "Published"),
+    ("title", "Title"),
+    ("doi", "DOI"),
+    ("review", "Review"),
+    ("money", "Awards $"),
+    ("flagged", "First flagged"),
+];
+
+/// Rows per page unless the URL says otherwise.
+pub const PAGE_SIZE: usize = 50;
+
+/// One view of the list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct View {
+    /// `(facet key, value)`, in the order chosen.
+    pub filters: Vec<(String, String)>,
+    pub q: String,
+    pub sort: Option<String>,
+    pub desc: bool,
+    pub page: usize,
+    pub per: usize,
+}
+
+impl View {
+    /// The view a query string describes; unknown keys are ignored.
+    pub fn parse(query: &str) -> View {
+        let mut v = View {
+            page: 1,
+            per: PAGE_SIZE,
+            ..Default::default()
+        };
+        for (k, val) in url::form_urlencoded::parse(query.as_bytes()) {
+            let (k, val) = (k.into_owned(), val.into_owned());
+            match k.as_str() {
+                "q" => v.q = val.trim().to_string(),
+                "sort" if SORTS.iter().any(|(s, _)| *s == val) => v.sort = Some(val),
+                "dir" => v.desc = val == "desc",
+                "page" => v.page = val.parse().unwrap_or(1).max(1),
+                "per" => v.per = val.parse().unwrap_or(PAGE_SIZE).clamp(10, 500),
+                key if FILTER_KEYS.contains(&key)
+                    && !val.is_empty()
+                    && !v.filters.iter().any(|(fk, fv)| *fk == k && *fv == val) =>
+                {
+                    v.filters.push((k, val));
+                }
+                _ => {}
+            }
+        }
+        v
+    }
+
+    /// The query string of this view (empty parts left out).
+    pub fn query(&self) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &self.filters {
+            s.append_pair(k, v);
+        }
+        if !self.q.is_empty() {
+            s.append_pair("q", &self.q);
+        }
+        if let Some(sort) = &self.sort {
+            s.append_pair("sort", sort);
+            if self.desc {
+                s.append_pair("dir", "desc");
+            }
+        }
+        if self.per != PAGE_SIZE && self.per != 0 {
+            s.append_pair("per", &self.per.to_string());
+        }
+        if self.page > 1 {
+            s.append_pair("page", &self.page.to_string());
+        }
+        s.finish()
+    }
+
+    /// The same view without paging (what a download or a card's neighbours use).
+    pub fn unpaged(&self) -> View {
+        View {
+            page: 1,
+            ..self.clone()
+        }
+    }
+
+    /// This view with `key = value` chosen or, when it is chosen, dropped; back to page 1.
+    pub fn toggled(&self, key: &str, value: &str) -> View {
+        let mut v = self.unpaged();
+        if let Some(i) = v.filters.iter().position(|(k, x)| k == key && x == value) {
+            v.filters.remove(i);
+        } else {
+            v.filters.push((key.to_string(), value.to_string()));
+        }
+        v
+    }
+
+    /// This view sorted by `column` (again: the other way round).
+    pub fn sorted_by(&self, column: &str) -> View {
+        let mut v = self.unpaged();
+        if v.sort.as_deref() == Some(column) {
+            v.desc = !v.desc;
+        } else {
+            v.sort = Some(column.to_string());
+            v.desc = matches!(column, "date" | "money" | "flagged");
+        }
+        v
+    }
+
+    pub fn at_page(&self, page: usize) -> View {
+        View {
+            page: page.max(1),
+            ..self.clone()
+        }
+    }
+
+    pub fn is_chosen(&self, key: &str, value: &str) -> bool {
+        self.filters.iter().any(|(k, v)| k == key && v == value)
+    }
+
+    /// The rows of this view, in its order (all pages).
+    pub fn apply<'a, R: std::borrow::Borrow<Row>>(&self, rows: &'a [R]) -> Vec<&'a Row> {
+        let words: Vec<String> = self
+            .q
+            .to_lowercase()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        let mut by_key: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (k, v) in &self.filters {
+            by_key.entry(k.as_str()).or_default().push(v.as_str());
+        }
+        let mut out: Vec<&Row> = rows
+            .iter()
+            .map(|r| r.borrow())
+            .filter(|r| {
+                by_key
+                    .iter()
+                    .all(|(k, chosen)| r.values(k).iter().any(|v| chosen.contains(v)))
+            })
+            .filter(|r| r.matches(&words))
+            .collect();
+        match self.sort.as_deref() {
+            // The export's order: tier 1 first, newest first within a tier.
+            None => out.sort_by(|a, b| {
+                a.compare(b, "tier")
+                    .then_with(|| b.row.publication_date.cmp(&a.row.publication_date))
+                    .then_with(|| a.row.doi.cmp(&b.row.doi))
+            }),
+            Some(key) => {
+                out.sort_by(|a, b| a.compare(b, key).then_with(|| a.row.doi.cmp(&b.row.doi)));
+                if self.desc {
+                    out.reverse();
+                }
+            }
+        }
+        out
+    }
+}
+
+/// One value of a facet with its count among the view's rows.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FacetValue {
+    pub value: String,
+    pub count: usize,
+    pub chosen: bool,
+    /// The view with this value toggled.
+    pub href: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FacetCounts {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub values: Vec<FacetValue>,
+    /// Values not shown (beyond the top ones).
+    pub more: usize,
+}
+
+/// Each facet's values among `rows` (the view's rows), most frequent first, the chosen ones
+/// always shown.
+pub fn facet_counts(view: &View, rows: &[&Row], top: usize, base: &str) -> Vec<FacetCounts> {
+    FACETS
+        .iter()
+        .map(|f| {
+            let mut counts: HashMap<&str, usize> = HashMap::new();
+            for r in rows {
+                for v in r.values(f.key) {
+                    *counts.entry(v).or_default() += 1;
+                }
+            }
+            let mut values: Vec<(&str, usize)> = counts.into_iter().collect();
+            values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+            let total = values.len();
+            let mut shown: Vec<(&str, usize)> = values.iter().take(top).copied().collect();
+            for (k, v) in &view.filters {
+                if k == f.key && !shown.iter().any(|(s, _)| s == v) {
+                    let n = values
+                        .iter()
+                        .find(|(s, _)| s == v)
+                        .map(|(_, n)| *n)
+                        .unwrap_or(0);
+                    shown.push((v.as_str(), n));
+                }
+            }
+            FacetCounts {
+                key: f.key,
+                label: f.label,
+                more: total.saturating_sub(shown.len()),
+                values: shown
+                    .into_iter()
+                    .map(|(v, n)| FacetValue {
+                        value: v.to_string(),
+                        count: n,
+                        chosen: view.is_chosen(f.key, v),
+                        href: href(base, &view.toggled(f.key, v)),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// `base?query`, or `base` alone.
+pub fn href(base: &str, view: &View) -> String {
+    let q = view.query();
+    if q.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{q}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(doi: &str, tier: &str, comps: &str, regions: &str, title: &str) -> Row {
+        Row::new(FlaggedRow {
+            doi: doi.into(),
+            title: title.into(),
+            tier: tier.into(),
+            dod_components: comps.into(),
+            china_regions: regions.into(),
+            publication_date: "2024-05-01".into(),
+            ..Default::default()
+        })
+    }
+
+    fn rows() -> Vec<Row> {
+        vec![
+            row(
+                "10.1/a",
+                "1",
+                "Navy › Office of Naval Research",
+                "CN",
+                "Graphene",
+            ),
+            row(
+                "10.1/b",
+                "2",
+                "Army › Army Research Office; Navy › Office of Naval Research",
+                "HK",
+                "Lasers",
+            ),
+            row(
+                "10.1/c",
+                "3",
+                "Army › Army Research Office",
+                "CN; HK",
+                "Graphene lasers",
+            ),
+        ]
+    }
+
+    #[test]
+    fn a_view_round_trips_through_its_query_string() {
+        let q = "component=Navy+%E2%80%BA+Office+of+Naval+Research&region=CN&region=HK&q=graphene&sort=date&dir=desc&page=3";
+        let v = View::parse(q);
+        assert_eq!(v.filters.len(), 3);
+        assert_eq!(v.q, "graphene");
+        assert_eq!((v.sort.as_deref(), v.desc, v.page), (Some("date"), true, 3));
+        assert_eq!(View::parse(&v.query()), v);
+        // Unknown keys and sorts are ignored, not errors.
+        let odd = View::parse("sort=evil&x=1&tier=");
+        assert_eq!(odd, View::parse(""));
+    }
+
+    #[test]
+    fn values_of_one_facet_are_alternatives_and_facets_narrow_each_other() {
+        let rows = rows();
+        let dois = |v: &View| -> Vec<String> {
+            v.apply(&rows).iter().map(|r| r.row.doi.clone()).collect()
+        };
+        let both = View::parse("region=CN&region=HK");
+        assert_eq!(dois(&both).len(), 3);
+        let narrowed = both.toggled("component", "Army › Army Research Office");
+        assert_eq!(dois(&narrowed), ["10.1/b", "10.1/c"]);
+        let searched = View {
+            q: "GRAPHENE".into(),
+            ..narrowed.clone()
+        };
+        assert_eq!(dois(&searched), ["10.1/c"]);
+        // Toggling a chosen value drops it.
+        assert_eq!(
+            narrowed.toggled("component", "Army › Army Research Office"),
+            both
+        );
+    }
+
+    #[test]
+    fn facet_counts_are_over_the_views_rows_and_chosen_values_stay_visible() {
+        let rows = rows();
+        let v = View::parse("tier=1");
+        let shown = v.apply(&rows);
+        let facets = facet_counts(&v, &shown, 10, "/papers");
+        let tier = facets.iter().find(|f| f.key == "tier").unwrap();
+        assert_eq!(tier.values.len(), 1);
+        assert!(tier.values[0].chosen);
+        assert_eq!(tier.values[0].href, "/papers");
+        let comp = facets.iter().find(|f| f.key == "component").unwrap();
+        assert_eq!(comp.values[0].value, "Navy › Office of Naval Research");
+        assert_eq!(comp.values[0].count, 1);
+    }
+
+    #[test]
+    fn the_default_order_is_the_exports_and_a_column_sorts_both_ways() {
+        let rows = rows();
+        let v = View::parse("");
+        let first: Vec<&str> = v.apply(&rows).iter().map(|r| r.row.tier.as_str()).collect();
+        assert_eq!(first, ["1", "2", "3"]);
+        let by_title = v.sorted_by("title");
+        let t: Vec<&str> = by_title
+            .apply(&rows)
+            .iter()
+            .map(|r| r.row.title.as_str())
+            .collect();
+        assert_eq!(t, ["Graphene", "Graphene lasers", "Lasers"]);
+        let back: Vec<&str> = by_title
+            .sorted_by("title")
+            .apply(&rows)
+            .iter()
+            .map(|r| r.row.title.as_str())
+            .collect();
+        assert_eq!(back, ["Lasers", "Graphene lasers", "Graphene"]);
+    }
+}
