@@ -594,18 +594,57 @@ async fn download_json(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Re
     }
 }
 
-/// `text` escaped, with every occurrence of each of `marks` (as escaped) in `<mark>`.
+/// `text` escaped, with every occurrence of each of `marks` in `<mark>`, found without regard
+/// to (ASCII) case. Occurrences are found in the raw text and each piece escaped on its own, so
+/// a matched word can never cut an escape like `&amp;` in two. A span suffix the classifier
+/// adds to what it matched (`Office of Naval Research [31..55]`) is not part of the words.
 fn marked(text: &str, marks: &[&str]) -> String {
-    let mut out = charts::escape(text);
-    let mut seen: Vec<String> = Vec::new();
-    for m in marks.iter().map(|m| m.trim()).filter(|m| m.len() >= 2) {
-        let e = charts::escape(m);
-        if seen.contains(&e) || out.contains(&format!("<mark>{e}</mark>")) {
+    let lower = text.to_ascii_lowercase();
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for m in marks {
+        let m = m.trim();
+        let m = match m.rsplit_once(" [") {
+            Some((words, span))
+                if span.ends_with(']')
+                    && span[..span.len() - 1]
+                        .split_once("..")
+                        .is_some_and(|(a, b)| {
+                            a.parse::<usize>().is_ok() && b.parse::<usize>().is_ok()
+                        }) =>
+            {
+                words.trim()
+            }
+            _ => m,
+        };
+        if m.len() < 2 {
             continue;
         }
-        out = out.replace(&e, &format!("<mark>{e}</mark>"));
-        seen.push(e);
+        let needle = m.to_ascii_lowercase();
+        spans.extend(
+            lower
+                .match_indices(&needle)
+                .map(|(i, _)| (i, i + needle.len())),
+        );
     }
+    spans.sort();
+    // Overlapping or touching occurrences are one mark.
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    for (start, end) in spans {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    let mut out = String::with_capacity(text.len() + 16 * merged.len());
+    let mut at = 0;
+    for (start, end) in merged {
+        out.push_str(&charts::escape(&text[at..start]));
+        out.push_str("<mark>");
+        out.push_str(&charts::escape(&text[start..end]));
+        out.push_str("</mark>");
+        at = end;
+    }
+    out.push_str(&charts::escape(&text[at..]));
     out
 }
 
@@ -1040,4 +1079,36 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await
     .map_err(|e| Error::Invalid(format!("the server stopped: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_is_escaped_and_the_words_that_decided_are_marked_whatever_their_case() {
+        let text = "Supported by the Office of Naval Research <b>grant</b> N00014-21-1-2345 & ONR.";
+        assert_eq!(
+            marked(
+                text,
+                &[
+                    "office of naval research",
+                    "N00014-21-1-2345 [60..76]",
+                    "amp",
+                    "ONR",
+                    ""
+                ],
+            ),
+            "Supported by the <mark>Office of Naval Research</mark> &lt;b&gt;grant&lt;/b&gt; \
+             <mark>N00014-21-1-2345</mark> &amp; <mark>ONR</mark>."
+        );
+        // Overlapping matches are one mark; hostile text stays text.
+        assert_eq!(
+            marked(
+                "<script>Army Research Office</script>",
+                &["Army Research", "Research Office"]
+            ),
+            "&lt;script&gt;<mark>Army Research Office</mark>&lt;/script&gt;"
+        );
+    }
 }
