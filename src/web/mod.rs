@@ -833,7 +833,16 @@ async fn render_card(
                 country_code => e.country_code.clone(),
                 source => sources.join(", "),
                 affiliation => aff.clone(),
-                marked => marked(&aff, &[e.matched.as_deref().unwrap_or("")]),
+                // The words that placed it, and those an entity list matched.
+                marked => marked(
+                    &aff,
+                    &std::iter::once(e.matched.as_deref())
+                        .chain(facts.evidence.iter().filter(|h| {
+                            h.kind == "entity" && h.affiliation == e.affiliation
+                        }).map(|h| h.matched.as_deref()))
+                        .flatten()
+                        .collect::<Vec<_>>(),
+                ),
                 institution => e.institution.clone(),
                 via => e.via.clone().unwrap_or_default(),
                 matched => e.matched.clone().unwrap_or_default(),
