@@ -192,3 +192,22 @@ fn namesakes_are_found_by_their_words_not_listed() {
     assert!(!super::generic_name("North University of China"));
     assert!(!super::generic_name("Tsinghua University"));
 }
+
+#[test]
+fn chinese_universities_and_hospitals_named_without_a_place_are_placed() {
+    // Names that carry no place or country word: the institutions table places them.
+    for s in [
+        "College of Water Conservancy, Hohai University",
+        "Northwest A&F University",
+        "Xiangya Hospital",
+        "Capital Medical University",
+        "School of Statistics, Central University of Finance and Economics",
+        "Chang'an University",
+        "Department of Neurology, Xijing Hospital",
+    ] {
+        assert_eq!(region(s), Region::CN, "{s}");
+    }
+    // A name of compass and generic words only still needs its location.
+    assert_eq!(region("Southwest University"), Region::Unknown);
+    assert_eq!(region("Southwest University, Chongqing 400715"), Region::CN);
+}

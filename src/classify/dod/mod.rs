@@ -177,6 +177,11 @@ pub struct DodClassifier {
     full_award: Regex,
     prefix_token: Regex,
     shaped_award: Regex,
+    /// A full PIID with separators whose office code lost its first letter (`911NF-14-1-0437`).
+    clipped_award: Regex,
+    /// Table office codes by their last five characters, where those hold a letter and name
+    /// one office only (`911NF` → `W911NF`; `00014` is no code's alone).
+    clipped_prefixes: HashMap<String, String>,
     disclaimer: Regex,
     funding_cue: Regex,
     non_funding_support: Regex,
@@ -277,6 +282,21 @@ impl DodClassifier {
                 },
             );
         }
+        let mut clipped: HashMap<String, Vec<String>> = HashMap::new();
+        for prefix in prefixes.keys().filter(|p| p.len() == 6) {
+            let tail = &prefix[1..];
+            if tail.chars().any(|c| c.is_ascii_alphabetic()) {
+                clipped
+                    .entry(tail.to_string())
+                    .or_default()
+                    .push(prefix.clone());
+            }
+        }
+        let clipped_prefixes: HashMap<String, String> = clipped
+            .into_iter()
+            .filter(|(_, full)| full.len() == 1)
+            .map(|(tail, mut full)| (tail, full.remove(0)))
+            .collect();
         let mut loose_phrases: Vec<String> = Vec::new();
         let mut loose_terms: Vec<usize> = Vec::new();
         for (phrase, term) in phrases.iter().zip(&name_terms) {
@@ -317,6 +337,11 @@ impl DodClassifier {
                 r"\b(W-?[0-9][A-Z0-9]{4}|N-?[0-9]{5}|F-?[A-Z0-9][0-9]{4}|H[A-Z0-9]{5}|DA[A-Z]{2}[0-9]{2}|MDA[0-9]{3}|SP[0-9]{4})-(\d{2})-(?:([A-Z0-9])-)?([A-Z0-9]{4,6})\b",
             )
             .expect("shaped award regex"),
+            clipped_award: Regex::new(
+                r"\b([A-Z0-9]{5})[- ](\d{2})[- ]([A-Z0-9])[- ]([A-Z0-9]{4,6})\b",
+            )
+            .expect("clipped award regex"),
+            clipped_prefixes,
             disclaimer: Regex::new(
                 r"\b(?:views|opinions|findings|conclusions|recommendations|content|contents|statements)\b[^.]*?\b(?:are those of|is solely the responsibility|do not necessarily|does not necessarily|not necessarily|should not be (?:interpreted|construed)|no official endorsement|not be construed)|\b(?:approved for public release|distribution statement [a-f]\b|distribution (?:is )?unlimited)",
             )

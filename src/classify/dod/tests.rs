@@ -106,6 +106,22 @@ fn award_numbers_follow_the_piid_grammar() {
         D.parse_awards("CNS-1526269 and 22073073 and DE-SC0010042")
             .is_empty()
     );
+    // An office code that lost its first letter, when the rest still names one office.
+    let a = D.parse_awards("ARO 911NF-14-1-0437");
+    assert_eq!(a.len(), 1, "{a:?}");
+    assert_eq!(
+        (a[0].prefix.as_str(), a[0].normalized.as_str()),
+        ("W911NF", "W911NF1410437")
+    );
+    assert_eq!(a[0].text, "911NF-14-1-0437");
+    for plain in [
+        "00014-21-1-2345",
+        "12345-20-1-0123",
+        "911NF1410437",
+        "X911NF-14-1-0437",
+    ] {
+        assert!(D.parse_awards(plain).is_empty(), "{plain}");
+    }
     let a = &D.parse_awards("grant W911NF-20-1-0123")[0];
     assert_eq!(a.fiscal_year.as_deref(), Some("20"));
     assert_eq!(a.instrument, Some('1'));
