@@ -231,3 +231,22 @@ fn award_numbers_with_unlisted_dod_offices_are_recognised_by_shape() {
             .is_empty()
     );
 }
+
+#[test]
+fn offices_and_programmes_of_the_dod_named_by_their_titles_are_dod() {
+    for text in [
+        "Supported by the Office of the Under Secretary of Defense for Research and Engineering.",
+        "Funded by the Defense Established Program to Stimulate Competitive Research (DEPSCoR).",
+        "J.D. was supported by the SMART Scholarship-for-Service Program.",
+        "This work was funded by the Chemical and Biological Defense Program.",
+        "Supported by the National Reconnaissance Office.",
+        "Supported by the Naval Undersea Warfare Center, Newport.",
+    ] {
+        assert!(D.classify_text(text).dod, "{text}");
+    }
+    // Another country's programme of the same name is not the DoD's.
+    assert!(
+        !D.classify_text("Funded by the Korean Chemical and Biological Defense Program.")
+            .dod
+    );
+}
