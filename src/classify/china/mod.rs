@@ -390,18 +390,18 @@ impl ChinaClassifier {
         }
         for row in reference::rows(reference::INSTITUTIONS_CSV) {
             let region = Region::parse(&row["region"]).unwrap_or(Region::Unknown);
-            add(
-                &row["name"],
-                Term {
-                    kind: Kind::Institution,
-                    region,
-                    // Known to be borne by institutions in two regions ("China Medical
-                    // University": Shenyang and Taichung), or bound to be.
-                    namesake: region == Region::Unknown || generic_name(&row["name"]),
-                },
-                &mut phrases,
-                &mut terms,
-            );
+            let term = Term {
+                kind: Kind::Institution,
+                region,
+                // Known to be borne by institutions in two regions ("China Medical
+                // University": Shenyang and Taichung), or bound to be.
+                namesake: region == Region::Unknown || generic_name(&row["name"]),
+            };
+            add(&row["name"], term, &mut phrases, &mut terms);
+            // "Hohai Univ.": the bibliographic abbreviation, as for the tracker's names.
+            if let Some(stem) = row["name"].strip_suffix(" university") {
+                add(&format!("{stem} univ"), term, &mut phrases, &mut terms);
+            }
         }
         // The ASPI tracker and the Seven Sons table name PRC universities, academies and
         // defence conglomerates, with aliases and Chinese names: all in mainland China.

@@ -204,9 +204,16 @@ fn chinese_universities_and_hospitals_named_without_a_place_are_placed() {
         "School of Statistics, Central University of Finance and Economics",
         "Chang'an University",
         "Department of Neurology, Xijing Hospital",
+        // Their bibliographic abbreviations and the acronyms no other institution of note uses.
+        "Hohai Univ.",
+        "Dept. of Physics, USTC",
+        "College of Computer, NUDT",
     ] {
         assert_eq!(region(s), Region::CN, "{s}");
     }
+    // Taiwan's National Sun Yat-sen University keeps its own acronym and abbreviation.
+    assert_eq!(region("NSYSU, Kaohsiung"), Region::TW);
+    assert_eq!(region("National Sun Yat-sen Univ."), Region::TW);
     // A name of compass and generic words only still needs its location.
     assert_eq!(region("Southwest University"), Region::Unknown);
     assert_eq!(region("Southwest University, Chongqing 400715"), Region::CN);
