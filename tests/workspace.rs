@@ -925,6 +925,42 @@ async fn a_correction_from_the_card_is_the_same_override_the_command_line_makes(
         ),
         1
     );
+    // An entry to add must be on a list in force; the message says how to find one.
+    let r = post(vec![
+        ("csrf", app.token().to_string()),
+        ("affiliation", affiliation.clone()),
+        ("add_entity", "Institute of Nowhere".into()),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("is on no entity list in force")
+    );
+    let added = if entry == "Beihang University" {
+        "Tsinghua University"
+    } else {
+        "Beihang University"
+    };
+    let r = post(vec![
+        ("csrf", app.token().to_string()),
+        ("affiliation", affiliation.clone()),
+        ("add_entity", added.to_lowercase()),
+        ("reviewer", "J. Staff".into()),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        count(
+            &db,
+            &format!(
+                "SELECT COUNT(*) FROM overrides WHERE kind = 'entity-add' AND value = '{added}'"
+            )
+        ),
+        1
+    );
     // Applied by the next classification, and named in the evidence.
     xrefscan(&db).arg("reclassify").assert().success();
     let after = exported(&db)
@@ -935,5 +971,10 @@ async fn a_correction_from_the_card_is_the_same_override_the_command_line_makes(
     assert!(
         evidence.contains(&format!("entity match removed: {entry}")),
         "{evidence}"
+    );
+    assert!(
+        after["entity_hits"].to_string().contains(added),
+        "{}",
+        after["entity_hits"]
     );
 }

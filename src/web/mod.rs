@@ -1056,9 +1056,17 @@ async fn post_override(
                     add: false,
                 }),
         )
+        .chain(
+            Some(field(&f, "add_entity").trim())
+                .filter(|v| !v.is_empty())
+                .map(|v| Correction::Entity {
+                    entry: v.to_string(),
+                    add: true,
+                }),
+        )
         .collect();
     if corrections.is_empty() {
-        let message = "Choose a region or an entity match to remove.".to_string();
+        let message = "Choose a region, an entity match to remove or an entry to add.".to_string();
         return card_with_error(&app, id, &view, message, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let a = app.clone();
