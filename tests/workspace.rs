@@ -978,3 +978,25 @@ async fn a_correction_from_the_card_is_the_same_override_the_command_line_makes(
         after["entity_hits"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_of_a_view_keep_the_view_and_hold_the_rows_asked_for() {
+    let (_dir, db) = fresh_db();
+    let (url, _) = serve(&db, false).await;
+    let tier1 = exported(&db).iter().filter(|r| r["tier"] == 1).count();
+    assert!(tier1 > 10);
+    let (_, first) = get(&format!("{url}/papers?tier=1&per=10")).await;
+    assert_eq!(first.matches("class=\"paper-row\"").count(), 10);
+    assert!(first.contains(&format!("page 1 of {}", tier1.div_ceil(10))));
+    // The next page's link keeps the facet and the page size (minijinja escapes `/` and `&`).
+    assert!(
+        first.contains("href=\"&#x2f;papers?tier=1&amp;per=10&amp;page=2\""),
+        "{first}"
+    );
+    let (_, last) = get(&format!("{url}/papers?tier=1&per=10&page=999")).await;
+    assert_eq!(
+        last.matches("class=\"paper-row\"").count(),
+        tier1 - (tier1.div_ceil(10) - 1) * 10,
+        "a page past the end shows the last"
+    );
+}

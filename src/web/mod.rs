@@ -503,6 +503,17 @@ async fn list(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
     .flat_map(|p| url::form_urlencoded::parse(p.as_bytes()).into_owned())
     .collect();
     let download = |ext: &str| href(&format!("/papers.{ext}"), &view.unpaged());
+    let per_page: Vec<_> = [50usize, 100, 200, 500]
+        .into_iter()
+        .map(|n| {
+            let v = View {
+                per: n,
+                page: 1,
+                ..view.clone()
+            };
+            context! { n => n, href => href("/papers", &v), current => n == view.per }
+        })
+        .collect();
     app.render(
         "list.html",
         context! {
@@ -521,6 +532,7 @@ async fn list(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
             csv_href => download("csv"),
             xlsx_href => download("xlsx"),
             json_href => download("json"),
+            per_page => per_page,
             view => view.query(),
             focus => focus,
             flash => flash.clone().unwrap_or_default(),
