@@ -37,7 +37,39 @@ pub fn correct(
     note: &str,
     reviewer: Option<&str>,
 ) -> Result<Kept> {
+    correct_all(
+        db,
+        affiliation,
+        std::slice::from_ref(correction),
+        note,
+        reviewer,
+    )
+    .map(|mut kept| kept.remove(0))
+}
+
+/// Several corrections of one string (the review page's form): every one is validated before
+/// any is kept, so a form with one bad value keeps nothing.
+pub fn correct_all(
+    db: &mut Db,
+    affiliation: &str,
+    corrections: &[Correction],
+    note: &str,
+    reviewer: Option<&str>,
+) -> Result<Vec<Kept>> {
     let key = affiliation_key(affiliation);
+    let kept = corrections
+        .iter()
+        .map(|c| validate(db, &key, c))
+        .collect::<Result<Vec<Kept>>>()?;
+    let reviewer = reviewer.map(str::trim).filter(|r| !r.is_empty());
+    for k in &kept {
+        db.add_override(k.kind, &key, &k.value, note.trim(), reviewer)?;
+    }
+    Ok(kept)
+}
+
+/// What `correction` of the string with key `key` would keep, or why it cannot be kept.
+fn validate(db: &Db, key: &str, correction: &Correction) -> Result<Kept> {
     if key.is_empty() {
         return Err(Error::Invalid(
             "the affiliation string is empty; give it as it appears in the export".into(),
@@ -77,7 +109,5 @@ pub fn correct(
             }
         }
     };
-    let reviewer = reviewer.map(str::trim).filter(|r| !r.is_empty());
-    db.add_override(kept.kind, &key, &kept.value, note.trim(), reviewer)?;
     Ok(kept)
 }

@@ -894,10 +894,11 @@ async fn a_correction_from_the_card_is_the_same_override_the_command_line_makes(
                 .unwrap()
         }
     };
-    // A region that is not one is refused with the reason, and nothing is kept.
+    // A region that is not one is refused with the reason, and nothing of the form is kept.
     let r = post(vec![
         ("csrf", app.token().to_string()),
         ("affiliation", affiliation.clone()),
+        ("remove_entity", entry.clone()),
         ("region", "XX".into()),
     ])
     .await;

@@ -1085,10 +1085,8 @@ async fn post_override(
     let (note, reviewer) = note_and_reviewer(&f);
     let saved = blocking(move || {
         let mut db = Db::open(&a.opts.db, Access::Annotate)?;
-        for c in &corrections {
-            overrides::correct(&mut db, &affiliation, c, &note, Some(&reviewer))?;
-        }
-        Ok(())
+        overrides::correct_all(&mut db, &affiliation, &corrections, &note, Some(&reviewer))
+            .map(|_| ())
     })
     .await;
     let to = with_view(&format!("/papers/{id}"), &view, "corrected=1");
