@@ -586,6 +586,24 @@ mod browser {
         panic!("{what}: still at {}", c.current_url().await.unwrap());
     }
 
+    pub async fn click(c: &Client, css: &str) {
+        c.find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    pub async fn type_into(c: &Client, css: &str, keys: &str) {
+        c.find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .send_keys(keys)
+            .await
+            .unwrap();
+    }
+
     pub async fn text(c: &Client, css: &str) -> String {
         c.find(Locator::Css(css))
             .await
@@ -683,12 +701,7 @@ async fn staff_triage_a_paper_in_the_browser_and_the_export_carries_the_decision
         .unwrap();
     let search = c.find(Locator::Css("input[name=q]")).await.unwrap();
     search.send_keys(&doi).await.unwrap();
-    c.find(Locator::Css("form.search button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "form.search button").await;
     let searched = until_url(&c, "search", |u| u.contains("q=")).await;
     assert!(
         searched.contains("region=CN") && searched.contains("tier=1"),
@@ -697,12 +710,7 @@ async fn staff_triage_a_paper_in_the_browser_and_the_export_carries_the_decision
     assert_eq!(text(&c, "#total").await, "1");
 
     // Its card: the evidence, the DOI, the form.
-    c.find(Locator::Css("tr.paper-row td.title a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "tr.paper-row td.title a").await;
     until_url(&c, "card", |u| {
         u.contains("/papers/") && !u.contains("/papers?")
     })
@@ -729,24 +737,14 @@ async fn staff_triage_a_paper_in_the_browser_and_the_export_carries_the_decision
     screenshot(&c, "card.png").await;
 
     // Dismiss it with a note.
-    c.find(Locator::Css("#note"))
-        .await
-        .unwrap()
-        .send_keys("US coauthor holds the grant; the Chinese coauthor is a visiting student")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#reviewer"))
-        .await
-        .unwrap()
-        .send_keys("J. Staff")
-        .await
-        .unwrap();
-    c.find(Locator::Css("button[value=dismissed]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(
+        &c,
+        "#note",
+        "US coauthor holds the grant; the Chinese coauthor is a visiting student",
+    )
+    .await;
+    type_into(&c, "#reviewer", "J. Staff").await;
+    click(&c, "button[value=dismissed]").await;
     until_url(&c, "saved", |u| u.contains("saved=dismissed")).await;
     assert!(text(&c, ".flash").await.contains("Saved: dismissed"));
     assert_eq!(text(&c, "#review-status").await, "dismissed");
@@ -757,12 +755,7 @@ async fn staff_triage_a_paper_in_the_browser_and_the_export_carries_the_decision
     );
 
     // Back in the list (the same view), the paper shows the decision.
-    c.find(Locator::Css(".neighbours a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, ".neighbours a").await;
     until_url(&c, "back", |u| u.contains("/papers?") && u.contains("q=")).await;
     assert_eq!(text(&c, "tr.paper-row td.review").await, "dismissed");
 
@@ -834,12 +827,7 @@ async fn staff_triage_a_paper_in_the_browser_and_the_export_carries_the_decision
     // The hostile title is text: shown as typed, and nothing in it ran.
     c.goto(&format!("{url}/papers?q=hostile")).await.unwrap();
     assert!(text(&c, "tr.paper-row td.title").await.contains("<script>"));
-    c.find(Locator::Css("tr.paper-row td.title a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "tr.paper-row td.title a").await;
     until_url(&c, "hostile card", |u| u.contains("/papers/")).await;
     assert_eq!(text(&c, "#paper-title").await, HOSTILE);
     assert_eq!(js(&c, "return window.pwned === undefined").await, true);
