@@ -824,6 +824,31 @@ async fn staff_triage_a_paper_in_the_browser_and_the_export_carries_the_decision
         "the remembered reviewer name went with the keyboard decision"
     );
 
+    // On a card, j opens the next paper of the view and c confirms it.
+    click(&c, "tr.paper-row.current td.title a").await;
+    until_url(&c, "card from the list", |u| u.contains("/papers/")).await;
+    let first_card = c.current_url().await.unwrap().to_string();
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("j")
+        .await
+        .unwrap();
+    until_url(&c, "next card", |u| {
+        u != first_card && u.contains("/papers/")
+    })
+    .await;
+    let second_doi = text(&c, ".links a").await.replace("doi.org/", "");
+    assert_ne!(second_doi, first);
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("c")
+        .await
+        .unwrap();
+    until_url(&c, "confirmed by key", |u| u.contains("saved=confirmed")).await;
+    assert_eq!(text(&c, "#review-status").await, "confirmed");
+
     // The hostile title is text: shown as typed, and nothing in it ran.
     c.goto(&format!("{url}/papers?q=hostile")).await.unwrap();
     assert!(text(&c, "tr.paper-row td.title").await.contains("<script>"));
