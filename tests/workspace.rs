@@ -643,7 +643,7 @@ mod browser {
 
 /// Issue 12's done-ness, in chromium: open the list, apply two facets, search, open a card,
 /// dismiss the paper with a note, see the list show it and `xrefscan export` carry it; decide
-/// another from the list with the keyboard; a hostile title stays text.
+/// another from the list with the keyboard, and another on its card; a hostile title stays text.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_triage_a_paper_in_the_browser_and_the_export_carries_the_decision() {
     use browser::*;
