@@ -206,7 +206,7 @@ async fn main() {
 
     // A decision changes the database: the next list page reads the list again.
     let mut after_write = Vec::new();
-    for i in 0..10 {
+    for i in 0..30 {
         let r = client
             .post(format!("{base}/papers/{first_id}/review"))
             .header("content-type", "application/x-www-form-urlencoded")

@@ -126,17 +126,17 @@ impl Db {
     }
 
     /// Something that changes whenever what the flagged list shows may have changed, other than
-    /// reviews: flags (raised, updated, withdrawn), works (re-fetched), the award ledger, scan
-    /// runs and the DoD-funded count. Reviews change far more often (every decision) and are
-    /// read on their own ([`Db::latest_reviews`]), so a decision does not re-read the list.
+    /// reviews: a flag raised, updated or withdrawn (indexed, so this is a lookup), the award
+    /// ledger, and the latest run's start and end. Works re-fetched and DoD-funded counts are
+    /// seen when their classification updates a flag or when the run ends. Reviews change far
+    /// more often (every decision) and are read on their own ([`Db::latest_reviews`]), so a
+    /// decision does not re-read the list.
     pub fn flags_fingerprint(&self) -> Result<String> {
         Ok(self.conn.query_row(
             "SELECT (SELECT COUNT(*) || '/' || COALESCE(MAX(updated_at), '') FROM flags)
-                 || '|' || (SELECT COALESCE(MAX(updated_at), '') FROM works)
                  || '|' || (SELECT COUNT(*) || '/' || COALESCE(MAX(fetched_at), '') FROM award_ledger)
                  || '|' || COALESCE((SELECT id || '/' || status || '/' || COALESCE(finished_at, '')
-                                     FROM scan_runs ORDER BY id DESC LIMIT 1), '')
-                 || '|' || (SELECT COUNT(*) FROM classifications WHERE dod = 1)",
+                                     FROM scan_runs ORDER BY id DESC LIMIT 1), '')",
             [],
             |r| r.get(0),
         )?)

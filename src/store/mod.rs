@@ -59,6 +59,9 @@ const MIGRATIONS: &[M<'static>] = &[
         "../../db/migrations/0008_discovery_routes.sql"
     )),
     M::up(include_str!("../../db/migrations/0009_award_ledger.sql")),
+    M::up(include_str!(
+        "../../db/migrations/0010_flags_updated_index.sql"
+    )),
 ];
 
 /// The schema version this build writes.
