@@ -155,7 +155,37 @@ async fn killed_at_random_moments_and_restarted_it_ends_like_a_clean_run() {
     let killed = dir.path().join("killed.sqlite");
     let kills = kill_and_finish(&killed, &im, &[]).await;
     assert!(kills >= 3, "the scan was killed mid-way {kills} times");
-    assert_eq!(state(&killed), expected);
+    let got = state(&killed);
+    if got != expected {
+        // Say which papers differ and what the database holds of them.
+        let c = rusqlite::Connection::open(&killed).unwrap();
+        for (g, e) in got.iter().zip(&expected).filter(|(g, e)| g != e) {
+            let held: String = c
+                .query_row(
+                    "SELECT group_concat(s.source || '@run' || COALESCE(s.run_id, 0) || ' ' || s.fetched_at, ', ')
+                         || ' | dirty=' || w.dirty || ' updated ' || w.updated_at
+                     FROM works w LEFT JOIN source_records s ON s.work_id = w.id WHERE w.doi = ?1",
+                    [&e.0],
+                    |r| r.get(0),
+                )
+                .unwrap_or_default();
+            eprintln!(
+                "differs: {}\n  got evidence: {}\n  want: {}\n  held: {held}",
+                e.0, g.2, e.2
+            );
+        }
+        let runs: Vec<String> = c
+            .prepare(
+                "SELECT id || ' ' || status || ' ' || COALESCE(finished_at, '') FROM scan_runs",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        eprintln!("runs: {runs:?}");
+    }
+    assert_eq!(got, expected);
 
     // A reviewer's decision survives re-scans that are themselves killed mid-way.
     let doi = expected[0].0.clone();
