@@ -47,6 +47,19 @@ pub struct Group {
     pub fields: &'static [&'static str],
 }
 
+/// The columns asked of grants and contracts (IDVs have no end date to ask for).
+const FIELDS: &[&str] = &[
+    "Award ID",
+    "Recipient Name",
+    "Award Amount",
+    "Awarding Agency",
+    "Awarding Sub Agency",
+    "Start Date",
+    "End Date",
+    "Last Modified Date",
+    "generated_internal_id",
+];
+
 /// The groups an award number is searched in, in order: DoD research is mostly grants and
 /// cooperative agreements, then contracts, then indefinite-delivery vehicles.
 pub const GROUPS: [Group; 3] = [
@@ -54,33 +67,13 @@ pub const GROUPS: [Group; 3] = [
         kind: "grant",
         name: "grants",
         codes: &["02", "03", "04", "05", "F001", "F002"],
-        fields: &[
-            "Award ID",
-            "Recipient Name",
-            "Award Amount",
-            "Awarding Agency",
-            "Awarding Sub Agency",
-            "Start Date",
-            "End Date",
-            "Last Modified Date",
-            "generated_internal_id",
-        ],
+        fields: FIELDS,
     },
     Group {
         kind: "contract",
         name: "contracts",
         codes: &["A", "B", "C", "D"],
-        fields: &[
-            "Award ID",
-            "Recipient Name",
-            "Award Amount",
-            "Awarding Agency",
-            "Awarding Sub Agency",
-            "Start Date",
-            "End Date",
-            "Last Modified Date",
-            "generated_internal_id",
-        ],
+        fields: FIELDS,
     },
     Group {
         kind: "idv",
