@@ -620,54 +620,83 @@ async fn since_last_continues_from_the_last_successful_run_with_an_overlap() {
         ));
 }
 
+/// Issue 17: a Crossref window that keeps returning fewer records than it announces is crawled
+/// again a bounded number of times, then left not done: the scan exits 3 and says so, `doctor`
+/// reports it with the command that repairs it, and that command does.
 #[tokio::test]
-async fn strict_fails_a_scan_whose_source_returned_fewer_records_than_it_announced() {
+async fn a_crossref_window_that_stays_short_is_left_not_done_and_doctor_names_the_repair() {
     let cr = MockServer::start().await;
     let oa = MockServer::start().await;
     mount_crossref_defaults(&cr).await;
     mount_openalex_defaults(&oa).await;
-    let mut page: serde_json::Value =
-        serde_json::from_str(&fixture("crossref/dod_works_page.json")).unwrap();
-    let n = page["message"]["items"].as_array().unwrap().len();
-    page["message"]["total-results"] = serde_json::json!(n + 25);
+    // Announces 25 records more than it ever sends, until it is mended.
+    let mended = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let m = mended.clone();
     wiremock::Mock::given(wiremock::matchers::method("GET"))
         .and(wiremock::matchers::path(
             "/funders/10.13039/100000005/works",
         ))
         .and(wiremock::matchers::query_param("cursor", "*"))
-        .respond_with(
-            wiremock::ResponseTemplate::new(200).set_body_raw(page.to_string(), "application/json"),
-        )
+        .respond_with(move |_: &wiremock::Request| {
+            let mut page: serde_json::Value =
+                serde_json::from_str(&fixture("crossref/dod_works_page.json")).unwrap();
+            let n = page["message"]["items"].as_array().unwrap().len();
+            let extra = if m.load(std::sync::atomic::Ordering::SeqCst) {
+                0
+            } else {
+                25
+            };
+            page["message"]["total-results"] = serde_json::json!(n + extra);
+            wiremock::ResponseTemplate::new(200).set_body_raw(page.to_string(), "application/json")
+        })
         .with_priority(1)
         .mount(&cr)
         .await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("x.sqlite");
-    let (cru, oau) = (cr.uri(), oa.uri());
-    tokio::task::spawn_blocking(move || {
-        let run = |strict: bool| {
-            let mut c = xrefscan(&db);
-            c.args([
-                "scan",
-                "--from",
-                "2000-01-01",
-                "--to",
-                "2026-06-30",
-                "--refresh",
-            ])
+    let (cru, oau, db2) = (cr.uri(), oa.uri(), db.clone());
+    let scan = move |args: &[&str]| {
+        let mut c = xrefscan(&db2);
+        c.args(["scan"])
+            .args(args)
             .env("XREFSCAN_CROSSREF_URL", &cru)
             .env("XREFSCAN_OPENALEX_URL", &oau)
             .env("XREFSCAN_MAILTO", "staff@example.org")
             .env("XREFSCAN_CROSSREF_RPS", "50")
             .env("XREFSCAN_OPENALEX_RPS", "50")
             .env("XREFSCAN_SHARD_DAYS", "20000");
-            if strict {
-                c.arg("--strict");
-            }
-            c.assert()
-        };
-        run(false).code(0);
-        run(true).code(3);
+        c.assert()
+    };
+    let window = ["--from", "2000-01-01", "--to", "2026-06-30"];
+    let (scan2, db3) = (scan.clone(), db.clone());
+    let repair = tokio::task::spawn_blocking(move || {
+        scan2(&window)
+            .code(3)
+            .stdout(predicate::str::contains("still miss records"));
+        let out = xrefscan(&db3).arg("doctor").assert().code(1);
+        let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+        assert!(text.contains("crawls missing records: 1"), "{text}");
+        assert!(text.contains("left not done"), "{text}");
+        let line = text.lines().find(|l| l.contains("repair: ")).unwrap();
+        line.split("repair: ").nth(1).unwrap().to_string()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        repair,
+        "xrefscan scan --sources crossref --from 2000-01-01 --to 2026-06-30"
+    );
+    // The server mends; the command doctor gave repairs the window.
+    mended.store(true, std::sync::atomic::Ordering::SeqCst);
+    let db3 = db.clone();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = repair.split_whitespace().skip(2).collect();
+        scan(&args).code(0);
+        xrefscan(&db3)
+            .arg("doctor")
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains("crawls missing records: none"));
     })
     .await
     .unwrap();

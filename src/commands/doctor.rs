@@ -36,6 +36,31 @@ fn report(h: &Health) -> String {
         _ => String::new(),
     };
     let _ = writeln!(out, "runs marked running: {}{why}", h.running);
+    if h.unfinished.is_empty() {
+        out.push_str("crawls missing records: none\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "crawls missing records: {} (fewer records stored than the source announced)",
+            h.unfinished.len()
+        );
+        for u in &h.unfinished {
+            let state = if u.done {
+                "marked done"
+            } else {
+                "left not done"
+            };
+            let _ = writeln!(
+                out,
+                "  {} {}: {} of {} ({state}); repair: {}",
+                u.source,
+                u.key,
+                u.items,
+                u.announced,
+                u.repair()
+            );
+        }
+    }
     let _ = writeln!(
         out,
         "{}",

@@ -103,7 +103,8 @@ pub async fn crawl_all<S: Sink>(
                 }
             }
             Ok(Step::Done(c)) => {
-                finished(pager, q.as_ref(), &mut nodes, i, true).await?;
+                // A part left not done keeps its window not done: the next run asks again.
+                finished(pager, q.as_ref(), &mut nodes, i, c.complete).await?;
                 out.push((q, Ok(c)));
             }
             Err(e) => {

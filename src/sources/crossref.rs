@@ -403,7 +403,7 @@ impl CursorQuery for FundedWorks {
         }
     }
 
-    fn cursor_repeats(&self) -> bool {
+    fn scroll(&self) -> bool {
         true
     }
 }
@@ -548,7 +548,7 @@ impl CursorQuery for FunderWorks {
         }
     }
 
-    fn cursor_repeats(&self) -> bool {
+    fn scroll(&self) -> bool {
         true
     }
 }

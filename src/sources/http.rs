@@ -219,6 +219,21 @@ struct Attempt {
     error: Error,
     retryable: bool,
     retry_after: Option<Duration>,
+    /// The server may have acted on the request (answered it, even if the answer was lost):
+    /// false only for a 429 (refused before any work) and a connection never made.
+    served: bool,
+}
+
+/// Which failed attempts are tried again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Every transient failure (the request is idempotent).
+    Any,
+    /// Only a request the server cannot have acted on: a 429 or a connection never made. A
+    /// continued Crossref scroll moves on with every request the server serves, also one whose
+    /// answer was lost, so repeating it would silently skip a page; its caller restarts the
+    /// scroll instead.
+    Unserved,
 }
 
 fn header_str<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -295,7 +310,23 @@ impl HttpClient {
     where
         F: Fn(&[u8]) -> Result<T, String>,
     {
-        self.fetch_as(ep, url, None, Expect::Json, validate).await
+        self.fetch_as(ep, url, None, Expect::Json, Retry::Any, validate)
+            .await
+    }
+
+    /// GET a JSON document, retrying only what `retry` allows (see [`Retry::Unserved`]).
+    pub async fn get_json_with<T, F>(
+        &self,
+        ep: &Endpoint,
+        url: &str,
+        retry: Retry,
+        validate: F,
+    ) -> crate::Result<(JsonResponse, T)>
+    where
+        F: Fn(&[u8]) -> Result<T, String>,
+    {
+        self.fetch_as(ep, url, None, Expect::Json, retry, validate)
+            .await
     }
 
     /// POST a JSON body and read a JSON answer, with the same politeness and retries (a search
@@ -310,7 +341,7 @@ impl HttpClient {
     where
         F: Fn(&[u8]) -> Result<T, String>,
     {
-        self.fetch_as(ep, url, Some(body), Expect::Json, validate)
+        self.fetch_as(ep, url, Some(body), Expect::Json, Retry::Any, validate)
             .await
     }
 
@@ -324,7 +355,8 @@ impl HttpClient {
     where
         F: Fn(&[u8]) -> Result<T, String>,
     {
-        self.fetch_as(ep, url, None, Expect::Xml, validate).await
+        self.fetch_as(ep, url, None, Expect::Xml, Retry::Any, validate)
+            .await
     }
 
     async fn fetch_as<T, F>(
@@ -333,6 +365,7 @@ impl HttpClient {
         url: &str,
         body: Option<&serde_json::Value>,
         expect: Expect,
+        retry: Retry,
         validate: F,
     ) -> crate::Result<(JsonResponse, T)>
     where
@@ -350,7 +383,7 @@ impl HttpClient {
             self.attempt(ep, url, body, expect, &validate).await
         })
         .retry(backoff)
-        .when(|a: &Attempt| a.retryable)
+        .when(|a: &Attempt| a.retryable && (retry == Retry::Any || !a.served))
         .adjust(|a: &Attempt, d: Option<Duration>| {
             // Never sooner than the server asked; the pause is shared by the endpoint.
             let d = d?;
@@ -415,7 +448,7 @@ impl HttpClient {
         F: Fn(&[u8]) -> Result<T, String>,
     {
         let shown = url.to_string();
-        let http_err = |message: String| Attempt {
+        let http_err = |message: String, served: bool| Attempt {
             error: Error::Http {
                 source_name: ep.name,
                 url: shown.clone(),
@@ -424,6 +457,7 @@ impl HttpClient {
             },
             retryable: true,
             retry_after: None,
+            served,
         };
         // Permit first, then the rate slot: a request never waits for a permit after its slot,
         // so requests leave exactly as the limiter spaced them.
@@ -445,13 +479,13 @@ impl HttpClient {
             .header(reqwest::header::ACCEPT, expect.accept())
             .send()
             .await
-            .map_err(|e| http_err(without_url(&e)))?;
+            .map_err(|e| http_err(without_url(&e), !e.is_connect()))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let body = resp
             .bytes()
             .await
-            .map_err(|e| http_err(format!("reading the body: {}", without_url(&e))))?
+            .map_err(|e| http_err(format!("reading the body: {}", without_url(&e)), true))?
             .to_vec();
         drop(_permit);
         self.note_budget(ep, &headers);
@@ -474,6 +508,7 @@ impl HttpClient {
                     },
                     retryable: false,
                     retry_after: None,
+                    served: true,
                 });
             }
             let wait = ra.unwrap_or(Duration::from_secs(1));
@@ -492,6 +527,7 @@ impl HttpClient {
                 },
                 retryable: true,
                 retry_after: Some(wait),
+                served: false,
             });
         }
         if status >= 500 || status == 408 {
@@ -514,6 +550,7 @@ impl HttpClient {
                 },
                 retryable: true,
                 retry_after: ra,
+                served: true,
             });
         }
         if status == 404 && is_json && body_has(&body, "cursor-invalid") {
@@ -523,6 +560,7 @@ impl HttpClient {
                 },
                 retryable: false,
                 retry_after: None,
+                served: true,
             });
         }
         if status >= 400 {
@@ -546,6 +584,7 @@ impl HttpClient {
                 },
                 retryable: false,
                 retry_after: None,
+                served: true,
             });
         }
         if !expected {
@@ -568,6 +607,7 @@ impl HttpClient {
                 },
                 retryable: true,
                 retry_after: None,
+                served: true,
             });
         }
         match validate(&body) {
@@ -589,6 +629,7 @@ impl HttpClient {
                 },
                 retryable: true,
                 retry_after: None,
+                served: true,
             }),
         }
     }

@@ -35,7 +35,7 @@ pub use cards::{CardAward, CardFacts, EvidenceRow};
 pub use crawl::Page;
 pub use flags::FlagFilter;
 pub use lock::{WriteLock, holder as lock_holder};
-pub use report::{Health, QueryResult, StatsSection};
+pub use report::{Health, QueryResult, StatsSection, Unfinished};
 pub use reviews::{OverrideRow, ReviewRow};
 pub use runs::{RECLASSIFY_SOURCES, RunSummaryRow, RunTotals, SourceTotals};
 pub use sink::RunSink;

@@ -3,7 +3,7 @@
 
 use super::Db;
 use crate::error::{Error, Result};
-use crate::model::RunStatus;
+use crate::model::{ErrorKind, RunStatus};
 use rusqlite::types::ValueRef;
 
 /// The rows of a query, cells as JSON values (numbers stay numbers).
@@ -31,6 +31,33 @@ pub struct Health {
     pub running: u64,
     /// The writer the lock file names, and whether its process is alive (`None`: unknown).
     pub writer: Option<(String, Option<bool>)>,
+    /// Crawls that ended with fewer records than announced: marked done short (an older
+    /// xrefscan, or a stateless cursor that ended early), or left not done by a finished run.
+    pub unfinished: Vec<Unfinished>,
+}
+
+/// A crawl key that is missing records, and the scan that repairs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unfinished {
+    pub source: String,
+    pub key: String,
+    pub items: u64,
+    pub announced: u64,
+    pub done: bool,
+}
+
+impl Unfinished {
+    /// The command that crawls this key again: its own window (a key names its window, and a
+    /// scan of exactly that window uses the same key), `--refresh` when it was marked done.
+    pub fn repair(&self) -> String {
+        let mut parts = self.key.rsplit(':');
+        let (to, from) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        format!(
+            "xrefscan scan --sources {} --from {from} --to {to}{}",
+            self.source,
+            if self.done { " --refresh" } else { "" }
+        )
+    }
 }
 
 impl Health {
@@ -50,6 +77,7 @@ impl Health {
             && self.foreign_keys == 0
             && self.orphans.iter().all(|(_, n)| *n == 0)
             && self.dead_runs() == 0
+            && self.unfinished.is_empty()
     }
 }
 
@@ -237,6 +265,24 @@ impl Db {
             [RunStatus::Running],
             |r| r.get::<_, i64>("n"),
         )? as u64;
+        let mut st = conn.prepare(
+            "SELECT c.source, c.shard, c.items, c.announced, c.done FROM checkpoints c
+             WHERE c.announced IS NOT NULL AND c.items < c.announced
+               AND (c.done = 1 OR EXISTS (SELECT 1 FROM scan_errors e
+                     WHERE e.kind = ?1 AND e.source = c.source AND e.url = c.shard))
+             ORDER BY c.source, c.shard",
+        )?;
+        h.unfinished = st
+            .query_map([ErrorKind::ShortCount], |r| {
+                Ok(Unfinished {
+                    source: r.get("source")?,
+                    key: r.get("shard")?,
+                    items: r.get::<_, i64>("items")? as u64,
+                    announced: r.get::<_, i64>("announced")? as u64,
+                    done: r.get::<_, i64>("done")? != 0,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(h)
     }
 }

@@ -153,12 +153,23 @@ pub async fn mount_openalex_defaults(server: &MockServer) {
         .await;
 }
 
+/// The recorded DoD works page as the whole answer of a window: the recording is the first
+/// page of 183,039 works, so its `total-results` is set to the items it holds (a Crossref
+/// crawl is done only when it has every record announced).
+pub fn dod_page_whole() -> ResponseTemplate {
+    let mut page: serde_json::Value =
+        serde_json::from_str(&fixture("crossref/dod_works_page.json")).unwrap();
+    let n = page["message"]["items"].as_array().unwrap().len();
+    page["message"]["total-results"] = serde_json::json!(n);
+    ResponseTemplate::new(200).set_body_raw(page.to_string(), "application/json")
+}
+
 /// The recorded DoD works page at the first cursor of the DoD route.
 pub async fn mount_dod_page(server: &MockServer) {
     Mock::given(method("GET"))
         .and(path("/funders/10.13039/100000005/works"))
         .and(query_param("cursor", "*"))
-        .respond_with(json("crossref/dod_works_page.json"))
+        .respond_with(dod_page_whole())
         .with_priority(5)
         .mount(server)
         .await;

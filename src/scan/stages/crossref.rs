@@ -114,6 +114,11 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &ProgressBar) -> Result<SourceSummary
         outcomes.extend(shards::crawl_all(&pager, one_each, concurrency, sharding).await?);
     }
     let (mut works, mut announced, mut read, mut hits) = (0, None::<u64>, 0, 0);
+    let short: Vec<String> = outcomes
+        .iter()
+        .filter(|(_, r)| matches!(r, Ok(c) if !c.complete))
+        .map(|(q, _)| q.key().to_string())
+        .collect();
     for (q, r) in outcomes {
         let key = q.key();
         match r {
@@ -150,6 +155,15 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &ProgressBar) -> Result<SourceSummary
         works += full_records(ctx, &ep, &mut status).await?;
         note = Some(format!(
             "{read} works with funder metadata read, {hits} DoD by name or award number only"
+        ));
+    }
+    if !short.is_empty() && status.is_ok() {
+        status = SourceStatus::Incomplete(format!(
+            "{} part(s) of the window still miss records after {} crawls each ({}); \
+             run the same scan again to crawl them again",
+            short.len(),
+            crate::sources::paging::MAX_SCROLLS,
+            short.join(", ")
         ));
     }
     Ok(SourceSummary {
