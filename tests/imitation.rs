@@ -1,13 +1,16 @@
 //! Done means, tried as a new user would: against a local imitation of Crossref and OpenAlex
 //! serving a few thousand works with their limits enforced, a scan finishes with no rate-limit
 //! violation, flags the DoD-funded papers with China-based coauthors with high precision and
-//! recall, a second identical scan changes nothing, and `export` writes the list.
+//! recall, a second identical scan changes nothing, and `export` writes the list. A host that
+//! says "slow down" is slowed down as a host (issue 17): nothing is sent inside its
+//! `Retry-After`, and its rate comes down to what it accepts.
 
 mod common;
 #[path = "support/imitation.rs"]
 mod imitation;
 
 use common::*;
+use futures::StreamExt;
 use imitation::{CROSSREF_POLITE, ServerLimits};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -336,4 +339,95 @@ async fn acknowledgment_only_funding_is_found_in_full_text_and_pages_within_ever
         .map(|c| c.requests.load(Ordering::SeqCst))
         .sum();
     assert_eq!(pages_before, pages_after);
+}
+
+/// A host that allows 2 requests/s and answers 429 with `Retry-After: 1` beyond it.
+async fn strict_host() -> (String, Arc<imitation::Counters>) {
+    let limits = ServerLimits {
+        per_second: 2,
+        in_flight: 8,
+        latency: Duration::from_millis(5),
+    };
+    imitation::serve_host(limits, |path, _| match path {
+        "/robots.txt" => (404, vec![], "no robots".into()),
+        _ => (
+            200,
+            vec![("Content-Type".into(), "text/html".into())],
+            format!("<html><head><title>{path}</title></head><body>page</body></html>"),
+        ),
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue17_a_host_that_says_slow_down_is_slowed_down_as_a_host() {
+    let (url, counters) = strict_host().await;
+    let mut cfg = options("http://127.0.0.1:9", "http://127.0.0.1:9", &[]).pages;
+    // Asked far faster than it allows, two at a time, as a user with --page-rps 10 would.
+    cfg.resolver = url.clone();
+    cfg.per_host = xrefscan::sources::http::Limits {
+        requests_per_second: 10.0,
+        concurrency: 2,
+    };
+    cfg.resolver_limits = cfg.per_host;
+    cfg.max_attempts = 6;
+    let fetcher = xrefscan::sources::pages::PageFetcher::new(cfg).unwrap();
+    let fetched: Vec<_> = futures::stream::iter(0..100)
+        .map(|i| {
+            let (fetcher, url) = (&fetcher, url.clone());
+            async move { fetcher.fetch(&format!("{url}/p/{i}")).await }
+        })
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    assert!(fetched.iter().all(|r| r.is_ok()), "every page read");
+    let refused = counters.rate_violations.load(Ordering::SeqCst);
+    assert!(refused <= 2, "{refused} answers were 429");
+    assert_eq!(
+        counters.inside_retry_after.load(Ordering::SeqCst),
+        0,
+        "nothing sent inside a Retry-After window"
+    );
+    let slowed = fetcher.slowed_hosts();
+    assert_eq!(slowed.len(), 1, "{slowed:?}");
+    assert!(slowed[0].1.lowest <= 2.0, "{:?}", slowed[0]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue17_an_api_that_says_slow_down_is_not_asked_inside_its_retry_after() {
+    let (url, counters) = imitation::serve_host(
+        ServerLimits {
+            per_second: 2,
+            in_flight: 8,
+            latency: Duration::from_millis(5),
+        },
+        |_, _| (200, vec![], "{\"ok\":true}".into()),
+    )
+    .await;
+    let http = xrefscan::sources::http::HttpClient::new(options("", "", &[]).client).unwrap();
+    let ep = xrefscan::sources::http::Endpoint::new(
+        "api",
+        xrefscan::sources::http::Limits {
+            requests_per_second: 8.0,
+            concurrency: 4,
+        },
+    );
+    let answers: Vec<_> = futures::stream::iter(0..24)
+        .map(|i| {
+            let (http, ep, url) = (&http, &ep, url.clone());
+            async move {
+                http.get_json(ep, &format!("{url}/x/{i}"), |b| {
+                    serde_json::from_slice::<serde_json::Value>(b).map_err(|e| e.to_string())
+                })
+                .await
+            }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    assert!(answers.iter().all(|r| r.is_ok()));
+    assert!(counters.rate_violations.load(Ordering::SeqCst) <= 2);
+    assert_eq!(counters.inside_retry_after.load(Ordering::SeqCst), 0);
+    let s = ep.slowed().expect("slowed");
+    assert!(s.lowest <= 2.0, "{s}");
 }

@@ -4,6 +4,7 @@
 use crate::error::Error;
 use crate::model::{RunStatus, Source};
 use crate::sources::http::Endpoint;
+use crate::sources::pace::Slowed;
 use crate::store::{RunTotals, SourceTotals};
 use std::fmt;
 use std::time::Duration;
@@ -71,6 +72,8 @@ pub struct SourceSummary {
     pub status: SourceStatus,
     /// What else the user should know (pages left for later runs, records without a DOI).
     pub note: Option<String>,
+    /// Hosts that answered 429 and were asked more slowly from then on: `(host, how)`.
+    pub slowed: Vec<(String, Slowed)>,
 }
 
 impl SourceSummary {
@@ -86,6 +89,11 @@ impl SourceSummary {
             errors,
             status: SourceStatus::Ok,
             note: None,
+            slowed: ep
+                .slowed()
+                .map(|s| (ep.name.to_string(), s))
+                .into_iter()
+                .collect(),
         }
     }
 
@@ -166,6 +174,13 @@ impl ScanSummary {
                 "retries": s.retries,
                 "errors": s.errors,
                 "note": s.note,
+                "slowed": s.slowed.iter().map(|(host, w)| serde_json::json!({
+                    "host": host,
+                    "configured_rps": w.configured,
+                    "lowest_rps": w.lowest,
+                    "final_rps": w.now,
+                    "times": w.times,
+                })).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
             "works_in_database": self.works_total,
             "works_new": self.works_new,
@@ -220,6 +235,10 @@ impl fmt::Display for ScanSummary {
                 write!(f, " ({n})")?;
             }
             writeln!(f)?;
+            if !s.slowed.is_empty() {
+                let hosts: Vec<String> = s.slowed.iter().map(|(h, w)| format!("{h} {w}")).collect();
+                writeln!(f, "  {:<11} slowed by 429s: {}", "", hosts.join("; "))?;
+            }
         }
         writeln!(
             f,

@@ -1,18 +1,16 @@
 //! The one HTTP client every source shares, and the politeness around it.
 //!
-//! Each source has an [`Endpoint`]: a rate limiter (governor, spaced evenly so that no one-second
-//! window ever holds more than the allowed number of requests), an in-flight cap (a semaphore
-//! held until the body is read), and a pause shared by all its tasks so that a `Retry-After`
-//! from one response slows every request to that host. Retries (backon) cover what the stock
+//! Each source has an [`Endpoint`]: its [`Pace`] (a rate limiter spaced evenly so that no
+//! one-second window ever holds more than the allowed number of requests, a pause shared by all
+//! its tasks so that a `Retry-After` from one response holds back every request to that host,
+//! and a rate that 429s lower), and an in-flight cap (a semaphore held until the body is read). Retries (backon) cover what the stock
 //! middleware misses: errors while reading a body, bodies cut short, JSON that ends early, and
 //! HTML error pages with a 5xx status. Status and content type are checked before decoding.
 
+use super::pace::{Pace, Slowed};
 use crate::error::Error;
 use backon::{ExponentialBuilder, Retryable};
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::HeaderMap;
-use std::num::NonZeroU32;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
@@ -53,10 +51,9 @@ pub struct Limits {
 /// A source's share of the client: its limits, its pause, its counters.
 pub struct Endpoint {
     pub name: &'static str,
-    limiter: DefaultDirectRateLimiter,
+    pace: Pace,
     inflight: Semaphore,
     concurrency: usize,
-    pause_until: Mutex<Option<Instant>>,
     pub stats: Stats,
     /// Remaining budget in USD as last reported by the server (OpenAlex), in micro-dollars.
     pub budget_remaining_micro_usd: AtomicU64,
@@ -74,19 +71,11 @@ pub type Observer = Box<dyn Fn(u64) + Send + Sync>;
 
 impl Endpoint {
     pub fn new(name: &'static str, limits: Limits) -> Endpoint {
-        // Space requests 10% wider than 1/rate: a server counting a sliding one-second window
-        // with its own clock and scheduling jitter must never see one request too many.
-        let rps = limits.requests_per_second.max(0.01);
-        let period = Duration::from_secs_f64(1.10 / rps);
-        let quota = Quota::with_period(period)
-            .expect("non-zero period")
-            .allow_burst(NonZeroU32::new(1).expect("one"));
         Endpoint {
             name,
-            limiter: RateLimiter::direct(quota),
+            pace: Pace::new(limits.requests_per_second),
             inflight: Semaphore::new(limits.concurrency.max(1)),
             concurrency: limits.concurrency.max(1),
-            pause_until: Mutex::new(None),
             stats: Stats::default(),
             budget_remaining_micro_usd: AtomicU64::new(u64::MAX),
             params: Vec::new(),
@@ -131,7 +120,7 @@ impl Endpoint {
 
     /// Hold every request of this endpoint back for `d` (a server's `Retry-After`).
     pub fn pause(&self, d: Duration) {
-        self.pause_for(d);
+        self.pace.pause(d);
     }
 
     /// Requests allowed in flight.
@@ -139,23 +128,40 @@ impl Endpoint {
         self.concurrency
     }
 
-    fn pause_for(&self, d: Duration) {
-        let until = Instant::now() + d;
-        let mut p = self.pause_until.lock().expect("pause lock");
-        if p.is_none_or(|old| old < until) {
-            *p = Some(until);
+    async fn wait_turn(&self) {
+        self.pace.wait_turn().await;
+    }
+
+    /// What the host said to a request sent at `sent`: a 429 pauses the host for its
+    /// `Retry-After` (when it is no longer than `max_wait`) and lowers its rate; a 503 with
+    /// `Retry-After` pauses it; any other answer counts as accepted.
+    pub fn answered(
+        &self,
+        sent: Instant,
+        status: u16,
+        retry_after: Option<Duration>,
+        max_wait: Duration,
+    ) {
+        match status {
+            429 => {
+                let wait = retry_after.unwrap_or(Duration::from_secs(1));
+                if wait <= max_wait {
+                    self.pace.pause(wait);
+                }
+                self.pace.refused(sent);
+            }
+            503 => {
+                if let Some(wait) = retry_after {
+                    self.pace.pause(wait.min(max_wait));
+                }
+            }
+            _ => self.pace.accepted(sent),
         }
     }
 
-    async fn wait_turn(&self) {
-        loop {
-            let until = *self.pause_until.lock().expect("pause lock");
-            match until {
-                Some(t) if t > Instant::now() => tokio::time::sleep_until(t.into()).await,
-                _ => break,
-            }
-        }
-        self.limiter.until_ready().await;
+    /// How 429s slowed this host, if they did.
+    pub fn slowed(&self) -> Option<Slowed> {
+        self.pace.slowed()
     }
 }
 
@@ -241,7 +247,7 @@ fn header_str<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// `Retry-After` in seconds or as an HTTP date.
-fn retry_after(h: &HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(h: &HeaderMap) -> Option<Duration> {
     let v = header_str(h, "retry-after")?.trim();
     if let Ok(secs) = v.parse::<f64>() {
         return Some(Duration::from_secs_f64(secs.max(0.0)));
@@ -463,6 +469,7 @@ impl HttpClient {
         // so requests leave exactly as the limiter spaced them.
         let _permit = ep.inflight.acquire().await.expect("semaphore open");
         ep.wait_turn().await;
+        let sent = Instant::now();
         ep.count_request();
         tracing::debug!(
             source = ep.name,
@@ -499,8 +506,15 @@ impl HttpClient {
             Expect::Xml => content_type.contains("xml"),
         };
         let ra = retry_after(&headers);
+        // A spent daily budget is not about pace: the host is not slowed for it.
+        let spent = (status == 429)
+            .then(|| budget_spent(&headers, &body))
+            .flatten();
+        if spent.is_none() {
+            ep.answered(sent, status, ra, self.config.max_retry_after);
+        }
         if status == 429 {
-            if let Some(reset) = budget_spent(&headers, &body) {
+            if let Some(reset) = spent {
                 return Err(Attempt {
                     error: Error::BudgetExhausted {
                         source_name: ep.name,
@@ -512,9 +526,6 @@ impl HttpClient {
                 });
             }
             let wait = ra.unwrap_or(Duration::from_secs(1));
-            if wait <= self.config.max_retry_after {
-                ep.pause_for(wait);
-            }
             return Err(Attempt {
                 error: Error::Http {
                     source_name: ep.name,
@@ -531,8 +542,10 @@ impl HttpClient {
             });
         }
         if status >= 500 || status == 408 {
-            if let Some(wait) = ra {
-                ep.pause_for(wait.min(self.config.max_retry_after));
+            if let Some(wait) = ra
+                && status != 503
+            {
+                ep.pause(wait.min(self.config.max_retry_after));
             }
             return Err(Attempt {
                 error: Error::Http {

@@ -8,6 +8,7 @@ pub mod html;
 pub mod http;
 pub mod jats;
 pub mod openalex;
+pub mod pace;
 pub mod pages;
 pub mod paging;
 pub mod sink;

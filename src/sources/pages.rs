@@ -16,6 +16,9 @@ use std::time::Duration;
 /// Pages being fetched at once, across hosts.
 const IN_THE_AIR: usize = 32;
 
+/// The longest `Retry-After` a page host is waited out for; a longer one ends that page.
+const MAX_PAGE_WAIT: Duration = Duration::from_secs(120);
+
 /// Page-fetching settings.
 #[derive(Debug, Clone)]
 pub struct PagesConfig {
@@ -110,6 +113,17 @@ impl PageFetcher {
     /// Requests made so far, to every host.
     pub fn requests(&self) -> u64 {
         self.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The hosts that 429s slowed, and to what.
+    pub fn slowed_hosts(&self) -> Vec<(String, crate::sources::pace::Slowed)> {
+        let hosts = self.hosts.lock().expect("hosts lock");
+        let mut v: Vec<_> = hosts
+            .iter()
+            .filter_map(|(h, e)| e.slowed().map(|s| (h.clone(), s)))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
     }
 
     /// Requests made so far, per host: `(host, requests)`.
@@ -231,13 +245,15 @@ impl PageFetcher {
         }
     }
 
-    /// One politely spaced GET, retried on 429/5xx/network errors with `Retry-After`.
+    /// One politely spaced GET, retried on 429/5xx/network errors with `Retry-After`. A 429
+    /// pauses and slows the whole host (see [`crate::sources::pace`]).
     async fn get(&self, url: &url::Url) -> Result<reqwest::Response, PageError> {
         let ep = self.endpoint(&host_key(url));
         let mut last = None;
         for attempt in 0..self.cfg.max_attempts.max(1) {
-            let resp = {
+            let (sent, resp) = {
                 let _permit = ep.acquire().await;
+                let sent = std::time::Instant::now();
                 ep.count_request();
                 let n = self
                     .requests
@@ -246,27 +262,29 @@ impl PageFetcher {
                 if let Some(f) = self.observer.get() {
                     f(n);
                 }
-                self.client.get(url.as_str()).send().await
+                (sent, self.client.get(url.as_str()).send().await)
             };
             match resp {
                 Ok(r) if r.status().as_u16() == 429 || r.status().is_server_error() => {
-                    let wait = r
-                        .headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok())
-                        .map(Duration::from_secs)
-                        .unwrap_or(Duration::from_millis(500 << attempt.min(6)));
-                    if wait > Duration::from_secs(120) {
+                    let status = r.status().as_u16();
+                    let asked = crate::sources::http::retry_after(r.headers());
+                    let wait = asked.unwrap_or(Duration::from_millis(500 << attempt.min(6)));
+                    if wait > MAX_PAGE_WAIT {
                         return Ok(r);
                     }
                     ep.stats
                         .retries
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    ep.pause(wait);
+                    ep.answered(sent, status, Some(wait), MAX_PAGE_WAIT);
+                    if status != 429 && status != 503 {
+                        ep.pause(wait);
+                    }
                     last = Some(Ok(r));
                 }
-                Ok(r) => return Ok(r),
+                Ok(r) => {
+                    ep.answered(sent, r.status().as_u16(), None, MAX_PAGE_WAIT);
+                    return Ok(r);
+                }
                 Err(e) => {
                     ep.stats
                         .retries

@@ -489,6 +489,8 @@ pub struct Counters {
     pub requests: AtomicU64,
     pub rate_violations: AtomicU64,
     pub concurrency_violations: AtomicU64,
+    /// Requests that arrived while a `Retry-After` this server had sent was still running.
+    pub inside_retry_after: AtomicU64,
     pub max_in_flight: AtomicUsize,
     /// Every request's path and query, in the order they came.
     pub log: Mutex<Vec<String>>,
@@ -510,6 +512,8 @@ impl Counters {
 struct Limiter {
     limits: ServerLimits,
     window: Mutex<std::collections::VecDeque<Instant>>,
+    /// Until when the latest `Retry-After` asks clients to wait.
+    retry_until: Mutex<Option<Instant>>,
     in_flight: AtomicUsize,
     counters: Arc<Counters>,
 }
@@ -518,6 +522,16 @@ impl Limiter {
     /// Admit a request or say why not.
     fn admit(&self) -> Result<(), &'static str> {
         self.counters.requests.fetch_add(1, Ordering::SeqCst);
+        if self
+            .retry_until
+            .lock()
+            .unwrap()
+            .is_some_and(|t| Instant::now() < t)
+        {
+            self.counters
+                .inside_retry_after
+                .fetch_add(1, Ordering::SeqCst);
+        }
         let now_in = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.counters
             .max_in_flight
@@ -526,6 +540,7 @@ impl Limiter {
             self.counters
                 .concurrency_violations
                 .fetch_add(1, Ordering::SeqCst);
+            self.asked_to_wait();
             return Err("too many requests in flight");
         }
         let now = Instant::now();
@@ -538,6 +553,7 @@ impl Limiter {
         }
         if w.len() >= self.limits.per_second {
             self.counters.rate_violations.fetch_add(1, Ordering::SeqCst);
+            self.asked_to_wait();
             return Err("rate limit exceeded");
         }
         w.push_back(now);
@@ -546,6 +562,22 @@ impl Limiter {
     fn done(&self) {
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
+    /// A `Retry-After: 1` was sent.
+    fn asked_to_wait(&self) {
+        *self.retry_until.lock().unwrap() = Some(Instant::now() + Duration::from_secs(1));
+    }
+}
+
+/// Serve `handler` on 127.0.0.1 with `limits` enforced (429 with `Retry-After: 1` beyond
+/// them): a host of a test's own.
+pub async fn serve_host(
+    limits: ServerLimits,
+    handler: impl Fn(&str, &HashMap<String, String>) -> (u16, Vec<(String, String)>, String)
+    + Send
+    + Sync
+    + 'static,
+) -> (String, Arc<Counters>) {
+    serve(limits, Arc::new(handler)).await
 }
 
 type Handler = Arc<
@@ -559,6 +591,7 @@ async fn serve(limits: ServerLimits, handler: Handler) -> (String, Arc<Counters>
     let limiter = Arc::new(Limiter {
         limits,
         window: Mutex::new(Default::default()),
+        retry_until: Mutex::new(None),
         in_flight: AtomicUsize::new(0),
         counters: counters.clone(),
     });
@@ -612,7 +645,10 @@ async fn serve(limits: ServerLimits, handler: Handler) -> (String, Arc<Counters>
                             c.faults_injected.fetch_add(1, Ordering::SeqCst);
                             match n % 5 {
                                 0 => (
-                                    429,
+                                    {
+                                        limiter.asked_to_wait();
+                                        429
+                                    },
                                     vec![("Retry-After".into(), "1".into())],
                                     "{\"status\":\"error\",\"message\":\"slow down\"}".into(),
                                 ),

@@ -48,5 +48,6 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &ProgressBar) -> Result<SourceSummary
         errors: t.errors,
         status: crate::scan::summary::SourceStatus::Ok,
         note: (!notes.is_empty()).then(|| notes.join("; ")),
+        slowed: fetcher.slowed_hosts(),
     })
 }
