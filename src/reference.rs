@@ -18,6 +18,9 @@ pub const WORLD_COUNTRIES_CSV: &str = include_str!("../db/reference/world_countr
 pub const ENTITY_LISTS_CSV: &str = include_str!("../db/reference/entity_lists_compiled.csv");
 pub const ENTITY_INDEX_CSV: &str =
     include_str!("../db/reference/china_risk_entity_name_index_compiled.csv");
+/// Countries of bundled entries whose list does not state one (§1286 before FY25).
+pub const ENTITY_COUNTRIES_CSV: &str =
+    include_str!("../db/reference/entity_countries_compiled.csv");
 pub const ASPI_TRACKER_CSV: &str = include_str!("../db/reference/aspi_tracker_flat_compiled.csv");
 pub const SEVEN_SONS_CSV: &str = include_str!("../db/reference/seven_sons_compiled.csv");
 pub const CSET_VENDORS_CSV: &str =

@@ -1278,3 +1278,72 @@ async fn issue10_5_tiers_follow_how_defense_linked_the_coauthors_institution_is(
         "{hits}"
     );
 }
+
+#[tokio::test]
+async fn issue17_3_an_import_warns_about_the_weak_aliases_it_leaves_out() {
+    let (dir, db) = scanned().await;
+    let list = dir.path().join("watch.csv");
+    std::fs::write(
+        &list,
+        "name,aliases,detail\n\"Foo Widget Co., Ltd.\",Ltd.;Beijing;Foo Widget,test\n",
+    )
+    .unwrap();
+    xrefscan(&db)
+        .args(["lists", "import"])
+        .arg(&list)
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("2 alias(es) left out")
+                .and(predicate::str::contains(
+                    "\"Ltd.\" of \"Foo Widget Co., Ltd.\"",
+                ))
+                .and(predicate::str::contains("\"Beijing\""))
+                .and(predicate::str::contains("\"Foo Widget\"").not()),
+        );
+    // The entry still matches by its names, never by "Ltd.".
+    let explain = |text: &str| -> String {
+        String::from_utf8(
+            xrefscan(&db)
+                .args(["classify", "affiliation", text])
+                .assert()
+                .success()
+                .get_output()
+                .stdout
+                .clone(),
+        )
+        .unwrap()
+    };
+    assert!(explain("Foo Widget, Shenzhen, China").contains("Foo Widget Co., Ltd."));
+    assert!(!explain("Bar Gadget Co., Ltd., Shenzhen, China").contains("entity:"));
+}
+
+#[test]
+fn issue17_3_the_three_wrong_matches_staff_found_are_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("none.sqlite");
+    for text in [
+        "State Grid International Development Co. Ltd., 100031 Beijing, China",
+        "Technical Institute of Physics and Chemistry, Chinese Academy of Sciences, Beijing, China",
+        "Key Laboratory of Materials Physics, Institute of Solid State Physics, HFIPS, Chinese Academy of Sciences, Hefei, China",
+    ] {
+        xrefscan(&db)
+            .args(["classify", "affiliation", text])
+            .assert()
+            .success()
+            .stdout(
+                predicate::str::contains("China-based: yes")
+                    .and(predicate::str::contains("entity:").not()),
+            );
+    }
+    // The right ones still are.
+    xrefscan(&db)
+        .args([
+            "classify",
+            "affiliation",
+            "Beijing National Laboratory for Condensed Matter Physics, Institute of Physics, Chinese Academy of Sciences, Beijing 100190, China",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Chinese Academy of Sciences – Institute of Physics"));
+}

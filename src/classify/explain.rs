@@ -261,12 +261,16 @@ pub fn affiliation(
     policy: RegionPolicy,
     text: &str,
 ) -> AffiliationExplanation {
-    AffiliationExplanation::new(
-        text,
-        &china.classify_text(text),
-        policy,
-        entities.find(text),
-    )
+    let verdict = china.classify_text(text);
+    // A string placed in China is matched as classification matches it; any other only
+    // against entries that are not Chinese.
+    let region = if verdict.is_china(RegionPolicy::default()) {
+        "CN"
+    } else {
+        verdict.region.as_str()
+    };
+    let hits = entities.find_placed(text, region);
+    AffiliationExplanation::new(text, &verdict, policy, hits)
 }
 
 /// Explain one funding text.

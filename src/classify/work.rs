@@ -395,6 +395,7 @@ impl Overrides {
                         detail: String::new(),
                         severity: listed.map(|(_, e)| e.severity).unwrap_or_default(),
                         risk: listed.map(|(_, e)| e.risk.clone()).unwrap_or_default(),
+                        listed_since: listed.and_then(|(_, e)| e.listed_since.clone()),
                     });
                 }
             } else if hits.iter().any(|h| &h.entry == entry) {

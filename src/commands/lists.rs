@@ -86,6 +86,28 @@ pub fn run(args: &ListsArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                     ),
                     (None, None) => {}
                 }
+                // Aliases that name nothing on their own are left out, and said so.
+                let m = EntityMatcher::with_imported(xrefscan::classify::entities::ListsInForce {
+                    imported: vec![(info.clone(), entries.clone())],
+                    removed: Vec::new(),
+                });
+                let weak: Vec<_> = m
+                    .weak_aliases()
+                    .iter()
+                    .filter(|(list, ..)| *list == info.id)
+                    .collect();
+                if !weak.is_empty() {
+                    eprintln!(
+                        "  warning: {} alias(es) left out because they name nothing on their own:",
+                        weak.len()
+                    );
+                    for (_, entry, alias, why) in weak.iter().take(20) {
+                        eprintln!("    {alias:?} of {entry:?} ({why})");
+                    }
+                    if weak.len() > 20 {
+                        eprintln!("    … and {} more", weak.len() - 20);
+                    }
+                }
             }
             eprintln!("run `xrefscan reclassify` to apply it to the stored works");
         }

@@ -8,6 +8,7 @@
 //! reading each span in its text before the text classifier existed.
 
 mod data;
+mod entities;
 
 use crate::classify::china::{ChinaClassifier, Region, RegionPolicy};
 use crate::classify::dod::DodClassifier;
@@ -247,6 +248,7 @@ pub fn run(dir: &Path, china: &ChinaClassifier, dod: &DodClassifier) -> Result<R
         t.target = Some((1.0, 1.0));
     }
 
+    report.tasks.push(entities::task(china));
     report.tasks.push(dod_text_task(dir, dod)?);
     report.tasks.push(funder_name_task(dir, dod)?);
     report.tasks.push(record_task(dir, dod)?);

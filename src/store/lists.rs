@@ -224,6 +224,7 @@ impl Db {
                         detail: r.get("detail")?,
                         severity,
                         risk: info.title.clone(),
+                        ..Default::default()
                     })
                 })?
                 .collect::<rusqlite::Result<_>>()?;

@@ -2,18 +2,28 @@
 //! ASPI China Defence Universities Tracker, the DoD 1260H list, the NDAA §1286 list, the BIS
 //! military end-user list, or another list loaded at run time?
 //!
-//! Matching rules, each for a reason:
+//! Matching rules, each for a reason (the naming rules are in [`names`]):
 //! - names, aliases and Chinese names are matched as whole words on the normalised affiliation,
 //!   longest first, so "Nanjing University" never hits inside "Nanjing University of Aeronautics
 //!   and Astronautics";
+//! - an alias must be distinctive (no legal form, generic word or place alone: "Ltd." is no
+//!   alias), and a name counts only as the whole institution of its part of the affiliation
+//!   ("Institute of Physics" is not "Technical Institute of Physics and Chemistry");
+//! - an entry of another country (stated by its list, or named in its name) never matches an
+//!   affiliation placed in China;
 //! - short acronyms (`BUAA`, `HIT`, `NPU`) match only as upper-case tokens of the string as
 //!   written, and only ever on an affiliation already placed in China by other evidence;
 //! - an entry that names one laboratory of a university ("Defense S&T Key Laboratory of Radar
 //!   Signal Processing at Xidian University") needs the laboratory named, not just the
 //!   university, so it never flags the whole university.
 
-use super::text::{Lexicon, normalize};
-use crate::reference;
+mod bundled;
+pub mod names;
+
+use bundled::bundled_lists;
+pub use bundled::imported_severity;
+
+use super::text::{Hit, Lexicon, normalize};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -80,6 +90,11 @@ pub struct Entry {
     /// The list and level that decide the severity, as exports name it ("ASPI high or very
     /// high risk", "DoD 1260H").
     pub risk: String,
+    /// The ISO code of the country the entry belongs to, when its list states it or its name
+    /// names it (`None` for most Chinese entries).
+    pub country: Option<String>,
+    /// Since when the entry is on its list: a date, a month or a year (`2025-01-07`, `2022`).
+    pub listed_since: Option<String>,
 }
 
 /// A match of a list entry in an affiliation.
@@ -91,6 +106,8 @@ pub struct EntityHit {
     pub detail: String,
     pub severity: Severity,
     pub risk: String,
+    /// Since when the entry is on its list (a date, a month or a year).
+    pub listed_since: Option<String>,
 }
 
 impl EntityHit {
@@ -109,11 +126,15 @@ impl EntityHit {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Rule {
     Phrase,
     /// A laboratory or school of `parent`: the parent must be named too.
     PartOf(String),
+    /// A company's name without its legal form ("Contemporary Amperex Technology" of
+    /// "… Co., Ltd."): it counts only followed by a legal form or nothing, since "China Three
+    /// Gorges" followed by "University" is another body than China Three Gorges Corporation.
+    Stem,
 }
 
 /// The compiled matcher over every loaded list.
@@ -125,6 +146,8 @@ pub struct EntityMatcher {
     /// entries on several lists.
     terms: Vec<Vec<(usize, Rule)>>,
     acronyms: HashMap<String, Vec<usize>>,
+    /// Aliases not used because they name nothing on their own: `(list, entry, alias, why)`.
+    weak: Vec<(String, String, String, &'static str)>,
 }
 
 /// Words that mark a sub-unit of an institution.
@@ -170,35 +193,70 @@ impl EntityMatcher {
         let mut terms: Vec<Vec<(usize, Rule)>> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut acronyms: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut weak = Vec::new();
         for (info, list_entries) in lists {
             infos.push(info);
-            for e in list_entries {
+            for mut e in list_entries {
                 let i = entries.len();
-                for name in std::iter::once(&e.name).chain(&e.aliases) {
+                if e.listed_since.is_none() {
+                    e.listed_since = names::listed_since(&e.detail);
+                }
+                if e.country.is_none() {
+                    let all: Vec<&str> = std::iter::once(e.name.as_str())
+                        .chain(e.aliases.iter().map(String::as_str))
+                        .collect();
+                    e.country =
+                        names::country_of(names::stated_country(&e.detail).as_deref(), &all);
+                } else {
+                    e.country = names::country_of(e.country.as_deref(), &[]);
+                }
+                for (k, name) in std::iter::once(&e.name).chain(&e.aliases).enumerate() {
                     let name = strip_remark(name);
                     if is_acronym(name) {
                         acronyms.entry(name.to_string()).or_default().push(i);
                         continue;
                     }
-                    let (phrase, rule) = match part_of(name) {
+                    // The canonical name is the entry's own; an alias must name it alone.
+                    if k > 0
+                        && let Some(why) = names::weak_alias(name)
+                    {
+                        weak.push((e.list_id.clone(), e.name.clone(), name.to_string(), why));
+                        continue;
+                    }
+                    let mut forms = vec![match part_of(name) {
                         Some((part, parent)) => {
                             (normalize(&part), Rule::PartOf(normalize(&parent)))
                         }
                         None => (normalize(name), Rule::Phrase),
-                    };
-                    if phrase.chars().count() < 4 {
-                        continue;
+                    }];
+                    if let Some(stem) = names::without_legal_form(name) {
+                        // A coined name ("Tencent", "SenseTime") is the company wherever it
+                        // stands; a descriptive one ("China Three Gorges") only before a
+                        // legal form.
+                        let rule = if names::own_words(&stem) == 1 {
+                            Rule::Phrase
+                        } else {
+                            Rule::Stem
+                        };
+                        forms.push((normalize(&stem), rule));
                     }
-                    match index.get(&phrase) {
-                        Some(&t) => {
-                            if !terms[t].iter().any(|(e, _)| *e == i) {
-                                terms[t].push((i, rule));
-                            }
+                    for (phrase, rule) in forms {
+                        if phrase.chars().count() < 4 {
+                            continue;
                         }
-                        None => {
-                            index.insert(phrase.clone(), terms.len());
-                            phrases.push(phrase);
-                            terms.push(vec![(i, rule)]);
+                        match index.get(&phrase) {
+                            // One entry may stand behind a phrase under several rules (a
+                            // company's stem that is also its alias): any of them may hold.
+                            Some(&t) => {
+                                if !terms[t].iter().any(|(e, r)| *e == i && *r == rule) {
+                                    terms[t].push((i, rule));
+                                }
+                            }
+                            None => {
+                                index.insert(phrase.clone(), terms.len());
+                                phrases.push(phrase);
+                                terms.push(vec![(i, rule)]);
+                            }
                         }
                     }
                 }
@@ -211,7 +269,14 @@ impl EntityMatcher {
             lexicon: Lexicon::overlapping(&phrases),
             terms,
             acronyms,
+            weak,
         }
+    }
+
+    /// Aliases left out because they name nothing on their own (a legal form, generic words,
+    /// a place): `(list, entry, alias, why)`. `lists import` warns about them.
+    pub fn weak_aliases(&self) -> &[(String, String, String, &'static str)] {
+        &self.weak
     }
 
     /// The loaded lists.
@@ -241,25 +306,58 @@ impl EntityMatcher {
             .map_or(list_id, |l| l.title.as_str())
     }
 
-    /// Every list entry named in an affiliation string.
+    /// Every list entry named in an affiliation string placed in China (what classification
+    /// asks: only China-based coauthors are matched).
     pub fn find(&self, raw: &str) -> Vec<EntityHit> {
+        self.find_placed(raw, "CN")
+    }
+
+    /// Every list entry named in an affiliation string placed in `region` (CN, HK, MO, TW,
+    /// OTHER, UNKNOWN): an entry of another country matches only outside China.
+    pub fn find_placed(&self, raw: &str, region: &str) -> Vec<EntityHit> {
         let text = normalize(raw);
-        let all = self.lexicon.find_all(&text);
-        // Longest match wins: a hit inside a longer hit gives way.
-        let kept: Vec<_> = all
-            .iter()
+        // Every hit with the entries it may stand for here: a Latin-script name only as the
+        // whole institution of its part of the string, a unit only with its parent, a company
+        // stem only before a legal form, an entry of another country never in China.
+        let valid: Vec<(Hit, Vec<usize>)> = self
+            .lexicon
+            .find_all(&text)
+            .into_iter()
             .filter(|h| {
-                !all.iter().any(|o| {
-                    o != *h
-                        && o.start <= h.start
-                        && h.end <= o.end
-                        && o.end - o.start > h.end - h.start
-                })
+                let matched = &text[h.start..h.end];
+                !matched.is_ascii() || names::whole_name(&text, h.start, h.end)
             })
+            .map(|h| {
+                let entries = self.terms[h.pattern]
+                    .iter()
+                    .filter(|(entry, rule)| {
+                        let ok = match rule {
+                            Rule::PartOf(parent) => text.contains(parent.as_str()),
+                            Rule::Stem => names::legal_form_follows(&text, h.end),
+                            Rule::Phrase => true,
+                        };
+                        ok && names::country_allows(self.entries[*entry].country.as_deref(), region)
+                    })
+                    .map(|(entry, _)| *entry)
+                    .collect::<Vec<usize>>();
+                let mut entries = entries;
+                entries.dedup();
+                (h, entries)
+            })
+            .filter(|(_, entries): &(Hit, Vec<usize>)| !entries.is_empty())
             .collect();
+        // Longest match wins: a hit inside a longer one gives way.
+        let kept = valid.iter().filter(|(h, _)| {
+            !valid.iter().any(|(o, _)| {
+                o != h && o.start <= h.start && h.end <= o.end && o.end - o.start > h.end - h.start
+            })
+        });
         let mut hits: Vec<EntityHit> = Vec::new();
         let push = |entry: usize, matched: &str, hits: &mut Vec<EntityHit>| {
             let e = &self.entries[entry];
+            if !names::country_allows(e.country.as_deref(), region) {
+                return;
+            }
             let hit = EntityHit {
                 list: self.title(&e.list_id).to_string(),
                 entry: e.name.clone(),
@@ -267,6 +365,7 @@ impl EntityMatcher {
                 detail: e.detail.clone(),
                 severity: e.severity,
                 risk: e.risk.clone(),
+                listed_since: e.listed_since.clone(),
             };
             // One list naming the same body twice (§1286 lists it once per year) shows once.
             if !hits
@@ -276,15 +375,9 @@ impl EntityMatcher {
                 hits.push(hit);
             }
         };
-        for h in kept {
+        for (h, entries) in kept {
             let matched = &text[h.start..h.end];
-            for (entry, rule) in &self.terms[h.pattern] {
-                let entry = *entry;
-                if let Rule::PartOf(parent) = rule
-                    && !text.contains(parent.as_str())
-                {
-                    continue;
-                }
+            for &entry in entries {
                 push(entry, matched, &mut hits);
             }
         }
@@ -366,236 +459,5 @@ fn part_of(name: &str) -> Option<(String, String)> {
     Some((part.to_string(), parent.trim().to_string()))
 }
 
-/// How defense-linked the entries of a bundled list (other than the ASPI tracker, which rates
-/// each) are, and the name exports give that.
-fn bundled_severity(list_id: &str) -> (Severity, String) {
-    let (severity, risk) = match list_id {
-        "seven-sons" => (Severity::DefenseLinked, "Seven Sons"),
-        "dod-1260h" => (Severity::DefenseLinked, "DoD 1260H"),
-        "ndaa-1286" => (Severity::DefenseLinked, "NDAA §1286"),
-        "bis-meu" => (Severity::DefenseLinked, "BIS military end user"),
-        "cset-pla-ai" => (Severity::DefenseLinked, "PLA AI vendor (CSET)"),
-        "ndaa-889" => (Severity::Listed, "NDAA §889"),
-        "ndaa-5949" => (Severity::Listed, "NDAA §5949"),
-        "ndaa-154" => (Severity::Listed, "NDAA §154"),
-        _ => (Severity::Listed, "listed"),
-    };
-    (severity, risk.to_string())
-}
-
-/// How defense-linked an imported list is when the importer does not say: the BIS Entity List
-/// and military end-user list are (as the committee counts them), anything else is "listed".
-pub fn imported_severity(list_id: &str) -> Severity {
-    let id = list_id.to_ascii_lowercase();
-    if id.contains("entity-list") || id.contains("meu") || id.contains("military") {
-        Severity::DefenseLinked
-    } else {
-        bundled_severity(&id).0
-    }
-}
-
-/// The bundled lists, from the compiled name index and the list table.
-fn bundled_lists() -> Vec<(ListInfo, Vec<Entry>)> {
-    let meta = reference::rows(reference::ENTITY_LISTS_CSV);
-    let id_of: HashMap<String, String> = meta
-        .iter()
-        .map(|r| (r["list"].clone(), r["id"].clone()))
-        .collect();
-    // ASPI risk levels and supervising agencies, by English name, and how defense-linked each
-    // entry is: a PLA or Seven Sons institution, or one ASPI rates high or very high (the
-    // bundled ratings collapse ASPI's four levels to HIGH and MEDIUM).
-    let aspi: HashMap<String, (String, Severity, String)> =
-        reference::rows(reference::ASPI_TRACKER_CSV)
-            .into_iter()
-            .map(|r| {
-                let rating = r["risk_collapsed_cnfigs"].as_str();
-                let category = r["aspi_category"].as_str();
-                let (severity, risk) = match (category, rating) {
-                    ("Military", _) => (Severity::DefenseLinked, "ASPI PLA institution"),
-                    ("Seven sons of national defence", _) => (
-                        Severity::DefenseLinked,
-                        "ASPI high or very high risk; Seven Sons",
-                    ),
-                    (_, "HIGH") => (Severity::DefenseLinked, "ASPI high or very high risk"),
-                    (_, "MEDIUM") => (Severity::Listed, "ASPI medium or low risk"),
-                    _ => (Severity::Listed, "ASPI, risk not rated"),
-                };
-                let rating = match rating {
-                    "" | "None" => "not rated",
-                    x => x,
-                };
-                (
-                    r["name_en"].clone(),
-                    (
-                        format!(
-                            "risk {rating}; category {category}; supervised by {}; SASTIND {}",
-                            r["supervising_agencies"], r["sastind_supervised"]
-                        ),
-                        severity,
-                        risk.to_string(),
-                    ),
-                )
-            })
-            .collect();
-    let mut by_list: HashMap<String, Vec<Entry>> = HashMap::new();
-    let mut positions: HashMap<(String, String), usize> = HashMap::new();
-    for r in reference::rows(reference::ENTITY_INDEX_CSV) {
-        let Some(id) = id_of.get(&r["list"]) else {
-            continue;
-        };
-        let entries = by_list.entry(id.clone()).or_default();
-        let key = (id.clone(), r["canonical_name"].clone());
-        let at = *positions.entry(key).or_insert_with(|| {
-            let rated = aspi
-                .get(&r["canonical_name"])
-                .filter(|_| id == "aspi-unitracker" || id == "seven-sons");
-            let detail = rated
-                .map(|(d, _, _)| d.clone())
-                .unwrap_or_else(|| r["list_detail"].clone());
-            let (severity, risk) = match (id.as_str(), rated) {
-                ("aspi-unitracker", Some((_, s, r))) => (*s, r.clone()),
-                ("aspi-unitracker", None) => (Severity::Listed, "ASPI, risk not rated".into()),
-                (other, _) => bundled_severity(other),
-            };
-            entries.push(Entry {
-                list_id: id.clone(),
-                name: r["canonical_name"].clone(),
-                aliases: Vec::new(),
-                detail,
-                severity,
-                risk,
-            });
-            entries.len() - 1
-        });
-        let alias = r["name_or_alias"].clone();
-        if alias != entries[at].name && !entries[at].aliases.contains(&alias) {
-            entries[at].aliases.push(alias);
-        }
-    }
-    let cset: Vec<Entry> = reference::rows(reference::CSET_VENDORS_CSV)
-        .into_iter()
-        .map(|r| Entry {
-            list_id: "cset-pla-ai".into(),
-            name: r["name"].clone(),
-            aliases: Vec::new(),
-            detail: format!("{}: {}", r["type_per_coverage"], r["detail_per_coverage"]),
-            severity: Severity::DefenseLinked,
-            risk: bundled_severity("cset-pla-ai").1,
-        })
-        .collect();
-    by_list.insert("cset-pla-ai".into(), cset);
-    meta.iter()
-        .filter_map(|r| {
-            let entries = by_list.remove(&r["id"])?;
-            Some((
-                ListInfo {
-                    id: r["id"].clone(),
-                    title: r["title"].clone(),
-                    source: r["source"].clone(),
-                    as_of: r["as_of"].clone(),
-                    licence: r["licence"].clone(),
-                    entries: entries.len(),
-                    origin: "bundled".into(),
-                },
-                entries,
-            ))
-        })
-        .collect()
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::LazyLock;
-
-    static M: LazyLock<EntityMatcher> = LazyLock::new(EntityMatcher::bundled);
-
-    fn entries(s: &str) -> Vec<String> {
-        M.find(s).into_iter().map(|h| h.entry).collect()
-    }
-
-    #[test]
-    fn every_bundled_list_is_loaded_with_entries() {
-        let ids: Vec<&str> = M.lists().iter().map(|l| l.id.as_str()).collect();
-        for id in [
-            "seven-sons",
-            "aspi-unitracker",
-            "dod-1260h",
-            "ndaa-1286",
-            "bis-meu",
-            "cset-pla-ai",
-        ] {
-            assert!(ids.contains(&id), "{id} missing from {ids:?}");
-        }
-        assert!(
-            M.lists()
-                .iter()
-                .all(|l| l.entries > 0 && !l.licence.is_empty())
-        );
-    }
-
-    #[test]
-    fn the_longest_name_wins() {
-        let hits = M.find(
-            "College of Astronautics, Nanjing University of Aeronautics and Astronautics, Nanjing 210016, China",
-        );
-        assert!(
-            hits.iter().all(|h| h.entry != "Nanjing University"),
-            "{hits:?}"
-        );
-        assert!(
-            hits.iter()
-                .any(|h| h.entry.contains("Aeronautics and Astronautics"))
-        );
-        assert!(
-            entries("School of Physics, Nanjing University, Nanjing 210093, China")
-                .iter()
-                .any(|e| e == "Nanjing University")
-        );
-    }
-
-    #[test]
-    fn chinese_names_and_upper_case_acronyms_match() {
-        assert!(!M.find("北京航空航天大学 仪器科学与光电工程学院").is_empty());
-        assert!(
-            !M.find("School of Instrumentation, BUAA, Beijing, China")
-                .is_empty()
-        );
-        // A lower-case word that happens to spell an acronym is not a match.
-        assert!(
-            M.find("a bit of work at Beijing, China")
-                .iter()
-                .all(|h| h.matched != "bit")
-        );
-    }
-
-    #[test]
-    fn a_laboratory_entry_does_not_flag_its_whole_university() {
-        let m = EntityMatcher::with_imported(ListsInForce {
-            removed: vec![],
-            imported: vec![(
-                ListInfo {
-                    id: "test".into(),
-                    title: "test".into(),
-                    source: "test".into(),
-                    as_of: "2026".into(),
-                    licence: "none".into(),
-                    entries: 1,
-                    origin: "test".into(),
-                },
-                vec![Entry {
-                    list_id: "test".into(),
-                    name: "Defense S&T Key Laboratory of Widget Physics at Foo University".into(),
-                    ..Default::default()
-                }],
-            )],
-        });
-        assert!(
-            m.find("Department of Chemistry, Foo University, Xi'an, China")
-                .is_empty()
-        );
-        let hits = m.find("Key Laboratory of Widget Physics, Foo University, Xi'an, China");
-        assert_eq!(hits.len(), 1);
-        assert_eq!(hits[0].list, "test");
-    }
-}
+mod tests;
