@@ -160,6 +160,12 @@ pub const COLUMNS: &[Column] = &[
         value: |r| &r.entity_hits,
     },
     Column {
+        name: "entity_listed_since",
+        kind: LINES,
+        width: 50.0,
+        value: |r| &r.entity_listed_since,
+    },
+    Column {
         name: "sources",
         kind: NAMES,
         width: 18.0,

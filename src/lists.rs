@@ -266,11 +266,13 @@ fn read_csv(text: &str, path: &Path, opts: &ImportOptions) -> Result<(ListInfo, 
     };
     let name_col = col("name").ok_or_else(|| {
         Error::Invalid(format!(
-            "{}: a CSV list needs a `name` column (optional: `aliases` separated by ; or |, `detail`)",
+            "{}: a CSV list needs a `name` column (optional: `aliases` separated by ; or |, `detail`, `listed` (YYYY-MM-DD), `country`)",
             path.display()
         ))
     })?;
     let (alias_col, detail_col) = (col("aliases"), col("detail"));
+    // Optional: since when an entry is listed, and the country the list gives it.
+    let (listed_col, country_col) = (col("listed"), col("country"));
     let mut entries = Vec::new();
     for row in reader.records() {
         let row = row.map_err(bad)?;
@@ -289,11 +291,20 @@ fn read_csv(text: &str, path: &Path, opts: &ImportOptions) -> Result<(ListInfo, 
                 .filter(|a| !a.is_empty())
                 .map(str::to_string)
                 .collect(),
-            detail: detail_col
-                .and_then(|c| row.get(c))
-                .unwrap_or("")
-                .trim()
-                .to_string(),
+            detail: {
+                let mut parts: Vec<String> = Vec::new();
+                let cell = |c: Option<usize>| c.and_then(|c| row.get(c)).unwrap_or("").trim();
+                if !cell(detail_col).is_empty() {
+                    parts.push(cell(detail_col).to_string());
+                }
+                if !cell(listed_col).is_empty() {
+                    parts.push(format!("listed={}", cell(listed_col)));
+                }
+                if !cell(country_col).is_empty() {
+                    parts.push(format!("country={}", cell(country_col)));
+                }
+                parts.join("; ")
+            },
             ..Default::default()
         });
     }

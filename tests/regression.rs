@@ -1347,3 +1347,53 @@ fn issue17_3_the_three_wrong_matches_staff_found_are_gone() {
         .success()
         .stdout(predicate::str::contains("Chinese Academy of Sciences – Institute of Physics"));
 }
+
+#[tokio::test]
+async fn issue17_4_each_entity_hit_says_since_when_it_is_listed_against_publication() {
+    let (dir, db) = scanned().await;
+    let export = || -> serde_json::Value {
+        let out = dir.path().join("x.json");
+        xrefscan(&db)
+            .args(["export", "--format", "json", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap()
+    };
+    let before = export();
+    let institution = before[0]["china_institutions"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let published = before[0]["publication_date"].as_str().unwrap().to_string();
+    let list = dir.path().join("later.csv");
+    std::fs::write(
+        &list,
+        format!("name,listed,country\n\"{institution}\",2099-01-07,China\n"),
+    )
+    .unwrap();
+    xrefscan(&db)
+        .args(["lists", "import"])
+        .arg(&list)
+        .assert()
+        .success();
+    xrefscan(&db).arg("reclassify").assert().success();
+    let after = export();
+    let since = after[0]["entity_listed_since"].to_string();
+    assert!(
+        since.contains(&format!(
+            "{institution} [later]: listed 2099-01-07, after publication"
+        )),
+        "{since} (published {published})"
+    );
+    // The tier stays what the lists make it: listing later does not lower it.
+    assert_eq!(after[0]["tier"], 2);
+    // CSV carries the column too.
+    let out = xrefscan(&db)
+        .args(["export", "--out", "-"])
+        .assert()
+        .success();
+    let csv = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(csv.lines().next().unwrap().contains("entity_listed_since"));
+    assert!(csv.contains("after publication"));
+}

@@ -1014,3 +1014,50 @@ async fn pages_of_a_view_keep_the_view_and_hold_the_rows_asked_for() {
         "a page past the end shows the last"
     );
 }
+
+/// Issue 17 (4): the card and the list say since when each entity is listed, and whether that
+/// was before or after the paper was published.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue17_the_card_and_the_list_say_when_each_entity_was_listed() {
+    let (_dir, db) = fresh_db();
+    let rows = exported(&db);
+    let row = rows
+        .iter()
+        .find(|r| {
+            r["entity_listed_since"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty())
+        })
+        .expect("a flagged paper names a listed entity");
+    let line = row["entity_listed_since"][0].as_str().unwrap().to_string();
+    assert!(
+        line.contains(": listed ") || line.contains("listing date unknown"),
+        "{line}"
+    );
+    let id = work_id(&db, row["doi"].as_str().unwrap());
+    let (url, _app) = serve(&db, true).await;
+    let (status, card) = get(&format!("{url}/papers/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let when = line.rsplit_once(": ").unwrap().1;
+    assert!(
+        card.contains(&format!("({when})")),
+        "the card shows {when:?}"
+    );
+    let (_, list) = get(&format!("{url}/papers")).await;
+    assert!(list.contains("Entity listed"), "the list has the facet");
+    let value = if when.ends_with("after publication") {
+        "after publication"
+    } else if when.ends_with("before publication") {
+        "before publication"
+    } else if when.contains(" of publication") {
+        "around publication"
+    } else {
+        "date unknown"
+    };
+    let (status, narrowed) = get(&format!("{url}/papers?listed={}", value.replace(' ', "+"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        narrowed.contains(&format!("/papers/{id}")),
+        "the facet keeps the paper"
+    );
+}

@@ -172,6 +172,9 @@ pub struct FlaggedRow {
     pub china_regions: String,
     pub china_evidence: String,
     pub entity_hits: String,
+    /// Since when each entry named in `entity_hits` is on its list, and whether that was
+    /// before or after publication ("Entry: listed 2025-01-07, after publication").
+    pub entity_listed_since: String,
     pub sources: String,
     pub first_flagged_at: String,
     /// The latest reviewer decision; "… (evidence changed since the review)" when the flag's
@@ -307,5 +310,73 @@ mod tests {
             Some("100000183")
         );
         assert_eq!(registry_number("F4320306142"), None);
+    }
+}
+
+/// "listed 2025-01-07, after publication": when an entry was listed (`since`, a date, a month
+/// or a year) against when the paper was published (`published`, as precise as known),
+/// compared at the precision both have.
+pub fn listed_relation(since: &str, published: &str) -> String {
+    let n = since.len().min(published.len());
+    if since.is_empty() || n < 4 {
+        return if since.is_empty() {
+            "listing date unknown".into()
+        } else {
+            format!("listed {since}")
+        };
+    }
+    let when = match published[..n].cmp(&since[..n]) {
+        std::cmp::Ordering::Less => "after publication",
+        std::cmp::Ordering::Greater => "before publication",
+        std::cmp::Ordering::Equal if n == 4 => "the year of publication",
+        std::cmp::Ordering::Equal if n == 7 => "the month of publication",
+        std::cmp::Ordering::Equal => "the day of publication",
+    };
+    format!("listed {since}, {when}")
+}
+
+/// The stored "Entry: since" lines with their relation to the publication date, one per
+/// entry, joined as exports join lines.
+pub fn entity_listed_since(stored: &str, published: &str) -> String {
+    stored
+        .split(" | ")
+        .filter(|l| !l.is_empty())
+        .map(|l| match l.rsplit_once(": ") {
+            Some((entry, since)) => {
+                let since = if since == "unknown" { "" } else { since };
+                format!("{entry}: {}", listed_relation(since, published))
+            }
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+#[cfg(test)]
+mod listed_tests {
+    use super::*;
+
+    #[test]
+    fn a_listing_is_compared_with_publication_at_the_precision_both_have() {
+        assert_eq!(
+            listed_relation("2025-01-07", "2024-05-01"),
+            "listed 2025-01-07, after publication"
+        );
+        assert_eq!(
+            listed_relation("2021-06-03", "2024-05-01"),
+            "listed 2021-06-03, before publication"
+        );
+        assert_eq!(
+            listed_relation("2024", "2024-05-01"),
+            "listed 2024, the year of publication"
+        );
+        assert_eq!(listed_relation("", "2024-05-01"), "listing date unknown");
+        assert_eq!(
+            entity_listed_since(
+                "AVIC [DoD 1260H]: 2025-01-07 | X [§1286]: unknown",
+                "2024-03-02"
+            ),
+            "AVIC [DoD 1260H]: listed 2025-01-07, after publication | X [§1286]: listing date unknown"
+        );
     }
 }

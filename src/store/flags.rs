@@ -57,16 +57,17 @@ impl Db {
                 tx.prepare_cached(
                     "INSERT INTO flags (work_id, active, first_flagged_at, first_run_id, last_run_id, updated_at,
                         dod_components, award_numbers, dod_evidence, china_institutions, china_regions,
-                        china_evidence, tier, risk, entity_hits, evidence_hash)
+                        china_evidence, tier, risk, entity_hits, entity_listed_since, evidence_hash)
                      VALUES (:work_id, 1, :stamp, :run_id, :run_id, :stamp, :dod_components, :award_numbers,
                         :dod_evidence, :china_institutions, :china_regions, :china_evidence, :tier,
-                        :risk, :entity_hits, :evidence_hash)
+                        :risk, :entity_hits, :entity_listed_since, :evidence_hash)
                      ON CONFLICT (work_id) DO UPDATE SET active = 1, last_run_id = excluded.last_run_id,
                         updated_at = excluded.updated_at, dod_components = excluded.dod_components,
                         award_numbers = excluded.award_numbers, dod_evidence = excluded.dod_evidence,
                         china_institutions = excluded.china_institutions,
                         china_regions = excluded.china_regions, china_evidence = excluded.china_evidence,
                         tier = excluded.tier, risk = excluded.risk, entity_hits = excluded.entity_hits,
+                        entity_listed_since = excluded.entity_listed_since,
                         evidence_hash = excluded.evidence_hash",
                 )?
                 .execute(rusqlite::named_params! {
@@ -82,6 +83,7 @@ impl Db {
                     ":tier": cols.tier,
                     ":risk": d.risk(),
                     ":entity_hits": cols.entity_hits,
+                    ":entity_listed_since": cols.entity_listed_since,
                     ":evidence_hash": cols.evidence_hash(),
                 })?;
                 tx.prepare_cached("DELETE FROM flag_evidence WHERE work_id = ?1")?
@@ -165,7 +167,7 @@ impl Db {
                     dod_components, award_numbers, award_obligation_cents,
                     COALESCE(award_links, '') AS award_links, dod_evidence, china_institutions,
                     china_regions, china_evidence, COALESCE(sources, '') AS sources, first_flagged_at,
-                    COALESCE(CAST(tier AS TEXT), '') AS tier, risk, entity_hits,
+                    COALESCE(CAST(tier AS TEXT), '') AS tier, risk, entity_hits, entity_listed_since,
                     CASE WHEN evidence_changed_since_review = 1
                          THEN review_status || ' (evidence changed since the review)'
                          ELSE COALESCE(review_status, '') END AS review_status,
@@ -174,7 +176,12 @@ impl Db {
              ORDER BY COALESCE(tier, 9), publication_date DESC, doi",
         )?;
         let rows = st.query_map([filter.since_run], |r| {
+            let published: String = r.get("publication_date")?;
             Ok(FlaggedRow {
+                entity_listed_since: crate::model::entity_listed_since(
+                    &r.get::<_, String>("entity_listed_since")?,
+                    &published,
+                ),
                 doi: r.get("doi")?,
                 title: r.get("title")?,
                 publication_date: r.get("publication_date")?,
@@ -242,6 +249,8 @@ struct FlagColumns {
     china_evidence: String,
     tier: Option<u8>,
     entity_hits: String,
+    /// "Entry [risk]: since" per entry named (not part of the evidence reviewed).
+    entity_listed_since: String,
 }
 
 impl FlagColumns {
@@ -271,10 +280,17 @@ impl From<&WorkDecision> for FlagColumns {
             }
         }
         let mut regions = BTreeSet::new();
-        let mut hits = Vec::new();
+        let (mut hits, mut since) = (Vec::new(), Vec::new());
         for e in &d.china {
             for h in &e.entities {
                 push_unique(&mut hits, &h.describe());
+                let risk = if h.risk.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", h.risk)
+                };
+                let when = h.listed_since.as_deref().unwrap_or("unknown");
+                push_unique(&mut since, &format!("{}{risk}: {when}", h.entry));
             }
             regions.insert(e.region.as_str());
         }
@@ -297,6 +313,7 @@ impl From<&WorkDecision> for FlagColumns {
                 .join(" | "),
             tier: d.tier(),
             entity_hits: hits.join(" | "),
+            entity_listed_since: since.join(" | "),
         }
     }
 }

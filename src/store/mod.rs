@@ -62,6 +62,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../../db/migrations/0010_flags_updated_index.sql"
     )),
+    M::up(include_str!(
+        "../../db/migrations/0011_entity_listed_since.sql"
+    )),
 ];
 
 /// The schema version this build writes.

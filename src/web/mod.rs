@@ -827,7 +827,21 @@ async fn render_card(
                     seen.push(&h.summary);
                     new
                 })
-                .map(|h| context! { summary => h.summary.clone(), entry => h.institution.clone() })
+                .map(|h| {
+                    // Since when the entry is listed, against the paper's publication.
+                    let listed = row
+                        .row
+                        .entity_listed_since
+                        .split(" | ")
+                        .find(|l| {
+                            h.institution.as_deref().is_some_and(|e| {
+                                l.starts_with(&format!("{e} [")) || l.starts_with(&format!("{e}: "))
+                            })
+                        })
+                        .and_then(|l| l.rsplit_once(": "))
+                        .map(|(_, when)| when.to_string());
+                    context! { summary => h.summary.clone(), entry => h.institution.clone(), listed => listed }
+                })
                 .collect();
             let mut entries: Vec<String> = facts
                 .evidence

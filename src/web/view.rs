@@ -15,6 +15,8 @@ pub struct Row {
     pub risks: Vec<String>,
     pub institutions: Vec<String>,
     pub lists: Vec<String>,
+    /// Whether the entries named were listed before or after publication.
+    pub listed: Vec<String>,
     /// The latest decision's word (`confirmed`, …) or `not reviewed`.
     pub review: String,
     pub scan: String,
@@ -48,6 +50,22 @@ impl Row {
                 }
                 v
             });
+        let mut listed: Vec<String> = split(&row.entity_listed_since, " | ")
+            .into_iter()
+            .map(|l| {
+                if l.ends_with("after publication") {
+                    "after publication".to_string()
+                } else if l.ends_with("before publication") {
+                    "before publication".to_string()
+                } else if l.contains(" of publication") {
+                    "around publication".to_string()
+                } else {
+                    "date unknown".to_string()
+                }
+            })
+            .collect();
+        listed.sort();
+        listed.dedup();
         let review = row
             .review_status
             .split_whitespace()
@@ -85,6 +103,7 @@ impl Row {
             risks: split(&row.risk, "; "),
             institutions: split(&row.china_institutions, "; "),
             lists,
+            listed,
             review,
             scan: row.first_run_id.map(|r| r.to_string()).unwrap_or_default(),
             year: row.publication_date.get(..4).unwrap_or("").to_string(),
@@ -132,6 +151,7 @@ impl Row {
             "risk" => self.risks.iter().map(String::as_str).collect(),
             "institution" => self.institutions.iter().map(String::as_str).collect(),
             "list" => self.lists.iter().map(String::as_str).collect(),
+            "listed" => self.listed.iter().map(String::as_str).collect(),
             "review" => one(&self.review),
             "scan" => one(&self.scan),
             "year" => one(&self.year),
@@ -179,6 +199,10 @@ pub const FACETS: &[Facet] = &[
         label: "Entity list",
     },
     Facet {
+        key: "listed",
+        label: "Entity listed",
+    },
+    Facet {
         key: "institution",
         label: "China-based institution",
     },
@@ -199,6 +223,7 @@ const FILTER_KEYS: &[&str] = &[
     "region",
     "risk",
     "list",
+    "listed",
     "institution",
     "year",
     "scan",
