@@ -22,6 +22,28 @@ pub enum Error {
     #[error("{} is not an xrefscan database (not an SQLite file); check --db", .0.display())]
     NotADatabase(PathBuf),
 
+    /// The file is SQLite but another program's: refused, untouched.
+    #[error(
+        "{} is an SQLite database of another program (tables: {tables}), not xrefscan's; nothing was changed — check --db (XREFSCAN_DB)",
+        path.display()
+    )]
+    ForeignDatabase { path: PathBuf, tables: String },
+
+    /// The database (or its folder) cannot be written by this user: a permissions problem.
+    #[error(
+        "{} cannot be written: {why}. This is a permissions problem: read it with the read-only commands (export, query, stats, doctor, serve --read-only), or copy it somewhere you may write",
+        path.display()
+    )]
+    ReadOnlyDatabase { path: PathBuf, why: String },
+
+    /// SQLite found the file damaged.
+    #[error(
+        "{} is damaged ({message}); keep a copy of it, then restore the newest copy in backups/ beside it if there is one, or recover what can be read with `sqlite3 {} .recover | sqlite3 recovered.sqlite`",
+        path.display(),
+        path.display()
+    )]
+    Damaged { path: PathBuf, message: String },
+
     /// A reader met a database of an older schema; readers never migrate.
     #[error(
         "{} has schema {have}, older than this xrefscan's {want}; run any write command (e.g. `xrefscan reclassify`) to migrate it (a copy is kept in backups/ first)",

@@ -1397,3 +1397,127 @@ async fn issue17_4_each_entity_hit_says_since_when_it_is_listed_against_publicat
     assert!(csv.lines().next().unwrap().contains("entity_listed_since"));
     assert!(csv.contains("after publication"));
 }
+
+/// The binary as another user who may not write the folder (when the tests run as root, as
+/// `nobody` through setpriv; otherwise as the user itself).
+fn as_reader(db: &std::path::Path) -> assert_cmd::Command {
+    let bin = assert_cmd::cargo::cargo_bin("xrefscan");
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let mut c = if root {
+        let mut c = assert_cmd::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(bin);
+        c
+    } else {
+        assert_cmd::Command::new(bin)
+    };
+    c.env_clear()
+        .env("XREFSCAN_DB", db)
+        .env("NO_COLOR", "1")
+        .env("HOME", "/tmp");
+    c
+}
+
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[tokio::test]
+async fn issue21_1_a_read_only_copy_can_be_read_and_reads_write_nothing() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_dir, db) = scanned().await;
+    // At rest the database is one file: nothing beside it but the writers' lock.
+    let folder = db.parent().unwrap();
+    assert_eq!(files_in(folder), ["x.sqlite", "x.sqlite.lock"]);
+    xrefscan(&db).arg("stats").assert().success();
+    assert_eq!(
+        files_in(folder),
+        ["x.sqlite", "x.sqlite.lock"],
+        "a read wrote nothing"
+    );
+
+    // A copy in a folder the reader may not write, the file read-only.
+    let shared = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(shared.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let ro = shared.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    let copy = ro.join("copy.sqlite");
+    std::fs::copy(&db, &copy).unwrap();
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o444)).unwrap();
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+    for args in [
+        vec!["stats"],
+        vec!["export", "--out", "-"],
+        vec!["query", "flagged_papers"],
+        vec!["doctor"],
+        vec!["lists"],
+    ] {
+        as_reader(&copy)
+            .args(&args)
+            .assert()
+            .success()
+            .stderr(predicate::str::contains("readonly").not());
+    }
+    assert_eq!(
+        files_in(&ro),
+        ["copy.sqlite"],
+        "the readers wrote nothing beside it"
+    );
+    // Writing to it is refused as the permissions problem it is.
+    as_reader(&copy)
+        .arg("reclassify")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("permissions problem"));
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[tokio::test]
+async fn issue21_2_another_programs_sqlite_file_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app.sqlite");
+    {
+        let c = rusqlite::Connection::open(&app).unwrap();
+        c.execute_batch(
+            "PRAGMA journal_mode=WAL; CREATE TABLE users (id INTEGER, name TEXT); INSERT INTO users VALUES (1, 'a');",
+        )
+        .unwrap();
+    }
+    let before = std::fs::read(&app).unwrap();
+    let listing = files_in(dir.path());
+    for args in [
+        vec!["stats"],
+        vec!["reclassify"],
+        vec!["export", "--out", "-"],
+    ] {
+        xrefscan(&app).args(&args).assert().code(1).stderr(
+            predicate::str::contains("another program")
+                .and(predicate::str::contains("users"))
+                .and(predicate::str::contains("nothing was changed")),
+        );
+    }
+    xrefscan(&app)
+        .args(["scan", "--from", "2024-01-01", "--to", "2024-01-31"])
+        .env("XREFSCAN_CROSSREF_URL", "http://127.0.0.1:9")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("another program"));
+    assert_eq!(
+        std::fs::read(&app).unwrap(),
+        before,
+        "the file is untouched"
+    );
+    assert_eq!(
+        files_in(dir.path()),
+        listing,
+        "nothing was made beside it, no backups/"
+    );
+}

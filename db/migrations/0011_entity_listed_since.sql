@@ -46,3 +46,4 @@ WHERE f.active = 1;
 -- Flagged works are classified again: the column fills, and the entity rules of this version
 -- (distinctive aliases, whole institution names, countries) apply to them.
 UPDATE works SET dirty = 1 WHERE id IN (SELECT work_id FROM flags);
+PRAGMA application_id = 2020763251;

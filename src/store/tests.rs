@@ -1,6 +1,7 @@
 //! Migrations keep what is stored; the access rules of `Db::open` hold.
 
 use super::*;
+use rusqlite_migration::Migrations;
 
 #[test]
 fn a_database_of_the_first_schema_migrates_with_its_flags_intact() {
