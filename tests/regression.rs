@@ -590,7 +590,7 @@ async fn issue13_5_sigterm_stops_a_scan_like_ctrl_c_and_the_run_is_marked_interr
 }
 
 #[tokio::test]
-async fn issue13_5_doctor_fails_on_a_run_left_running_by_a_dead_process() {
+async fn issue13_5_and_21_8_a_run_left_running_by_a_dead_process_is_a_notice() {
     let (_dir, db) = scanned().await;
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute(
@@ -603,9 +603,13 @@ async fn issue13_5_doctor_fails_on_a_run_left_running_by_a_dead_process() {
     let mut lock = db.as_os_str().to_owned();
     lock.push(".lock");
     std::fs::write(&lock, "scan, pid 4194303, since 2026-12-01T02:30:00Z").unwrap();
-    xrefscan(&db).arg("doctor").assert().code(1).stdout(
-        predicate::str::contains("left running by a process that died")
-            .and(predicate::str::contains("PROBLEMS FOUND")),
+    // Issue 21 (8): the next scan repairs it, so doctor gives notice and the command that
+    // clears it, and no alarm.
+    xrefscan(&db).arg("doctor").assert().code(0).stdout(
+        predicate::str::contains("notice: left running by a process that died")
+            .and(predicate::str::contains("xrefscan reclassify"))
+            .and(predicate::str::contains("PROBLEMS FOUND").not())
+            .and(predicate::str::contains("healthy")),
     );
     // While a live writer holds the lock, a run marked running is a scan going on.
     let _held = xrefscan::store::Db::open(&db, xrefscan::store::Access::write("scan")).unwrap();
@@ -1520,4 +1524,17 @@ async fn issue21_2_another_programs_sqlite_file_is_refused_and_left_untouched() 
         listing,
         "nothing was made beside it, no backups/"
     );
+}
+
+#[tokio::test]
+async fn issue21_8_doctor_reports_a_damaged_file_and_how_to_recover() {
+    let (_dir, db) = scanned().await;
+    let bytes = std::fs::read(&db).unwrap();
+    std::fs::write(&db, &bytes[..bytes.len() / 2]).unwrap();
+    let out = xrefscan(&db).arg("doctor").assert().code(1);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(text.contains("integrity check: failed"), "{text}");
+    assert!(text.contains(".recover"), "{text}");
+    // No backups/ beside it: none is promised.
+    assert!(text.contains("PROBLEMS FOUND") && !text.contains("backups"), "{text}");
 }
