@@ -369,7 +369,7 @@ fn a_second_writer_is_refused_with_a_clear_message_and_a_dead_run_is_marked_inte
 }
 
 #[tokio::test]
-async fn ctrl_c_stops_after_the_current_transaction_and_the_next_run_resumes() {
+async fn issue21_9_ctrl_c_stops_after_the_current_transaction_counts_what_it_stored_and_the_next_run_resumes() {
     let cr = MockServer::start().await;
     let oa = MockServer::start().await;
     mount_crossref_defaults(&cr).await;
@@ -421,19 +421,34 @@ async fn ctrl_c_stops_after_the_current_transaction_and_the_next_run_resumes() {
         ),
         1
     );
-    // The next run finishes the work.
+    // Issue 21 (9): the interrupted run says what it stored.
+    let stored = count(
+        &db,
+        "SELECT works_new FROM scan_runs WHERE status = 'interrupted'",
+    );
+    assert_eq!(stored, count(&db, "SELECT COUNT(*) FROM works"));
+    assert!(stored > 0, "the run stored the recorded page before Ctrl-C");
+    // The next run finishes the work, and says what the run it resumed found.
     let mut fast = std::process::Command::new(&bin);
     env(&mut fast, "50");
     let out = tokio::task::spawn_blocking(move || fast.output().unwrap())
         .await
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{stored} more stored by the interrupted run #1 it resumed")),
+        "{stdout}"
     );
     assert_eq!(count(&db, "SELECT COUNT(*) FROM flagged_papers"), 1);
+    // "New since the last scan" holds what the interrupted run found as well.
+    let new = dir.path().join("new.csv");
+    xrefscan(&db)
+        .args(["export", "--new-since-last-scan", "--out"])
+        .arg(&new)
+        .assert()
+        .success();
+    assert_eq!(csv::Reader::from_path(&new).unwrap().records().count(), 1);
 }
 
 #[tokio::test]

@@ -165,11 +165,19 @@ pub async fn run_on(db: SharedDb, opts: ScanOptions) -> Result<ScanSummary> {
     // The summary says how every source fared: the bars go, so it starts on a line of its own.
     let _ = ctx.multi.clear();
     let classified = ctx.classified();
-    let (works_total, (candidates, flagged, _), short_counts) = db
-        .run(move |d| Ok((d.work_count()?, d.flag_counts()?, d.short_counts(run_id)?)))
+    let (works_total, (candidates, flagged, _), short_counts, resumed) = db
+        .run(move |d| {
+            Ok((
+                d.work_count()?,
+                d.flag_counts()?,
+                d.short_counts(run_id)?,
+                d.interrupted_before(run_id)?,
+            ))
+        })
         .await?;
     let summary = ScanSummary {
         run_id,
+        resumed,
         short_counts,
         works_total,
         works_new: works_total.saturating_sub(works_before),

@@ -123,6 +123,9 @@ pub struct ScanSummary {
     pub new_flags: u64,
     /// Sources that returned fewer records than they announced (recorded as `short-count`).
     pub short_counts: u64,
+    /// The interrupted runs this one resumed: `(run, works they first stored, flags they
+    /// first raised)`; what they found is new to whoever reads this summary too.
+    pub resumed: Vec<(i64, u64, u64)>,
     pub elapsed: Duration,
 }
 
@@ -189,6 +192,9 @@ impl ScanSummary {
             "flagged": self.flagged,
             "new_flags": self.new_flags,
             "short_counts": self.short_counts,
+            "resumed_runs": self.resumed.iter().map(|(run, works, flags)| serde_json::json!({
+                "run": run, "works_new": works, "new_flags": flags,
+            })).collect::<Vec<_>>(),
         })
     }
 }
@@ -240,9 +246,20 @@ impl fmt::Display for ScanSummary {
                 writeln!(f, "  {:<11} slowed by 429s: {}", "", hosts.join("; "))?;
             }
         }
+        let resumed = if self.resumed.is_empty() {
+            String::new()
+        } else {
+            let runs: Vec<String> = self.resumed.iter().map(|r| format!("#{}", r.0)).collect();
+            let works: u64 = self.resumed.iter().map(|r| r.1).sum();
+            format!(
+                ", {works} more stored by the interrupted run{} {} it resumed",
+                if runs.len() == 1 { "" } else { "s" },
+                runs.join(", ")
+            )
+        };
         writeln!(
             f,
-            "  works in database: {} ({} new this scan); works classified this scan: {}",
+            "  works in database: {} ({} new this scan{resumed}); works classified this scan: {}",
             self.works_total, self.works_new, self.classified
         )?;
         write!(

@@ -67,10 +67,22 @@ const INTERRUPTED_NOTE: &str =
 /// What `sources` holds for a run that only reclassified (it crawled nothing).
 pub const RECLASSIFY_SOURCES: &str = "reclassify";
 
+/// What a run cut short stored, counted from the data (its own counters were never written):
+/// the works it saw and first stored, and the flags it first raised.
+const COUNT_WHAT_IT_STORED: &str = "UPDATE scan_runs SET
+        works_seen = (SELECT COUNT(DISTINCT s.work_id) FROM source_records s WHERE s.run_id = scan_runs.id),
+        works_new = (SELECT COUNT(*) FROM works w WHERE w.first_seen_at >= scan_runs.started_at),
+        new_flags = (SELECT COUNT(*) FROM flags f WHERE f.first_run_id = scan_runs.id),
+        candidates = (SELECT COUNT(*) FROM classifications WHERE dod = 1),
+        flagged = (SELECT COUNT(*) FROM flags WHERE active = 1)
+     WHERE status = ?1";
+
 impl Db {
     /// Start a run. A run still marked running was cut short: the caller holds the lock, so
-    /// no other process can be running it.
+    /// no other process can be running it. What it stored is counted first.
     pub fn begin_run(&mut self, from: &str, to: &str, sources: &str) -> Result<i64> {
+        self.conn
+            .execute(COUNT_WHAT_IT_STORED, [RunStatus::Running])?;
         self.conn.execute(
             "UPDATE scan_runs SET status = ?1, finished_at = COALESCE(finished_at, ?2),
                 message = 'stopped before it finished (killed, crashed or interrupted); ' || ?3
@@ -136,8 +148,11 @@ impl Db {
         Ok(())
     }
 
-    /// Mark the runs still marked running as interrupted (Ctrl-C, SIGTERM), saying why.
+    /// Mark the runs still marked running as interrupted (Ctrl-C, SIGTERM), saying why and
+    /// counting what they stored.
     pub fn mark_running_interrupted(&mut self, why: &str) -> Result<u64> {
+        self.conn
+            .execute(COUNT_WHAT_IT_STORED, [RunStatus::Running])?;
         Ok(self.conn.execute(
             "UPDATE scan_runs SET status = ?1, finished_at = ?2, message = ?3 || '; ' || ?4
              WHERE status = ?5",
@@ -162,7 +177,8 @@ impl Db {
     }
 
     /// The run before the latest crawl, so "new since the last scan" lists what the latest
-    /// crawl raised (0 when there has been one crawl). `reclassify` runs are not crawls.
+    /// crawl raised (0 when there has been one crawl). `reclassify` runs are not crawls. A
+    /// crawl that resumed interrupted runs counts as one with them: what they found is new too.
     pub fn run_before_last_crawl(&self) -> Result<i64> {
         let last: Option<i64> = self
             .conn
@@ -173,11 +189,41 @@ impl Db {
             )
             .optional()?;
         let Some(last) = last else { return Ok(0) };
+        let first = self
+            .interrupted_before(last)?
+            .last()
+            .map_or(last, |r| r.0);
         Ok(self.conn.query_row(
             "SELECT COALESCE(MAX(id), 0) AS id FROM scan_runs WHERE id < ?1",
-            [last],
+            [first],
             |r| r.get("id"),
         )?)
+    }
+
+    /// The interrupted crawls right before run `id` (newest first) — what a run resumes:
+    /// `(run, works it first stored, flags it first raised)`.
+    pub fn interrupted_before(&self, id: i64) -> Result<Vec<(i64, u64, u64)>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, status, COALESCE(works_new, 0) AS works_new, COALESCE(new_flags, 0) AS new_flags
+             FROM scan_runs WHERE id < ?1 AND sources <> ?2 ORDER BY id DESC",
+        )?;
+        let rows = st.query_map(params![id, RECLASSIFY_SOURCES], |r| {
+            Ok((
+                r.get::<_, i64>("id")?,
+                r.get::<_, RunStatus>("status")?,
+                r.get::<_, i64>("works_new")? as u64,
+                r.get::<_, i64>("new_flags")? as u64,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (run, status, works, flags) = row?;
+            if status != RunStatus::Interrupted {
+                break;
+            }
+            out.push((run, works, flags));
+        }
+        Ok(out)
     }
 
     /// Whether run `id` exists.
