@@ -254,7 +254,16 @@ fn read_csv(text: &str, path: &Path, opts: &ImportOptions) -> Result<(ListInfo, 
             })
             .unwrap_or_else(|| "imported".into())
     });
-    let bad = |e: csv::Error| Error::Invalid(format!("{}: {e}", path.display()));
+    let bad = |e: csv::Error| {
+        let at = e
+            .position()
+            .map(|p| format!("line {}: ", p.line()))
+            .unwrap_or_default();
+        Error::Invalid(format!(
+            "{}: {at}{e}; nothing was imported",
+            path.display()
+        ))
+    };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());
@@ -276,6 +285,16 @@ fn read_csv(text: &str, path: &Path, opts: &ImportOptions) -> Result<(ListInfo, 
     let mut entries = Vec::new();
     for row in reader.records() {
         let row = row.map_err(bad)?;
+        // The csv reader ends an unclosed quote at the end of the file: a name that runs over
+        // a line end is that, not a name.
+        if row.iter().any(|f| f.contains(['\n', '\r'])) {
+            let line = row.position().map_or(0, |p| p.line());
+            return Err(Error::Invalid(format!(
+                "{}: line {line}: a field runs over the end of its line (an unclosed quote?); \
+                 nothing was imported",
+                path.display()
+            )));
+        }
         let name = row.get(name_col).unwrap_or("").trim();
         if name.is_empty() {
             continue;

@@ -105,7 +105,12 @@ fn validate(db: &Db, key: &str, correction: &Correction) -> Result<Kept> {
                     OverrideKind::EntityRemove
                 },
                 value: first.name.clone(),
-                lists: found.iter().map(|(l, _)| l.to_string()).collect(),
+                lists: found.iter().fold(Vec::new(), |mut v, (l, _)| {
+                    if !v.iter().any(|x: &String| x == l) {
+                        v.push(l.to_string());
+                    }
+                    v
+                }),
             }
         }
     };

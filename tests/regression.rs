@@ -1538,3 +1538,49 @@ async fn issue21_8_doctor_reports_a_damaged_file_and_how_to_recover() {
     // No backups/ beside it: none is promised.
     assert!(text.contains("PROBLEMS FOUND") && !text.contains("backups"), "{text}");
 }
+
+#[tokio::test]
+async fn issue21_10_a_malformed_list_is_refused_with_its_line_number() {
+    let (dir, db) = scanned().await;
+    let bad = dir.path().join("bad1.csv");
+    std::fs::write(
+        &bad,
+        "name,aliases,detail\nGood Entry,,ok\n\"Unclosed quote, Beijing\nfoo,,\n",
+    )
+    .unwrap();
+    xrefscan(&db)
+        .args(["lists", "import"])
+        .arg(&bad)
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("line 3")
+                .and(predicate::str::contains("unclosed quote"))
+                .and(predicate::str::contains("nothing was imported")),
+        );
+    xrefscan(&db)
+        .arg("lists")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("bad1").not());
+}
+
+#[tokio::test]
+async fn issue21_11_removing_an_entity_removes_it_under_every_list_and_name() {
+    let (_dir, db) = scanned().await;
+    let aff = "School of X, Beihang University, Beijing, China";
+    let out = xrefscan(&db)
+        .args(["override", "entity", aff, "Beihang University", "--note", "only the lab"])
+        .assert()
+        .success();
+    let said = String::from_utf8_lossy(&out.get_output().stderr).to_string()
+        + &String::from_utf8_lossy(&out.get_output().stdout);
+    assert_eq!(said.matches("NDAA").count(), 1, "each list named once: {said}");
+    let explained = xrefscan(&db)
+        .args(["classify", "affiliation", aff])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&explained.get_output().stdout).to_string();
+    assert!(!text.contains("entity:"), "no list still names it: {text}");
+    assert!(text.contains("Beihang University"), "{text}");
+}

@@ -398,9 +398,19 @@ impl Overrides {
                         listed_since: listed.and_then(|(_, e)| e.listed_since.clone()),
                     });
                 }
-            } else if hits.iter().any(|h| &h.entry == entry) {
-                hits.retain(|h| &h.entry != entry);
-                removed.push(format!("{entry} ({})", who(note, by)));
+            } else {
+                // The body, under every list and name: "Beihang University" is also §1286's
+                // "Beijing University of Aeronautics and Astronautics".
+                let mut same: Vec<String> = lists
+                    .entries_named(entry)
+                    .into_iter()
+                    .map(|(_, e)| e.name.clone())
+                    .collect();
+                same.push(entry.clone());
+                if hits.iter().any(|h| same.contains(&h.entry)) {
+                    hits.retain(|h| !same.contains(&h.entry));
+                    removed.push(format!("{entry} ({})", who(note, by)));
+                }
             }
         }
         removed
