@@ -169,10 +169,10 @@ pub struct AwardsResolveArgs {
     #[arg(long, env = env::XREFSCAN_MAILTO)]
     pub mailto: Option<String>,
     /// Attempts per request before giving up.
-    #[arg(long, env = env::XREFSCAN_MAX_RETRIES, default_value_t = 6)]
+    #[arg(long, env = env::XREFSCAN_MAX_RETRIES, value_parser = clap::value_parser!(u32).range(1..), default_value_t = 6)]
     pub max_retries: u32,
     /// Per-request timeout in seconds.
-    #[arg(long, env = env::XREFSCAN_TIMEOUT, default_value_t = 60)]
+    #[arg(long, env = env::XREFSCAN_TIMEOUT, value_parser = clap::value_parser!(u64).range(1..), default_value_t = 60)]
     pub timeout: u64,
 }
 
@@ -180,19 +180,19 @@ pub struct AwardsResolveArgs {
 #[derive(Debug, Clone, Args)]
 pub struct UsaSpendingArgs {
     /// USAspending API base URL.
-    #[arg(long, env = env::XREFSCAN_USASPENDING_URL, default_value = "https://api.usaspending.gov")]
+    #[arg(long, env = env::XREFSCAN_USASPENDING_URL, value_parser = parse_base_url, default_value = "https://api.usaspending.gov")]
     pub usaspending_url: String,
     /// USAspending requests per second (it documents no limit; modest by default).
-    #[arg(long, env = env::XREFSCAN_USASPENDING_RPS, default_value_t = 2.0)]
+    #[arg(long, env = env::XREFSCAN_USASPENDING_RPS, value_parser = parse_rate, default_value_t = 2.0)]
     pub usaspending_rps: f64,
     /// USAspending requests in flight.
-    #[arg(long, env = env::XREFSCAN_USASPENDING_CONCURRENCY, default_value_t = 2)]
+    #[arg(long, env = env::XREFSCAN_USASPENDING_CONCURRENCY, value_parser = parse_count, default_value_t = 2)]
     pub usaspending_concurrency: usize,
     /// Award numbers per USAspending search (at most 100).
-    #[arg(long, env = env::XREFSCAN_USASPENDING_BATCH, default_value_t = 50)]
+    #[arg(long, env = env::XREFSCAN_USASPENDING_BATCH, value_parser = parse_count, default_value_t = 50)]
     pub usaspending_batch: usize,
     /// Most award numbers asked in one run (flagged papers' first); the rest wait for the next.
-    #[arg(long, env = env::XREFSCAN_AWARD_BUDGET, default_value_t = 2000)]
+    #[arg(long, env = env::XREFSCAN_AWARD_BUDGET, value_parser = parse_count, default_value_t = 2000)]
     pub award_budget: usize,
 }
 
@@ -447,46 +447,46 @@ pub struct ScanArgs {
     #[arg(long, env = env::XREFSCAN_SOURCES, value_delimiter = ',', value_parser = parse_source, default_value = "crossref,openalex,europepmc,pages,usaspending")]
     pub sources: Vec<Source>,
     /// Crossref REST API base URL.
-    #[arg(long, env = env::XREFSCAN_CROSSREF_URL, default_value = "https://api.crossref.org")]
+    #[arg(long, env = env::XREFSCAN_CROSSREF_URL, value_parser = parse_base_url, default_value = "https://api.crossref.org")]
     pub crossref_url: String,
     /// OpenAlex API base URL.
-    #[arg(long, env = env::XREFSCAN_OPENALEX_URL, default_value = "https://api.openalex.org")]
+    #[arg(long, env = env::XREFSCAN_OPENALEX_URL, value_parser = parse_base_url, default_value = "https://api.openalex.org")]
     pub openalex_url: String,
     /// Europe PMC REST API base URL.
-    #[arg(long, env = env::XREFSCAN_EUROPEPMC_URL, default_value = "https://www.ebi.ac.uk/europepmc/webservices/rest")]
+    #[arg(long, env = env::XREFSCAN_EUROPEPMC_URL, value_parser = parse_base_url, default_value = "https://www.ebi.ac.uk/europepmc/webservices/rest")]
     pub europepmc_url: String,
     /// Europe PMC requests per second.
-    #[arg(long, env = env::XREFSCAN_EUROPEPMC_RPS, default_value_t = 5.0)]
+    #[arg(long, env = env::XREFSCAN_EUROPEPMC_RPS, value_parser = parse_rate, default_value_t = 5.0)]
     pub europepmc_rps: f64,
     /// Europe PMC requests in flight.
-    #[arg(long, env = env::XREFSCAN_EUROPEPMC_CONCURRENCY, default_value_t = 2)]
+    #[arg(long, env = env::XREFSCAN_EUROPEPMC_CONCURRENCY, value_parser = parse_count, default_value_t = 2)]
     pub europepmc_concurrency: usize,
     /// Europe PMC search results per page (at most 1000).
-    #[arg(long, env = env::XREFSCAN_EUROPEPMC_PAGE_SIZE, default_value_t = 1000)]
+    #[arg(long, env = env::XREFSCAN_EUROPEPMC_PAGE_SIZE, value_parser = clap::value_parser!(u32).range(1..), default_value_t = 1000)]
     pub europepmc_page_size: u32,
     /// Most Europe PMC full texts to fetch in one run; the rest wait for the next run.
-    #[arg(long, env = env::XREFSCAN_FULLTEXT_BUDGET, default_value_t = 2000)]
+    #[arg(long, env = env::XREFSCAN_FULLTEXT_BUDGET, value_parser = parse_count, default_value_t = 2000)]
     pub fulltext_budget: usize,
     /// DOI resolver for publisher pages.
-    #[arg(long, env = env::XREFSCAN_DOI_RESOLVER, default_value = "https://doi.org")]
+    #[arg(long, env = env::XREFSCAN_DOI_RESOLVER, value_parser = parse_base_url, default_value = "https://doi.org")]
     pub doi_resolver: String,
     /// Most publisher pages to fetch in one run (source `pages`); the rest wait for the next run.
-    #[arg(long, env = env::XREFSCAN_HTML_BUDGET, default_value_t = 200)]
+    #[arg(long, env = env::XREFSCAN_HTML_BUDGET, value_parser = parse_count, default_value_t = 200)]
     pub html_budget: usize,
     /// Publisher-page requests per second, per host.
-    #[arg(long, env = env::XREFSCAN_PAGE_RPS, default_value_t = 1.0)]
+    #[arg(long, env = env::XREFSCAN_PAGE_RPS, value_parser = parse_rate, default_value_t = 1.0)]
     pub page_rps: f64,
     /// Publisher-page requests in flight, per host.
-    #[arg(long, env = env::XREFSCAN_PAGE_CONCURRENCY, default_value_t = 1)]
+    #[arg(long, env = env::XREFSCAN_PAGE_CONCURRENCY, value_parser = parse_count, default_value_t = 1)]
     pub page_concurrency: usize,
     /// DOI resolver requests per second (a redirector, limited apart from publishers).
-    #[arg(long, env = env::XREFSCAN_RESOLVER_RPS, default_value_t = 10.0)]
+    #[arg(long, env = env::XREFSCAN_RESOLVER_RPS, value_parser = parse_rate, default_value_t = 10.0)]
     pub resolver_rps: f64,
     /// DOI resolver requests in flight.
-    #[arg(long, env = env::XREFSCAN_RESOLVER_CONCURRENCY, default_value_t = 5)]
+    #[arg(long, env = env::XREFSCAN_RESOLVER_CONCURRENCY, value_parser = parse_count, default_value_t = 5)]
     pub resolver_concurrency: usize,
     /// Largest page read, in bytes; longer pages are cut (and the cut is recorded).
-    #[arg(long, env = env::XREFSCAN_MAX_PAGE_BYTES, default_value_t = 8 * 1024 * 1024)]
+    #[arg(long, env = env::XREFSCAN_MAX_PAGE_BYTES, value_parser = parse_count, default_value_t = 8 * 1024 * 1024)]
     pub max_page_bytes: usize,
     /// OpenAlex API key (keyless calls get a tiny daily budget).
     #[arg(long, env = env::OPENALEX_API_KEY, hide_env_values = true)]
@@ -495,37 +495,37 @@ pub struct ScanArgs {
     #[arg(long, env = env::XREFSCAN_MAILTO)]
     pub mailto: Option<String>,
     /// Crossref list requests per second [default: 3 with --mailto, else 1].
-    #[arg(long, env = env::XREFSCAN_CROSSREF_RPS)]
+    #[arg(long, env = env::XREFSCAN_CROSSREF_RPS, value_parser = parse_rate)]
     pub crossref_rps: Option<f64>,
     /// Crossref requests in flight [default: 3 with --mailto, else 1].
-    #[arg(long, env = env::XREFSCAN_CROSSREF_CONCURRENCY)]
+    #[arg(long, env = env::XREFSCAN_CROSSREF_CONCURRENCY, value_parser = parse_count)]
     pub crossref_concurrency: Option<usize>,
     /// OpenAlex requests per second (hard cap 100).
-    #[arg(long, env = env::XREFSCAN_OPENALEX_RPS, default_value_t = 10.0)]
+    #[arg(long, env = env::XREFSCAN_OPENALEX_RPS, value_parser = parse_rate, default_value_t = 10.0)]
     pub openalex_rps: f64,
     /// OpenAlex requests in flight.
-    #[arg(long, env = env::XREFSCAN_OPENALEX_CONCURRENCY, default_value_t = 5)]
+    #[arg(long, env = env::XREFSCAN_OPENALEX_CONCURRENCY, value_parser = parse_count, default_value_t = 5)]
     pub openalex_concurrency: usize,
     /// DOIs per OpenAlex lookup call (at most 100): every list call costs the same, so fuller
     /// batches stretch the daily budget.
-    #[arg(long, env = env::XREFSCAN_OPENALEX_BATCH, default_value_t = 100)]
+    #[arg(long, env = env::XREFSCAN_OPENALEX_BATCH, value_parser = parse_count, default_value_t = 100)]
     pub openalex_batch: usize,
     /// Also page through every work with funder metadata in the window (light pages) to find
     /// DoD funding named without a registry id or stated only by an award number.
     #[arg(long, env = env::XREFSCAN_FUNDER_NAMES, default_value_t = true, action = ArgAction::Set, value_parser = BoolishValueParser::new())]
     pub funder_names: bool,
     /// Crossref rows per page (at most 1000).
-    #[arg(long, env = env::XREFSCAN_CROSSREF_ROWS, default_value_t = 1000)]
+    #[arg(long, env = env::XREFSCAN_CROSSREF_ROWS, value_parser = clap::value_parser!(u32).range(1..), default_value_t = 1000)]
     pub crossref_rows: u32,
     /// Days per Crossref date shard, crawled in parallel up to the in-flight cap; 0 sizes
     /// shards from the counts Crossref announces (a window that fits one page costs one request).
     #[arg(long, env = env::XREFSCAN_SHARD_DAYS, default_value_t = 0)]
     pub shard_days: u32,
     /// Attempts per request before giving up.
-    #[arg(long, env = env::XREFSCAN_MAX_RETRIES, default_value_t = 6)]
+    #[arg(long, env = env::XREFSCAN_MAX_RETRIES, value_parser = clap::value_parser!(u32).range(1..), default_value_t = 6)]
     pub max_retries: u32,
     /// Per-request timeout in seconds.
-    #[arg(long, env = env::XREFSCAN_TIMEOUT, default_value_t = 60)]
+    #[arg(long, env = env::XREFSCAN_TIMEOUT, value_parser = clap::value_parser!(u64).range(1..), default_value_t = 60)]
     pub timeout: u64,
     /// Longest Retry-After (seconds) to wait out; a longer one stops the source for this run.
     #[arg(long, env = env::XREFSCAN_MAX_RETRY_AFTER, default_value_t = 900)]
@@ -706,4 +706,38 @@ pub struct QueryArgs {
     /// Folder of your own queries (NAME.sql) [default: ./queries when it exists].
     #[arg(long, env = env::XREFSCAN_QUERIES_DIR)]
     pub queries_dir: Option<PathBuf>,
+}
+
+/// A rate in requests per second: a number above 0 (0 would wait forever).
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => Err("must be a number of requests per second above 0 (e.g. 0.5 or 3)".into()),
+    }
+}
+
+/// A count (requests in flight, items per call, a budget): a whole number of at least 1. To
+/// leave a source out, leave it out of --sources.
+fn parse_count(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("must be a whole number of at least 1 (to skip a source, leave it out of --sources)".into()),
+    }
+}
+
+/// A source's base URL: http or https with a host (anything else could never answer, and a
+/// scan would spend its retries finding that out).
+fn parse_base_url(s: &str) -> Result<String, String> {
+    match url::Url::parse(s.trim()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+            Ok(s.trim().to_string())
+        }
+        Ok(u) => Err(format!(
+            "must be an http:// or https:// URL with a host (not {}:)",
+            u.scheme()
+        )),
+        Err(e) => Err(format!(
+            "must be an http:// or https:// URL such as https://api.crossref.org ({e})"
+        )),
+    }
 }

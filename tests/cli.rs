@@ -192,7 +192,7 @@ fn scan_settings_come_from_the_environment() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("x.sqlite");
     // From/to from the environment; an unreachable server makes the sources fail, recorded,
-    // and the run exits with the "completed with failures" code.
+    // and a run in which every source failed is a failure (issue 21 (3)).
     xrefscan(&db)
         .arg("scan")
         .env("XREFSCAN_FROM", "2024-01-01")
@@ -203,12 +203,13 @@ fn scan_settings_come_from_the_environment() {
         .env("XREFSCAN_CROSSREF_RPS", "100")
         .env("XREFSCAN_TIMEOUT", "2")
         .assert()
-        .code(3)
-        .stdout(predicate::str::contains("failed"));
+        .code(1)
+        .stdout(predicate::str::contains("failed"))
+        .stderr(predicate::str::contains("every source failed"));
     assert_eq!(
         count(
             &db,
-            "SELECT COUNT(*) FROM scan_runs WHERE status = 'incomplete' AND from_date = '2024-01-01'"
+            "SELECT COUNT(*) FROM scan_runs WHERE status = 'failed' AND from_date = '2024-01-01'"
         ),
         1
     );
@@ -358,7 +359,7 @@ fn a_second_writer_is_refused_with_a_clear_message_and_a_dead_run_is_marked_inte
         .env("XREFSCAN_CROSSREF_RPS", "100")
         .env("XREFSCAN_TIMEOUT", "2")
         .assert()
-        .code(3);
+        .code(1);
     assert_eq!(
         count(
             &db,
@@ -474,7 +475,7 @@ async fn the_morning_export_lists_only_what_the_latest_scan_raised() {
     assert_eq!(rows(&["--new-since-last-scan"]), 1);
     // A later scan that raises nothing new: the morning list is empty, the full list is not.
     let db2 = db.clone();
-    tokio::task::spawn_blocking(move || unreachable_scan(&db2).code(3))
+    tokio::task::spawn_blocking(move || unreachable_scan(&db2).code(1))
         .await
         .unwrap();
     assert_eq!(rows(&["--new-since-last-scan"]), 0);
@@ -512,7 +513,7 @@ fn unattended_runs_can_log_json_lines() {
         .env("XREFSCAN_MAX_RETRIES", "1")
         .env("XREFSCAN_CROSSREF_RPS", "100")
         .assert()
-        .code(3)
+        .code(1)
         .get_output()
         .stderr
         .clone();
@@ -614,7 +615,7 @@ async fn since_last_continues_from_the_last_successful_run_with_an_overlap() {
         "a --since-last with nothing to continue creates nothing"
     );
     // A database whose only run found nothing.
-    unreachable_scan(&fresh).code(3);
+    unreachable_scan(&fresh).code(1);
     xrefscan(&fresh).arg("reclassify").assert().success();
     xrefscan(&fresh)
         .args(["scan", "--since-last"])

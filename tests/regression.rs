@@ -820,7 +820,7 @@ fn issue13_6_redirected_logs_carry_no_colour_and_json_runs_print_json_only() {
         if json {
             c.args(["--log-format", "json"]);
         }
-        c.assert().code(3).get_output().clone()
+        c.assert().code(1).get_output().clone()
     };
     let text = scan(false);
     let stderr = String::from_utf8_lossy(&text.stderr);
@@ -835,7 +835,7 @@ fn issue13_6_redirected_logs_carry_no_colour_and_json_runs_print_json_only() {
     let json = scan(true);
     let summary: serde_json::Value = serde_json::from_slice(&json.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&json.stdout)));
-    assert_eq!(summary["status"], "incomplete");
+    assert_eq!(summary["status"], "failed", "every source failed (issue 21 (3))");
     assert!(summary["sources"].as_array().unwrap().len() == 2);
     for line in String::from_utf8_lossy(&json.stderr).lines() {
         serde_json::from_str::<serde_json::Value>(line)
@@ -1583,4 +1583,91 @@ async fn issue21_11_removing_an_entity_removes_it_under_every_list_and_name() {
     let text = String::from_utf8_lossy(&explained.get_output().stdout).to_string();
     assert!(!text.contains("entity:"), "no list still names it: {text}");
     assert!(text.contains("Beihang University"), "{text}");
+}
+
+#[test]
+fn issue21_12_a_bad_environment_variable_is_named_as_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    xrefscan(&db)
+        .arg("env")
+        .env("XREFSCAN_QUIET", "maybe")
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("XREFSCAN_QUIET")
+                .and(predicate::str::contains("'maybe'"))
+                .and(predicate::str::contains("not a boolean")),
+        );
+    // On the command line the flag is named, as before.
+    xrefscan(&db)
+        .args(["scan", "--crossref-rps", "fast", "--from", "2024-01-01", "--to", "2024-01-02"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--crossref-rps").and(predicate::str::contains("XREFSCAN_CROSSREF_RPS").not()));
+}
+
+#[test]
+fn issue21_4_every_rate_concurrency_and_budget_is_validated() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    for (var, value) in [
+        ("XREFSCAN_CROSSREF_RPS", "0"),
+        ("XREFSCAN_CROSSREF_CONCURRENCY", "0"),
+        ("XREFSCAN_OPENALEX_CONCURRENCY", "0"),
+        ("XREFSCAN_EUROPEPMC_RPS", "-1"),
+        ("XREFSCAN_PAGE_RPS", "NaN"),
+        ("XREFSCAN_RESOLVER_CONCURRENCY", "0"),
+        ("XREFSCAN_USASPENDING_RPS", "0"),
+        ("XREFSCAN_AWARD_BUDGET", "0"),
+        ("XREFSCAN_HTML_BUDGET", "0"),
+        ("XREFSCAN_FULLTEXT_BUDGET", "0"),
+        ("XREFSCAN_OPENALEX_BATCH", "0"),
+        ("XREFSCAN_TIMEOUT", "0"),
+    ] {
+        xrefscan(&db)
+            .args(["scan", "--from", "2024-01-01", "--to", "2024-01-02"])
+            .env(var, value)
+            .timeout(std::time::Duration::from_secs(10))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(var));
+    }
+    assert!(!db.exists(), "nothing was created");
+}
+
+#[test]
+fn issue21_3_a_base_url_that_cannot_work_is_refused_and_a_run_that_fetched_nothing_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.sqlite");
+    for (var, value) in [
+        ("XREFSCAN_CROSSREF_URL", "not a url"),
+        ("XREFSCAN_OPENALEX_URL", "ftp://example.org"),
+        ("XREFSCAN_DOI_RESOLVER", "doi.org"),
+    ] {
+        let started = std::time::Instant::now();
+        xrefscan(&db)
+            .args(["scan", "--from", "2024-01-01", "--to", "2024-01-31"])
+            .env(var, value)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(var).and(predicate::str::contains("http")));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "refused at once");
+    }
+    assert!(!db.exists(), "no empty database was created");
+    // No network: every source fails, and that is a failure (1), not "resume later" (3).
+    xrefscan(&db)
+        .args(["scan", "--from", "2024-01-01", "--to", "2024-01-31"])
+        .env("XREFSCAN_SOURCES", "crossref,openalex")
+        .env("XREFSCAN_CROSSREF_URL", "http://127.0.0.1:9")
+        .env("XREFSCAN_OPENALEX_URL", "http://127.0.0.1:9")
+        .env("XREFSCAN_MAX_RETRIES", "1")
+        .env("XREFSCAN_TIMEOUT", "2")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("every source failed"));
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM scan_runs WHERE status = 'failed'"),
+        1
+    );
 }

@@ -88,6 +88,12 @@ pub fn run(args: &ScanArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         // Unattended runs: the summary is one JSON object, like every log line.
         LogFormat::Json => writeln!(out, "{}", serde_json::to_string(&summary.to_json())?)?,
     }
+    if summary.all_failed() {
+        tracing::error!(
+            "every source failed: nothing was fetched; check the network and the base URLs (`xrefscan env` shows them)"
+        );
+        return Ok(code(exit::FAILURE));
+    }
     Ok(code(
         if !summary.complete() || (args.strict && summary.short_counts > 0) {
             exit::INCOMPLETE

@@ -135,10 +135,22 @@ impl ScanSummary {
         self.sources.iter().all(|s| s.status.is_ok())
     }
 
+    /// Whether every source failed: nothing could be fetched (no network, a server refusing
+    /// every request) — a failure, not a partial success to resume.
+    pub fn all_failed(&self) -> bool {
+        !self.sources.is_empty()
+            && self
+                .sources
+                .iter()
+                .all(|s| matches!(s.status, SourceStatus::Failed(_)))
+    }
+
     pub fn totals(&self) -> RunTotals {
         RunTotals {
             status: if self.complete() {
                 RunStatus::Ok
+            } else if self.all_failed() {
+                RunStatus::Failed
             } else {
                 RunStatus::Incomplete
             },
