@@ -721,7 +721,10 @@ fn parse_rate(s: &str) -> Result<f64, String> {
 fn parse_count(s: &str) -> Result<usize, String> {
     match s.trim().parse::<usize>() {
         Ok(n) if n >= 1 => Ok(n),
-        _ => Err("must be a whole number of at least 1 (to skip a source, leave it out of --sources)".into()),
+        _ => Err(
+            "must be a whole number of at least 1 (to skip a source, leave it out of --sources)"
+                .into(),
+        ),
     }
 }
 

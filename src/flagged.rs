@@ -15,8 +15,13 @@ use crate::store::{Db, FlagFilter};
 pub enum Kind {
     Text,
     Number,
-    /// An exact decimal written as text (`1234.56`); a JSON number.
+    /// An exact decimal written as text (`1234.56`); a JSON number, a spreadsheet number.
     Decimal,
+    /// A whole date (`2024-05-01`): text in JSON and CSV, a date in a spreadsheet.
+    Date,
+    /// A moment (`2026-12-01T02:30:00Z`): text in JSON and CSV, a date and time in a
+    /// spreadsheet.
+    DateTime,
     /// Items joined by this separator in the text cell.
     List(&'static str),
 }
@@ -35,7 +40,7 @@ impl Column {
     pub fn json(&self, row: &FlaggedRow) -> serde_json::Value {
         let text = (self.value)(row);
         match self.kind {
-            Kind::Text => text.into(),
+            Kind::Text | Kind::Date | Kind::DateTime => text.into(),
             Kind::Number => text
                 .parse::<i64>()
                 .map(Into::into)
@@ -77,7 +82,7 @@ pub const COLUMNS: &[Column] = &[
     },
     Column {
         name: "publication_date",
-        kind: Kind::Text,
+        kind: Kind::Date,
         width: 12.0,
         value: |r| &r.publication_date,
     },
@@ -173,7 +178,7 @@ pub const COLUMNS: &[Column] = &[
     },
     Column {
         name: "first_flagged_at",
-        kind: Kind::Text,
+        kind: Kind::DateTime,
         width: 20.0,
         value: |r| &r.first_flagged_at,
     },

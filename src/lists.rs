@@ -259,10 +259,7 @@ fn read_csv(text: &str, path: &Path, opts: &ImportOptions) -> Result<(ListInfo, 
             .position()
             .map(|p| format!("line {}: ", p.line()))
             .unwrap_or_default();
-        Error::Invalid(format!(
-            "{}: {at}{e}; nothing was imported",
-            path.display()
-        ))
+        Error::Invalid(format!("{}: {at}{e}; nothing was imported", path.display()))
     };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)

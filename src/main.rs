@@ -24,7 +24,10 @@ fn main() -> ExitCode {
 fn usage_error(e: clap::Error) -> ExitCode {
     use clap::CommandFactory;
     use clap::error::{ContextKind, ContextValue, ErrorKind};
-    if matches!(e.kind(), ErrorKind::InvalidValue | ErrorKind::ValueValidation) {
+    if matches!(
+        e.kind(),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation
+    ) {
         let arg = match e.get(ContextKind::InvalidArg) {
             Some(ContextValue::String(s)) => s.clone(),
             _ => String::new(),
@@ -34,7 +37,8 @@ fn usage_error(e: clap::Error) -> ExitCode {
             _ => String::new(),
         };
         let long = arg.split_whitespace().next().unwrap_or("").to_string();
-        let given_on_line = std::env::args().any(|a| a == long || a.starts_with(&format!("{long}=")));
+        let given_on_line =
+            std::env::args().any(|a| a == long || a.starts_with(&format!("{long}=")));
         if let Some(var) = env_of(&Cli::command(), &long).filter(|_| !given_on_line)
             && std::env::var_os(&var).is_some()
         {
@@ -42,7 +46,11 @@ fn usage_error(e: clap::Error) -> ExitCode {
             // the values it would take.
             let detail = e.render().to_string();
             let first = detail.lines().next().unwrap_or("");
-            let mut why: Vec<&str> = first.split_once("': ").map(|(_, r)| r).into_iter().collect();
+            let mut why: Vec<&str> = first
+                .split_once("': ")
+                .map(|(_, r)| r)
+                .into_iter()
+                .collect();
             why.extend(
                 detail
                     .lines()
@@ -53,12 +61,20 @@ fn usage_error(e: clap::Error) -> ExitCode {
             let why = why.join("; ");
             eprintln!(
                 "error: invalid value '{value}' in the environment variable {var} (read as {long}){}",
-                if why.is_empty() { String::new() } else { format!("; {why}") }
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {why}")
+                }
             );
             return ExitCode::from(exit::USAGE);
         }
     }
-    let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+    let code = if e.use_stderr() {
+        exit::USAGE
+    } else {
+        exit::OK
+    };
     let _ = e.print();
     ExitCode::from(code)
 }

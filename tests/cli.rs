@@ -370,7 +370,8 @@ fn a_second_writer_is_refused_with_a_clear_message_and_a_dead_run_is_marked_inte
 }
 
 #[tokio::test]
-async fn issue21_9_ctrl_c_stops_after_the_current_transaction_counts_what_it_stored_and_the_next_run_resumes() {
+async fn issue21_9_ctrl_c_stops_after_the_current_transaction_counts_what_it_stored_and_the_next_run_resumes()
+ {
     let cr = MockServer::start().await;
     let oa = MockServer::start().await;
     mount_crossref_defaults(&cr).await;
@@ -438,7 +439,9 @@ async fn issue21_9_ctrl_c_stops_after_the_current_transaction_counts_what_it_sto
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(
-        stdout.contains(&format!("{stored} more stored by the interrupted run #1 it resumed")),
+        stdout.contains(&format!(
+            "{stored} more stored by the interrupted run #1 it resumed"
+        )),
         "{stdout}"
     );
     assert_eq!(count(&db, "SELECT COUNT(*) FROM flagged_papers"), 1);

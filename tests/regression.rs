@@ -835,7 +835,10 @@ fn issue13_6_redirected_logs_carry_no_colour_and_json_runs_print_json_only() {
     let json = scan(true);
     let summary: serde_json::Value = serde_json::from_slice(&json.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&json.stdout)));
-    assert_eq!(summary["status"], "failed", "every source failed (issue 21 (3))");
+    assert_eq!(
+        summary["status"], "failed",
+        "every source failed (issue 21 (3))"
+    );
     assert!(summary["sources"].as_array().unwrap().len() == 2);
     for line in String::from_utf8_lossy(&json.stderr).lines() {
         serde_json::from_str::<serde_json::Value>(line)
@@ -1536,7 +1539,10 @@ async fn issue21_8_doctor_reports_a_damaged_file_and_how_to_recover() {
     assert!(text.contains("integrity check: failed"), "{text}");
     assert!(text.contains(".recover"), "{text}");
     // No backups/ beside it: none is promised.
-    assert!(text.contains("PROBLEMS FOUND") && !text.contains("backups"), "{text}");
+    assert!(
+        text.contains("PROBLEMS FOUND") && !text.contains("backups"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -1570,12 +1576,23 @@ async fn issue21_11_removing_an_entity_removes_it_under_every_list_and_name() {
     let (_dir, db) = scanned().await;
     let aff = "School of X, Beihang University, Beijing, China";
     let out = xrefscan(&db)
-        .args(["override", "entity", aff, "Beihang University", "--note", "only the lab"])
+        .args([
+            "override",
+            "entity",
+            aff,
+            "Beihang University",
+            "--note",
+            "only the lab",
+        ])
         .assert()
         .success();
     let said = String::from_utf8_lossy(&out.get_output().stderr).to_string()
         + &String::from_utf8_lossy(&out.get_output().stdout);
-    assert_eq!(said.matches("NDAA").count(), 1, "each list named once: {said}");
+    assert_eq!(
+        said.matches("NDAA").count(),
+        1,
+        "each list named once: {said}"
+    );
     let explained = xrefscan(&db)
         .args(["classify", "affiliation", aff])
         .assert()
@@ -1601,10 +1618,21 @@ fn issue21_12_a_bad_environment_variable_is_named_as_the_variable() {
         );
     // On the command line the flag is named, as before.
     xrefscan(&db)
-        .args(["scan", "--crossref-rps", "fast", "--from", "2024-01-01", "--to", "2024-01-02"])
+        .args([
+            "scan",
+            "--crossref-rps",
+            "fast",
+            "--from",
+            "2024-01-01",
+            "--to",
+            "2024-01-02",
+        ])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("--crossref-rps").and(predicate::str::contains("XREFSCAN_CROSSREF_RPS").not()));
+        .stderr(
+            predicate::str::contains("--crossref-rps")
+                .and(predicate::str::contains("XREFSCAN_CROSSREF_RPS").not()),
+        );
 }
 
 #[test]
@@ -1652,7 +1680,10 @@ fn issue21_3_a_base_url_that_cannot_work_is_refused_and_a_run_that_fetched_nothi
             .assert()
             .code(2)
             .stderr(predicate::str::contains(var).and(predicate::str::contains("http")));
-        assert!(started.elapsed() < std::time::Duration::from_secs(5), "refused at once");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "refused at once"
+        );
     }
     assert!(!db.exists(), "no empty database was created");
     // No network: every source fails, and that is a failure (1), not "resume later" (3).
@@ -1667,7 +1698,105 @@ fn issue21_3_a_base_url_that_cannot_work_is_refused_and_a_run_that_fetched_nothi
         .code(1)
         .stderr(predicate::str::contains("every source failed"));
     assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM scan_runs WHERE status = 'failed'"),
+        count(
+            &db,
+            "SELECT COUNT(*) FROM scan_runs WHERE status = 'failed'"
+        ),
         1
     );
+}
+
+#[tokio::test]
+async fn issue21_5_every_output_ends_quietly_on_a_closed_pipe() {
+    let (_dir, db) = scanned().await;
+    let bin = assert_cmd::cargo::cargo_bin("xrefscan");
+    for args in [
+        "export --out - --format csv",
+        "export --out - --format json",
+        "query flagged_papers",
+        "stats",
+    ] {
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                // The reader closes its end at once, so every write meets a closed pipe.
+                "set -o pipefail; XREFSCAN_DB={:?} {:?} {args} | (exec 0<&-; sleep 2)",
+                db, bin
+            ))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args}: {:?}", out.status);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("error") && !stderr.contains("Broken pipe"),
+            "{args}: {stderr}"
+        );
+    }
+}
+
+/// The cells of the first worksheet of an XLSX file: `(reference, type, value)`.
+fn xlsx_cells(path: &std::path::Path) -> Vec<(String, String, String)> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut xml = String::new();
+    zip.by_name("xl/worksheets/sheet1.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    let cell = regex::Regex::new(r#"<c r="([A-Z]+\d+)"([^>]*)>(.*?)</c>"#).unwrap();
+    cell.captures_iter(&xml)
+        .map(|c| {
+            let t = regex::Regex::new(r#"t="(\w+)""#)
+                .unwrap()
+                .captures(&c[2])
+                .map(|m| m[1].to_string())
+                .unwrap_or_else(|| "n".into());
+            (c[1].to_string(), t, c[3].to_string())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn issue21_7_xlsx_numbers_and_dates_are_numbers_and_dates() {
+    let (dir, db) = scanned().await;
+    let out = dir.path().join("flagged.xlsx");
+    xrefscan(&db)
+        .args(["export", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let cells = xlsx_cells(&out);
+    let column = |name: &str| -> String {
+        let i = xrefscan::flagged::column_names()
+            .iter()
+            .position(|c| *c == name)
+            .unwrap();
+        let letters = |mut n: usize| {
+            let mut s = String::new();
+            loop {
+                s.insert(0, (b'A' + (n % 26) as u8) as char);
+                if n < 26 {
+                    break s;
+                }
+                n = n / 26 - 1;
+            }
+        };
+        letters(i)
+    };
+    let at = |name: &str| -> (String, String) {
+        let r = format!("{}2", column(name));
+        let c = cells
+            .iter()
+            .find(|c| c.0 == r)
+            .unwrap_or_else(|| panic!("{r}"));
+        (c.1.clone(), c.2.clone())
+    };
+    assert_eq!(at("tier").0, "n", "tier is a number");
+    assert_eq!(
+        at("publication_date").0,
+        "n",
+        "the date is a date (a number with a date format)"
+    );
+    assert_eq!(at("first_flagged_at").0, "n");
+    assert_ne!(at("title").0, "n", "text stays text");
 }

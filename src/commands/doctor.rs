@@ -3,10 +3,10 @@
 use super::{Ctx, code};
 use std::fmt::Write as _;
 use std::io::Write;
-use std::process::ExitCode;
-use xrefscan::cli::exit;
 use std::path::Path;
+use std::process::ExitCode;
 use xrefscan::Error;
+use xrefscan::cli::exit;
 use xrefscan::store::{Access, Db, Health};
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
@@ -128,10 +128,6 @@ fn report(h: &Health, problems: &str) -> String {
             );
         }
     }
-    let _ = writeln!(
-        out,
-        "{}",
-        if h.ok() { "healthy" } else { problems }
-    );
+    let _ = writeln!(out, "{}", if h.ok() { "healthy" } else { problems });
     out
 }

@@ -58,6 +58,8 @@ pub fn is_stdout(out: &Path) -> bool {
     out.as_os_str() == "-"
 }
 
+pub use xlsx::{MAX_CELL, TRUNCATION_MARKER};
+
 /// Export options.
 #[derive(Debug, Clone)]
 pub struct ExportOptions {
@@ -124,7 +126,8 @@ pub fn export(db: &Db, out: &Path, opts: &ExportOptions) -> Result<usize> {
     match opts.format {
         Format::Csv => {
             let file = std::fs::File::create(out).map_err(|e| Error::io(out, e))?;
-            write_csv(file, &rows, opts.bom).map_err(|e| Error::Export(e.to_string()))?;
+            write_csv(std::io::BufWriter::new(file), &rows, opts.bom)
+                .map_err(|e| Error::io(out, e))?;
         }
         Format::Json => {
             let file = std::fs::File::create(out).map_err(|e| Error::io(out, e))?;
@@ -152,23 +155,33 @@ pub fn write_json<W: Write>(mut w: W, rows: &[FlaggedRow]) -> std::io::Result<()
     w.write_all(b"\n")
 }
 
-/// CSV with every cell guarded against formula injection.
+/// CSV with every cell guarded against formula injection and cut, like XLSX, at 32,767
+/// characters with a visible marker (longer cells break common CSV readers: Python's `csv`
+/// refuses fields over 131,072 bytes).
 pub fn write_csv<W: Write>(mut w: W, rows: &[FlaggedRow], bom: bool) -> std::io::Result<()> {
     if bom {
         w.write_all("\u{feff}".as_bytes())?;
     }
     let mut csv = csv::Writer::from_writer(w);
-    csv.write_record(COLUMNS.iter().map(|c| c.name))?;
+    csv.write_record(COLUMNS.iter().map(|c| c.name))
+        .map_err(csv_io)?;
     for r in rows {
         csv.write_record(
             r.cells()
-                .map(neutralize)
-                .collect::<Vec<_>>()
-                .iter()
-                .map(|c| c.as_ref()),
-        )?;
+                .map(|c| neutralize(&xlsx::fit(c)).into_owned())
+                .collect::<Vec<_>>(),
+        )
+        .map_err(csv_io)?;
     }
     csv.flush()
+}
+
+/// The io error inside a csv error, with its kind (a closed pipe stays a closed pipe).
+fn csv_io(e: csv::Error) -> std::io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => std::io::Error::other(format!("{other:?}")),
+    }
 }
 
 #[cfg(test)]

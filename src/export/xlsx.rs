@@ -1,9 +1,10 @@
-//! XLSX for staff: frozen header, autofilter, DOI hyperlinks, and long text cut with a marker
-//! (Excel refuses cells over 32,767 characters).
+//! XLSX for staff: frozen header, autofilter, DOI hyperlinks, numbers as numbers and dates as
+//! dates (so Excel sums, sorts and filters them), and long text cut with a marker (Excel
+//! refuses cells over 32,767 characters).
 
 use crate::error::{Error, Result};
-use crate::flagged::{COLUMNS, FlaggedRow};
-use rust_xlsxwriter::{Format, Url, Workbook};
+use crate::flagged::{COLUMNS, FlaggedRow, Kind};
+use rust_xlsxwriter::{ExcelDateTime, Format, Url, Workbook};
 use std::path::Path;
 
 /// Excel's limit on characters in a cell.
@@ -26,8 +27,11 @@ fn err(e: rust_xlsxwriter::XlsxError) -> Error {
     Error::Export(e.to_string())
 }
 
+/// Write the workbook to `out`. It is made in memory first: writing a zip straight to a file
+/// that fails (a full disk) leaves the zip writer complaining on stderr as it is dropped.
 pub fn write(out: &Path, rows: &[FlaggedRow]) -> Result<()> {
-    workbook(rows)?.save(out).map_err(err)
+    let bytes = to_buffer(rows)?;
+    std::fs::write(out, bytes).map_err(|e| Error::io(out, e))
 }
 
 /// The workbook's bytes (`--out -`).
@@ -40,6 +44,9 @@ fn workbook(rows: &[FlaggedRow]) -> Result<Workbook> {
     let ws = wb.add_worksheet();
     ws.set_name("flagged papers").map_err(err)?;
     let bold = Format::new().set_bold();
+    let money = Format::new().set_num_format("#,##0.00");
+    let day = Format::new().set_num_format("yyyy-mm-dd");
+    let moment = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
     for (c, column) in COLUMNS.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, column.name, &bold)
             .map_err(err)?;
@@ -47,12 +54,39 @@ fn workbook(rows: &[FlaggedRow]) -> Result<Workbook> {
     }
     for (i, r) in rows.iter().enumerate() {
         let row = (i + 1) as u32;
-        for (c, cell) in r.cells().enumerate() {
+        for (c, (column, cell)) in COLUMNS.iter().zip(r.cells()).enumerate() {
+            let col = c as u16;
             if c == 0 && cell.starts_with("10.") {
                 let url = Url::new(format!("https://doi.org/{cell}")).set_text(cell);
                 ws.write_url(row, 0, url).map_err(err)?;
-            } else {
-                ws.write_string(row, c as u16, fit(cell)).map_err(err)?;
+                continue;
+            }
+            if cell.is_empty() {
+                continue;
+            }
+            let typed = match column.kind {
+                Kind::Number | Kind::Decimal => {
+                    cell.parse::<f64>().ok().map(|n| match column.kind {
+                        Kind::Decimal => ws.write_number_with_format(row, col, n, &money),
+                        _ => ws.write_number(row, col, n),
+                    })
+                }
+                Kind::Date => ExcelDateTime::parse_from_str(cell)
+                    .ok()
+                    .map(|d| ws.write_datetime_with_format(row, col, d, &day)),
+                Kind::DateTime => ExcelDateTime::parse_from_str(cell)
+                    .ok()
+                    .map(|d| ws.write_datetime_with_format(row, col, d, &moment)),
+                _ => None,
+            };
+            match typed {
+                Some(written) => {
+                    written.map_err(err)?;
+                }
+                // Text, or a value that does not read as its kind: kept as written.
+                None => {
+                    ws.write_string(row, col, fit(cell)).map_err(err)?;
+                }
             }
         }
     }

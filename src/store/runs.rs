@@ -189,10 +189,7 @@ impl Db {
             )
             .optional()?;
         let Some(last) = last else { return Ok(0) };
-        let first = self
-            .interrupted_before(last)?
-            .last()
-            .map_or(last, |r| r.0);
+        let first = self.interrupted_before(last)?.last().map_or(last, |r| r.0);
         Ok(self.conn.query_row(
             "SELECT COALESCE(MAX(id), 0) AS id FROM scan_runs WHERE id < ?1",
             [first],
