@@ -254,14 +254,31 @@ pub fn render_csv(s: &AwardSummary) -> Result<String> {
     let io = |e: csv::Error| Error::Invalid(format!("could not write CSV: {e}"));
     w.write_record(["section", "name", "awards", "papers", "obligation_usd"])
         .map_err(io)?;
-    w.write_record([
-        "total",
-        "all flagged papers",
-        &s.found.to_string(),
-        &s.papers_with_resolved_awards.to_string(),
-        &dollars(s.obligation_cents),
-    ])
-    .map_err(io)?;
+    // The same figures as the table: every distinct award, then each answer; an amount only
+    // where USAspending found the award (a number not found is not $0).
+    let obligation = dollars(s.obligation_cents);
+    for (section, name, awards, papers, usd) in [
+        (
+            "total",
+            "awards the flagged papers cite",
+            s.awards,
+            s.papers_citing_awards.to_string(),
+            obligation.as_str(),
+        ),
+        (
+            "status",
+            "found",
+            s.found,
+            s.papers_with_resolved_awards.to_string(),
+            obligation.as_str(),
+        ),
+        ("status", "not found", s.not_found, String::new(), ""),
+        ("status", "ambiguous", s.ambiguous, String::new(), ""),
+        ("status", "not asked yet", s.pending, String::new(), ""),
+    ] {
+        w.write_record([section, name, &awards.to_string(), &papers, usd])
+            .map_err(io)?;
+    }
     for (section, groups) in [
         ("component", &s.by_component),
         ("recipient", &s.by_recipient),

@@ -132,6 +132,10 @@ pub struct AwardsArgs {
     /// Only papers of this tier (1 = defense-linked entity, 2 = other listed, 3 = other).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
     pub tier: Option<u8>,
+    /// Leave out papers whose latest review dismissed them (unless their evidence changed
+    /// since), as `export --exclude-dismissed` does.
+    #[arg(long, env = env::XREFSCAN_EXCLUDE_DISMISSED, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    pub exclude_dismissed: bool,
     /// Output: a screen for people, or CSV/JSON for spreadsheets and scripts.
     #[arg(long, value_enum, default_value = "table")]
     pub format: AwardsFormat,

@@ -568,3 +568,140 @@ async fn awards_after_a_scan_prints_the_headline_in_one_screen() {
         "{csv}"
     );
 }
+
+/// Issue 21 (6): one definition per figure — the overview, `stats`, `awards` (table, CSV and
+/// JSON) say the same awards and the same money; a number not found is never $0; components are
+/// named as everywhere else; dismissed papers can be left out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue21_6_every_award_figure_has_one_definition() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _im) = scanned_corpus(dir.path()).await;
+    let numbers = cited_numbers(&db);
+    let usa = usaspending::start(usaspending::ledger_for(&numbers), Behaviour::default()).await;
+    let (db, o) = usaspending_options(&db, &usa.url());
+    scan::run(&db, o).await.unwrap();
+    let json: serde_json::Value = serde_json::from_slice(
+        &xrefscan(&db)
+            .args(["awards", "--format", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let (awards, found, usd) = (
+        json["awards"].as_u64().unwrap(),
+        json["found"].as_u64().unwrap(),
+        json["obligation_usd"].as_str().unwrap().to_string(),
+    );
+    assert!(
+        json["not_found"].as_u64().unwrap() > 0,
+        "the imitation does not know some numbers"
+    );
+    // The CSV.
+    let csv = String::from_utf8(
+        xrefscan(&db)
+            .args(["awards", "--format", "csv"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let rows: Vec<Vec<String>> = csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    let row = |section: &str, name: &str| {
+        rows.iter()
+            .find(|r| r[0] == section && r[1] == name)
+            .unwrap_or_else(|| panic!("{section},{name} in {csv}"))
+            .clone()
+    };
+    assert_eq!(
+        row("total", "awards the flagged papers cite")[2],
+        awards.to_string()
+    );
+    assert_eq!(row("status", "found")[2], found.to_string());
+    assert_eq!(row("status", "found")[4], usd);
+    assert_eq!(
+        row("status", "not found")[4],
+        "",
+        "a number not found has no amount, not $0"
+    );
+    // The table.
+    let table = String::from_utf8(xrefscan(&db).arg("awards").output().unwrap().stdout).unwrap();
+    assert!(
+        table.contains(&format!("{awards} distinct awards: {found} found")),
+        "{table}"
+    );
+    // stats, and the overview's query.
+    let stats = String::from_utf8(xrefscan(&db).arg("stats").output().unwrap().stdout).unwrap();
+    let section = stats
+        .split("Awards the flagged papers cite")
+        .nth(1)
+        .expect("stats has the flagged awards")
+        .to_string();
+    let found_line = section
+        .lines()
+        .find(|l| l.trim_start().starts_with("found"))
+        .unwrap();
+    assert!(found_line.contains(&usd), "{found_line} / {usd}");
+    let not_found = section
+        .lines()
+        .find(|l| l.trim_start().starts_with("not found"))
+        .unwrap();
+    assert!(!not_found.contains("0.00"), "{not_found}");
+    let reader = xrefscan::store::Db::open(&db, xrefscan::store::Access::Read).unwrap();
+    let (n, cents) = reader.flagged_award_totals().unwrap();
+    assert_eq!((n, xrefscan::model::dollars(cents)), (found, usd.clone()));
+    // Components are named as the flags name them.
+    let labels: std::collections::HashSet<String> = {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        let mut st = c
+            .prepare("SELECT DISTINCT component FROM flag_evidence WHERE kind = 'dod'")
+            .unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    };
+    for g in json["by_component"].as_array().unwrap() {
+        let name = g["name"].as_str().unwrap();
+        assert!(
+            labels.contains(name),
+            "{name} is not a component label: {labels:?}"
+        );
+    }
+    // Dismissed papers can be left out.
+    let cited_by_flag: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT w.doi FROM works w JOIN flags f ON f.work_id = w.id JOIN work_awards a ON a.work_id = w.id
+             WHERE f.active = 1 AND a.lookup = 1 LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    xrefscan(&db)
+        .args([
+            "review",
+            &cited_by_flag,
+            "--status",
+            "dismissed",
+            "--by",
+            "test",
+        ])
+        .assert()
+        .success();
+    let without: serde_json::Value = serde_json::from_slice(
+        &xrefscan(&db)
+            .args(["awards", "--format", "json", "--exclude-dismissed"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        without["papers"].as_u64().unwrap() + 1,
+        json["papers"].as_u64().unwrap()
+    );
+}

@@ -362,10 +362,11 @@ async fn a_400_fails_the_source_with_the_servers_own_message() {
     };
     assert!(msg.contains("less than or equal to 1000"), "{msg}");
     let db = dir.path().join("x.sqlite");
+    // Its only source failed: the run failed (issue 21 (3)), not "incomplete".
     assert_eq!(
         count(
             &db,
-            "SELECT COUNT(*) FROM scan_runs WHERE status = 'incomplete'"
+            "SELECT COUNT(*) FROM scan_runs WHERE status = 'failed'"
         ),
         1
     );

@@ -43,6 +43,11 @@ JOIN works w ON w.id = f.work_id
 LEFT JOIN reviews r ON r.id = (SELECT MAX(id) FROM reviews WHERE work_id = f.work_id)
 WHERE f.active = 1;
 
+-- The DoD component each cited award is counted under, as exports and `stats` name components
+-- (issue 21 (6)): `xrefscan awards` breaks obligations down by it.
+ALTER TABLE work_awards ADD COLUMN component TEXT;
+UPDATE works SET dirty = 1 WHERE id IN (SELECT work_id FROM classifications WHERE dod = 1);
+
 -- Flagged works are classified again: the column fills, and the entity rules of this version
 -- (distinctive aliases, whole institution names, countries) apply to them.
 UPDATE works SET dirty = 1 WHERE id IN (SELECT work_id FROM flags);

@@ -28,6 +28,7 @@ pub fn cited_awards(dod: &DodClassifier, evidence: &[DodEvidence]) -> Vec<CitedA
                         office,
                         lookup,
                         evidence: said.clone(),
+                        component: super::dod::component_label(&e.component, &e.group),
                     }),
                 }
             }

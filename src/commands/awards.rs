@@ -26,6 +26,7 @@ fn summary(args: &AwardsArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         &AwardFilter {
             mainland_only: args.mainland_only,
             tier: args.tier,
+            exclude_dismissed: args.exclude_dismissed,
         },
     )?;
     let mut out = std::io::stdout().lock();

@@ -17,6 +17,9 @@ pub struct CitedAward {
     pub lookup: bool,
     /// What tied it to the paper (the funder record or the acknowledgment passage).
     pub evidence: String,
+    /// The DoD component of the evidence that cites it, as exports and `stats` name
+    /// components ("Navy › Office of Naval Research").
+    pub component: String,
 }
 
 /// What USAspending said of an award number.

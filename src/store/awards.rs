@@ -14,6 +14,9 @@ pub struct AwardFilter {
     pub mainland_only: bool,
     /// Only papers of this tier.
     pub tier: Option<u8>,
+    /// Leave out papers whose latest review dismissed them (unless their evidence changed
+    /// since), as `export --exclude-dismissed` does.
+    pub exclude_dismissed: bool,
 }
 
 /// The committee-style summary of the awards flagged papers acknowledge.
@@ -62,7 +65,26 @@ fn flag_condition(filter: &AwardFilter) -> String {
     if let Some(t) = filter.tier {
         c.push_str(&format!(" AND f.tier = {}", u32::from(t)));
     }
+    if filter.exclude_dismissed {
+        c.push_str(
+            " AND NOT EXISTS (SELECT 1 FROM reviews r
+                 WHERE r.id = (SELECT MAX(id) FROM reviews WHERE work_id = f.work_id)
+                   AND r.status = 'dismissed' AND r.evidence_hash = f.evidence_hash)",
+        );
+    }
     c
+}
+
+/// The one definition of the awards a set of flagged papers cites: one row per (award,
+/// paper), with the DoD component the award is counted under. Every award figure — the
+/// overview's, `stats`', `xrefscan awards`' — is a sum over the distinct awards of this.
+fn cited_sql(filter: &AwardFilter) -> String {
+    format!(
+        "SELECT a.canonical, a.work_id, a.lookup, a.office, a.cited_as,
+                COALESCE(a.component, 'Department of Defense') AS component
+         FROM work_awards a JOIN flags f ON f.work_id = a.work_id WHERE {}",
+        flag_condition(filter)
+    )
 }
 
 impl Db {
@@ -200,14 +222,26 @@ impl Db {
             .optional()?)
     }
 
+    /// The found awards the flagged papers in `filter` cite, and their obligations in cents:
+    /// the headline figure, by the same definition as [`Db::award_summary`], in one query.
+    pub fn award_totals(&self, filter: &AwardFilter) -> Result<(u64, i64)> {
+        Ok(self.conn.query_row(
+            &format!(
+                "WITH cited AS ({})
+                 SELECT COUNT(*), COALESCE(SUM(l.total_obligation_cents), 0) FROM award_ledger l
+                 WHERE l.status = 'found'
+                   AND l.canonical IN (SELECT canonical FROM cited WHERE lookup = 1)",
+                cited_sql(filter)
+            ),
+            [],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
+        )?)
+    }
+
     /// The summary of the awards the flagged papers in `filter` cite.
     pub fn award_summary(&self, filter: &AwardFilter) -> Result<AwardSummary> {
         let cond = flag_condition(filter);
-        // The set's cited numbers, one row per (award, paper).
-        let cited = format!(
-            "SELECT a.canonical, a.work_id, a.lookup, a.office, a.cited_as FROM work_awards a
-             JOIN flags f ON f.work_id = a.work_id WHERE {cond}"
-        );
+        let cited = cited_sql(filter);
         let c = &self.conn;
         let papers: i64 = c.query_row(
             &format!("SELECT COUNT(*) FROM flags f WHERE {cond}"),
@@ -248,9 +282,10 @@ impl Db {
         // Each resolved award once: sum over the distinct awards, never over citations.
         let distinct_found = format!(
             "WITH cited AS ({cited}),
-             awards AS (SELECT x.canonical, MIN(x.office) AS office, COUNT(DISTINCT x.work_id) AS papers
+             awards AS (SELECT x.canonical, MIN(x.component) AS component,
+                               COUNT(DISTINCT x.work_id) AS papers
                         FROM cited x WHERE x.lookup = 1 GROUP BY x.canonical)
-             SELECT l.*, a.office, a.papers FROM awards a
+             SELECT l.*, a.component, a.papers FROM awards a
              JOIN award_ledger l ON l.canonical = a.canonical AND l.status = 'found'"
         );
         s.obligation_cents = c.query_row(
@@ -274,9 +309,7 @@ impl Db {
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         };
-        s.by_component = breakdown(
-            "COALESCE(office, NULLIF(awarding_office, ''), awarding_sub_agency, 'unknown office')",
-        )?;
+        s.by_component = breakdown("component")?;
         s.by_recipient =
             breakdown("COALESCE(NULLIF(parent_recipient, ''), recipient, 'unknown recipient')")?;
         let listed = |status: AwardStatus, with_candidates: bool| -> Result<Vec<String>> {

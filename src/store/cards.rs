@@ -160,14 +160,7 @@ impl Db {
     /// The awards flagged papers cite that USAspending found, and their obligations counted
     /// once per award: the overview's headline (the same figures as `xrefscan awards`).
     pub fn flagged_award_totals(&self) -> Result<(u64, i64)> {
-        Ok(self.conn.query_row(
-            "SELECT COUNT(*), COALESCE(SUM(l.total_obligation_cents), 0) FROM award_ledger l
-             WHERE l.status = 'found' AND l.canonical IN
-                   (SELECT a.canonical FROM work_awards a JOIN flags f ON f.work_id = a.work_id
-                    WHERE f.active = 1 AND a.lookup = 1)",
-            [],
-            |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
-        )?)
+        self.award_totals(&super::AwardFilter::default())
     }
 
     /// A number that changes whenever another connection commits (SQLite's `data_version`):

@@ -40,10 +40,10 @@ impl Db {
                 .execute([work_id])?;
             for a in d.awards.iter().filter(|_| !d.dod.is_empty()) {
                 tx.prepare_cached(
-                    "INSERT OR IGNORE INTO work_awards (work_id, canonical, cited_as, office, lookup, evidence)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT OR IGNORE INTO work_awards (work_id, canonical, cited_as, office, lookup, evidence, component)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )?
-                .execute(params![work_id, a.canonical, a.cited_as, a.office, a.lookup, a.evidence])?;
+                .execute(params![work_id, a.canonical, a.cited_as, a.office, a.lookup, a.evidence, a.component])?;
             }
             let existing: Option<i64> = tx
                 .prepare_cached("SELECT active FROM flags WHERE work_id = ?1")?

@@ -192,9 +192,11 @@ impl Db {
                  FROM flags WHERE active = 1 GROUP BY 1 ORDER BY 1",
             ),
             (
-                "Award ledger (every cited DoD award number once; `xrefscan awards` for the flagged set)",
+                "Award ledger (every DoD award number any DoD-funded work cites, flagged or not; an amount only for awards found)",
                 "SELECT COALESCE(l.status, 'not asked yet') AS status, COUNT(*) AS awards,
-                        printf('%.2f', COALESCE(SUM(l.total_obligation_cents), 0) / 100.0) AS obligation_usd
+                        CASE WHEN l.status = 'found'
+                             THEN printf('%.2f', COALESCE(SUM(l.total_obligation_cents), 0) / 100.0)
+                        END AS obligation_usd
                  FROM (SELECT DISTINCT canonical FROM work_awards WHERE lookup = 1) a
                  LEFT JOIN award_ledger l ON l.canonical = a.canonical
                  GROUP BY 1 ORDER BY 1",
@@ -214,7 +216,7 @@ impl Db {
                  FROM scan_runs ORDER BY id DESC LIMIT 10",
             ),
         ];
-        sections
+        let mut out: Vec<StatsSection> = sections
             .into_iter()
             .map(|(title, sql)| {
                 Ok(StatsSection {
@@ -222,7 +224,39 @@ impl Db {
                     result: self.read_query(sql)?,
                 })
             })
-            .collect()
+            .collect::<Result<_>>()?;
+        // The headline figures, by the one definition the overview and `xrefscan awards` use.
+        let a = self.award_summary(&super::AwardFilter::default())?;
+        let row = |status: &str, n: u64, cents: Option<i64>| {
+            vec![
+                serde_json::Value::from(status),
+                serde_json::Value::from(n),
+                cents
+                    .map(|c| serde_json::Value::from(crate::model::dollars(c)))
+                    .unwrap_or(serde_json::Value::Null),
+            ]
+        };
+        let at = out
+            .iter()
+            .position(|s| s.title.starts_with("Award ledger"))
+            .unwrap_or(out.len());
+        out.insert(
+            at,
+            StatsSection {
+                title: "Awards the flagged papers cite (each award once; the overview's and `xrefscan awards`' figures)",
+                result: QueryResult {
+                    columns: vec!["status".into(), "awards".into(), "obligation_usd".into()],
+                    rows: vec![
+                        row("found", a.found, Some(a.obligation_cents)),
+                        row("not found", a.not_found, None),
+                        row("ambiguous", a.ambiguous, None),
+                        row("not asked yet", a.pending, None),
+                        row("all", a.awards, Some(a.obligation_cents)),
+                    ],
+                },
+            },
+        );
+        Ok(out)
     }
 
     /// Every `doctor` check (read-only).

@@ -11,7 +11,7 @@
 //! - an entry whose list states its country, or whose name names a country ("… of the Russian
 //!   Academy of Sciences"), matches only affiliations placed there ([`country_of`]).
 
-use super::super::text::normalize;
+use super::super::text::{Lexicon, normalize};
 use crate::classify::countries;
 use crate::reference;
 use std::collections::HashSet;
@@ -395,20 +395,8 @@ pub fn whole_name(text: &str, start: usize, end: usize) -> bool {
 /// its name names when it names no Chinese place ("Institute of Solid State Physics of the
 /// Russian Academy of Sciences" → RU). `None`: not known (a Chinese entry, mostly).
 pub fn country_of(stated: Option<&str>, names: &[&str]) -> Option<String> {
-    let by_name = |name: &str| -> Option<String> {
-        let lower = normalize(name);
-        countries::all().iter().find_map(|c| {
-            let hit = std::iter::once(&c.name)
-                .chain(std::iter::once(&c.demonym))
-                .chain(std::iter::once(&c.capital))
-                .chain(&c.other_names)
-                .filter(|n| n.len() > 3)
-                .any(|n| contains_words(&lower, &normalize(n)));
-            hit.then(|| c.code.clone())
-        })
-    };
     if let Some(s) = stated.map(str::trim).filter(|s| !s.is_empty()) {
-        return by_name(s).or_else(|| Some(s.to_string()));
+        return named_country(s).or_else(|| Some(s.to_string()));
     }
     let chinese = |n: &str| {
         let l = normalize(n);
@@ -422,8 +410,35 @@ pub fn country_of(stated: Option<&str>, names: &[&str]) -> Option<String> {
     }
     names
         .iter()
-        .find_map(|n| by_name(n))
+        .find_map(|n| named_country(n))
         .filter(|c| !matches!(c.as_str(), "CN" | "HK" | "MO" | "TW"))
+}
+
+/// Every country's names, demonym and capital (longer than three letters), normalised, as one
+/// lexicon: built once, since every entry of every list is asked.
+static COUNTRY_WORDS: LazyLock<(Lexicon, Vec<String>)> = LazyLock::new(|| {
+    let (mut phrases, mut codes) = (Vec::new(), Vec::new());
+    for c in countries::all() {
+        for n in std::iter::once(&c.name)
+            .chain(std::iter::once(&c.demonym))
+            .chain(std::iter::once(&c.capital))
+            .chain(&c.other_names)
+            .filter(|n| n.len() > 3)
+        {
+            phrases.push(normalize(n));
+            codes.push(c.code.clone());
+        }
+    }
+    (Lexicon::new(&phrases), codes)
+});
+
+/// The country `text` names first, if any.
+fn named_country(text: &str) -> Option<String> {
+    let (lexicon, codes) = &*COUNTRY_WORDS;
+    lexicon
+        .find(&normalize(text))
+        .first()
+        .map(|h| codes[h.pattern].clone())
 }
 
 fn contains_words(text: &str, phrase: &str) -> bool {
