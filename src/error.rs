@@ -64,12 +64,12 @@ pub enum Error {
     )]
     Locked(String),
 
-    /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    /// A file could not be read or written. The io error is said once, in this message (it is
+    /// not also a "source" an error report would print again).
+    #[error("{}: {error}", path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
 
     /// A request failed for good after its retries (network error, timeout, 5xx).
@@ -173,7 +173,7 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error: source,
         }
     }
 }

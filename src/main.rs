@@ -96,8 +96,8 @@ fn exit_code_for(e: &anyhow::Error) -> ExitCode {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
             || c.downcast_ref::<xrefscan::Error>().is_some_and(|x| {
-                matches!(x, xrefscan::Error::Io { source, .. }
-                    if source.kind() == std::io::ErrorKind::BrokenPipe)
+                matches!(x, xrefscan::Error::Io { error, .. }
+                    if error.kind() == std::io::ErrorKind::BrokenPipe)
             })
     });
     if broken_pipe {

@@ -64,7 +64,7 @@ pub fn queries_dir(given: Option<&Path>) -> Result<Option<std::path::PathBuf>> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listed {
     pub name: String,
-    /// Its first comment line.
+    /// Its opening comment, every line of it joined (a sentence may run over lines).
     pub about: String,
     /// "bundled", or the file it is read from.
     pub origin: String,
@@ -72,12 +72,12 @@ pub struct Listed {
 
 fn about(sql: &str) -> String {
     sql.lines()
-        .next()
-        .unwrap_or("")
-        .trim()
-        .trim_start_matches("--")
-        .trim()
-        .to_string()
+        .map(str::trim)
+        .take_while(|l| l.starts_with("--"))
+        .map(|l| l.trim_start_matches("--").trim())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Every query by name: the bundled ones, and the `.sql` files of `dir` (a file with a

@@ -1800,3 +1800,54 @@ async fn issue21_7_xlsx_numbers_and_dates_are_numbers_and_dates() {
     assert_eq!(at("first_flagged_at").0, "n");
     assert_ne!(at("title").0, "n", "text stays text");
 }
+
+#[tokio::test]
+async fn issue21_16_small_things_a_newcomer_noticed() {
+    let (dir, db) = scanned().await;
+    // A system error is said once.
+    let missing = dir.path().join("nope.csv");
+    let out = xrefscan(&db)
+        .args(["lists", "import"])
+        .arg(&missing)
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert_eq!(stderr.matches("os error 2").count(), 1, "{stderr}");
+    // `stats` ends its output with a newline.
+    let out = xrefscan(&db).arg("stats").assert().success();
+    assert!(out.get_output().stdout.ends_with(b"\n"));
+    // Every canned query's description is a whole sentence.
+    let out = xrefscan(&db).args(["query", "--list"]).assert().success();
+    for line in String::from_utf8_lossy(&out.get_output().stdout).lines() {
+        let about = line.split("  [").next().unwrap().trim_end();
+        assert!(
+            about.ends_with('.') || about.ends_with(')'),
+            "cut short: {line}"
+        );
+    }
+    // A CSV cell never exceeds Excel's limit: cut with the marker, as in XLSX.
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute(
+        "UPDATE flags SET china_evidence = ?1",
+        [&"x".repeat(200_000)],
+    )
+    .unwrap();
+    drop(c);
+    let out = xrefscan(&db)
+        .args(["export", "--out", "-"])
+        .assert()
+        .success();
+    let csv = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let longest = csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .flat_map(|r| {
+            r.unwrap()
+                .iter()
+                .map(|c| c.chars().count())
+                .collect::<Vec<_>>()
+        })
+        .max()
+        .unwrap();
+    assert!(longest <= xrefscan::export::MAX_CELL, "{longest}");
+    assert!(csv.contains(xrefscan::export::TRUNCATION_MARKER.trim()));
+}

@@ -9,10 +9,17 @@ use xrefscan::store::{Access, Db};
 pub fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let db = Db::open(&ctx.db, Access::Read)?;
     let by_component = query::canned_sql("flagged_by_component");
-    let mut out = std::io::stdout().lock();
-    for section in db.stats(by_component)? {
-        writeln!(out, "\n{}", section.title)?;
-        query::render(&section.result, QueryFormat::Table, &mut out)?;
+    let mut text = Vec::new();
+    for (i, section) in db.stats(by_component)?.into_iter().enumerate() {
+        if i > 0 {
+            writeln!(text)?;
+        }
+        writeln!(text, "{}", section.title)?;
+        query::render(&section.result, QueryFormat::Table, &mut text)?;
+        if !text.ends_with(b"\n") {
+            text.push(b'\n');
+        }
     }
+    std::io::stdout().lock().write_all(&text)?;
     ok()
 }

@@ -27,10 +27,7 @@ pub struct FundingItem {
 }
 
 fn io(path: &Path, source: std::io::Error) -> Error {
-    Error::Io {
-        path: path.to_path_buf(),
-        source,
-    }
+    Error::io(path, source)
 }
 
 fn xml_error(path: &Path, e: impl std::fmt::Display) -> Error {

@@ -61,10 +61,13 @@ impl SourceStatus {
 #[derive(Debug, Clone)]
 pub struct SourceSummary {
     pub source: Source,
-    /// Records this source returned in this run (a crawl finished by an earlier run adds
-    /// nothing; `stats` counts what is stored).
+    /// Records this source's paged queries returned in this run (a crawl finished by an
+    /// earlier run adds nothing; `stats` counts what is stored): what `announced` counts.
     pub works: u64,
     pub announced: Option<u64>,
+    /// Records looked up by DOI for works other routes found: no query announced them, so
+    /// they are said apart ("+ 213 looked up by DOI").
+    pub looked_up: u64,
     pub requests: u64,
     pub retries: u64,
     /// Requests that failed for good (a 404 is an answer, not an error).
@@ -84,6 +87,7 @@ impl SourceSummary {
             source,
             works: 0,
             announced: None,
+            looked_up: 0,
             requests,
             retries,
             errors,
@@ -99,7 +103,7 @@ impl SourceSummary {
 
     pub fn totals(&self) -> SourceTotals {
         SourceTotals {
-            works: self.works,
+            works: self.works + self.looked_up,
             announced: self.announced,
             requests: self.requests,
             retries: self.retries,
@@ -154,7 +158,7 @@ impl ScanSummary {
             } else {
                 RunStatus::Incomplete
             },
-            works_seen: self.sources.iter().map(|s| s.works).sum(),
+            works_seen: self.sources.iter().map(|s| s.works + s.looked_up).sum(),
             works_new: self.works_new,
             candidates: self.candidates,
             flagged: self.flagged,
@@ -185,6 +189,7 @@ impl ScanSummary {
                 "message": s.status.message(),
                 "records_returned": s.works,
                 "announced": s.announced,
+                "looked_up": s.looked_up,
                 "requests": s.requests,
                 "retries": s.retries,
                 "errors": s.errors,
@@ -231,12 +236,17 @@ impl fmt::Display for ScanSummary {
         for s in &self.sources {
             write!(
                 f,
-                "  {:<11} {:>7} records returned{}  {:>5} requests  {:>3} retries  {:>3} errors  {}",
+                "  {:<11} {:>7} records returned{}{}  {:>5} requests  {:>3} retries  {:>3} errors  {}",
                 s.source.as_str(),
                 s.works,
                 s.announced
                     .map(|a| format!(" (of {a} announced)"))
                     .unwrap_or_default(),
+                if s.looked_up > 0 {
+                    format!(" + {} looked up by DOI", s.looked_up)
+                } else {
+                    String::new()
+                },
                 s.requests,
                 s.retries,
                 s.errors,

@@ -150,9 +150,9 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &ProgressBar) -> Result<SourceSummary
             }
         }
     }
-    let mut note = None;
+    let (mut note, mut looked_up) = (None, 0);
     if cfg.funder_names && status.is_ok() {
-        works += full_records(ctx, &ep, &mut status).await?;
+        looked_up = full_records(ctx, &ep, &mut status).await?;
         note = Some(format!(
             "{read} works with funder metadata read, {hits} DoD by name or award number only"
         ));
@@ -169,6 +169,7 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &ProgressBar) -> Result<SourceSummary
     Ok(SourceSummary {
         works,
         announced,
+        looked_up,
         status,
         note,
         ..SourceSummary::from_endpoint(Source::Crossref, &ep)

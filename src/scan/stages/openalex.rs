@@ -24,7 +24,7 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &ProgressBar) -> Result<SourceSummary
     let ep = cfg.endpoint(ctx.opts.openalex_limits);
     ScanCtx::watch(pb, &ep, "works");
     let mut status = SourceStatus::Ok;
-    let mut works = 0;
+    let (mut works, mut looked_up) = (0, 0);
     let on_page = |n: u64| pb.inc(n);
     // The family's ids, with what Crossref's registry says today.
     ctx.family().await;
@@ -103,7 +103,7 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &ProgressBar) -> Result<SourceSummary
             if let Some((id, _)) = missing.last() {
                 after = *id;
                 match enricher.enrich(missing).await {
-                    Ok((n, _)) => works += n,
+                    Ok((n, _)) => looked_up += n,
                     Err(e) => {
                         ctx.failed(Source::OpenAlex, &e, &mut status).await?;
                         break;
@@ -116,9 +116,11 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &ProgressBar) -> Result<SourceSummary
             ctx.discovery_progress(POLL).await;
         }
     }
-    // Discovery and lookups mix in one count, so no "announced" total is shown for OpenAlex.
+    // Discovery and lookups are counted apart; discovery's totals are not summed, so no
+    // "announced" total is shown for OpenAlex.
     Ok(SourceSummary {
         works,
+        looked_up,
         status,
         ..SourceSummary::from_endpoint(Source::OpenAlex, &ep)
     })

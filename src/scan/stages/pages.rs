@@ -43,6 +43,7 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &ProgressBar) -> Result<SourceSummary
         source: Source::Publisher,
         works: t.fetched,
         announced: None,
+        looked_up: 0,
         requests,
         retries: 0,
         errors: t.errors,
