@@ -66,12 +66,13 @@ pub async fn resolve(
     ep: &Endpoint,
     opts: &ResolveOptions,
     run_id: Option<i64>,
-    on_batch: &(dyn Fn(u64) + Send + Sync),
+    progress: &crate::progress::Progress,
 ) -> Result<Resolved> {
     let (budget, refresh) = (opts.budget, opts.refresh);
     let (todo, total) = db
         .run(move |d| d.awards_to_resolve(budget, refresh))
         .await?;
+    progress.phase("award numbers searched", Some(todo.len() as u64));
     let resolver = Resolver {
         http,
         ep,
@@ -108,7 +109,7 @@ pub async fn resolve(
                 }
                 out.asked += asked as u64;
                 db.run(move |d| d.save_awards(&batch)).await?;
-                on_batch(asked as u64);
+                progress.inc(asked as u64);
             }
             Err(e) => {
                 keep_problems(vec![problem(&e)]).await?;
@@ -123,6 +124,7 @@ pub async fn resolve(
     if out.failure.is_none() {
         let budget = opts.budget;
         let mut todo = db.run(move |d| d.awards_needing_pages(budget)).await?;
+        progress.phase("award pages read", Some(todo.len() as u64));
         for chunk in todo.chunks_mut(20) {
             match resolver.read_pages(chunk).await {
                 Ok(problems) => {
@@ -130,6 +132,7 @@ pub async fn resolve(
                     let pages = chunk.to_vec();
                     db.run(move |d| d.save_awards(&pages)).await?;
                     out.pages += chunk.len() as u64;
+                    progress.inc(chunk.len() as u64);
                 }
                 Err(e) => {
                     keep_problems(vec![problem(&e)]).await?;

@@ -18,6 +18,7 @@ pub mod flagged;
 pub mod lists;
 pub mod model;
 pub mod overrides;
+pub mod progress;
 pub mod query;
 pub mod reference;
 pub mod review;

@@ -729,8 +729,20 @@ async fn issue13_7_every_request_moves_its_bar_and_the_bars_end_before_the_summa
         counts.len() as u64 >= asked / 2 && counts.last() == Some(&asked),
         "request counts drawn: {counts:?} of {asked}"
     );
-    // Nothing of the bars is left on screen when the summary is printed.
+    // Issue 21 (15): a phase whose total is known shows it, with the time left.
     let ops = recorder.ops();
+    let full_text_lines: Vec<&String> = ops
+        .iter()
+        .filter(|op| op.contains("europepmc") && op.contains("full texts read"))
+        .collect();
+    assert!(
+        full_text_lines
+            .iter()
+            .any(|op| op.contains(&format!("/{full_texts}")) && op.contains("left]")),
+        "the full-text phase shows its total and time left: {:?}",
+        full_text_lines.last()
+    );
+    // Nothing of the bars is left on screen when the summary is printed.
     let last_line = ops
         .iter()
         .rposition(|op| op.starts_with("line ") || op.starts_with("str "))

@@ -81,7 +81,15 @@ fn resolve(args: &AwardsResolveArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let r = rt
         .block_on(async {
             xrefscan::scan::classify_pending(&db, policy).await?;
-            awards::resolve(&db, &http, &ep, &opts, None, &|_| {}).await
+            awards::resolve(
+                &db,
+                &http,
+                &ep,
+                &opts,
+                None,
+                &xrefscan::progress::Progress::hidden(),
+            )
+            .await
         })
         .with_context(|| format!("resolving awards in {}", ctx.db.display()))?;
     let (requests, retries, errors) = ep.stats.snapshot();

@@ -10,6 +10,7 @@ use super::ScanCtx;
 use crate::classify::dod::{DOD_REGISTRY, DodClassifier};
 use crate::error::{Error, Result};
 use crate::model::{ErrorKind, Problem, Source};
+use crate::progress::Progress;
 use crate::scan::shards::{self, Sharding};
 use crate::scan::summary::{SourceStatus, SourceSummary};
 use crate::sources::crossref::{
@@ -19,7 +20,6 @@ use crate::sources::crossref::{
 use crate::sources::http::Endpoint;
 use crate::sources::paging::DatedQuery;
 use crate::sources::sink::Sink;
-use indicatif::ProgressBar;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -28,9 +28,9 @@ const FAMILY: &str = "funder:";
 const ANY_OF: &str = "funders:";
 const NAMES: &str = "has-funder:";
 
-pub(super) async fn run(ctx: &ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
+pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
     let ep = ctx.opts.crossref.endpoint(ctx.opts.crossref_limits);
-    ScanCtx::watch(pb, &ep, "works");
+    ScanCtx::watch(pb, &ep);
     let cfg = &ctx.opts.crossref;
     let mut status = SourceStatus::Ok;
     // The registry's current DoD subtree: the family route already includes these.
@@ -152,7 +152,7 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &ProgressBar) -> Result<SourceSummary
     }
     let (mut note, mut looked_up) = (None, 0);
     if cfg.funder_names && status.is_ok() {
-        looked_up = full_records(ctx, &ep, &mut status).await?;
+        looked_up = full_records(ctx, &ep, pb, &mut status).await?;
         note = Some(format!(
             "{read} works with funder metadata read, {hits} DoD by name or award number only"
         ));
@@ -178,13 +178,19 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &ProgressBar) -> Result<SourceSummary
 
 /// The full records (authors, affiliations, title) of the works the name route kept as light
 /// records, a hundred DOIs a request, up to the in-flight cap. Returns the records fetched.
-async fn full_records(ctx: &ScanCtx, ep: &Endpoint, status: &mut SourceStatus) -> Result<u64> {
+async fn full_records(
+    ctx: &ScanCtx,
+    ep: &Endpoint,
+    pb: &Progress,
+    status: &mut SourceStatus,
+) -> Result<u64> {
     use futures::StreamExt;
     let cfg = &ctx.opts.crossref;
     let light = ctx
         .db
         .run(|db| db.works_with_light_records(Source::Crossref))
         .await?;
+    pb.phase("full records looked up", Some(light.len() as u64));
     let mut calls: Vec<Lookup> = Vec::new();
     for chunk in light.chunks(100) {
         let (plain, odd): (Vec<_>, Vec<_>) = chunk.iter().partition(|(_, d)| !d.contains(','));
@@ -235,6 +241,7 @@ async fn full_records(ctx: &ScanCtx, ep: &Endpoint, status: &mut SourceStatus) -
             .map(|(id, _)| *id)
             .collect();
         fetched += records.len() as u64;
+        pb.inc(works.len() as u64);
         ctx.sink.lookups(Source::Crossref, records, misses).await?;
     }
     Ok(fetched)

@@ -6,15 +6,15 @@ use super::ScanCtx;
 use crate::error::Result;
 use crate::model::Source;
 use crate::model::digest;
+use crate::progress::Progress;
 use crate::scan::summary::{SourceStatus, SourceSummary};
 use crate::sources::europepmc::{FullTextFetcher, Search, discovery_queries};
 use futures::StreamExt;
-use indicatif::ProgressBar;
 
-pub(super) async fn run(ctx: &ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
+pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
     let cfg = &ctx.opts.europepmc;
     let ep = cfg.endpoint(ctx.opts.europepmc_limits);
-    ScanCtx::watch(pb, &ep, "records and full texts");
+    ScanCtx::watch(pb, &ep);
     let mut status = SourceStatus::Ok;
     let (mut works, mut announced, mut without_doi) = (0, None::<u64>, 0);
     let on_page = |n: u64| pb.inc(n);
@@ -69,6 +69,7 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &ProgressBar) -> Result<SourceSummary
             .db
             .run(move |db| db.works_needing_full_text(budget, refetch))
             .await?;
+        pb.phase("full texts read", Some(todo.len() as u64));
         let on_doc = |n: u64| pb.inc(n);
         let fetcher = FullTextFetcher {
             refetch,

@@ -15,6 +15,7 @@ use super::{ScanOptions, Window};
 use crate::classify::dod::DodClassifier;
 use crate::error::{Error, Result};
 use crate::model::{ErrorKind, Problem, Source};
+use crate::progress::Progress;
 use crate::sources::http::{Endpoint, HttpClient};
 use crate::sources::paging::Pager;
 use crate::sources::sink::Sink;
@@ -32,7 +33,9 @@ use tokio::sync::watch;
 pub struct Stage {
     pub source: Source,
     pub role: Role,
-    pub run: for<'a> fn(&'a ScanCtx, &'a ProgressBar) -> BoxFuture<'a, Result<SourceSummary>>,
+    /// What its progress line counts first.
+    pub counts: &'static str,
+    pub run: for<'a> fn(&'a ScanCtx, &'a Progress) -> BoxFuture<'a, Result<SourceSummary>>,
 }
 
 /// When a stage runs.
@@ -54,26 +57,31 @@ pub enum Role {
 pub const ALL: &[Stage] = &[
     Stage {
         source: Source::Crossref,
+        counts: "works",
         role: Role::Discover,
         run: |ctx, pb| Box::pin(crossref::run(ctx, pb)),
     },
     Stage {
         source: Source::EuropePmc,
+        counts: "records",
         role: Role::Discover,
         run: |ctx, pb| Box::pin(europepmc::run(ctx, pb)),
     },
     Stage {
         source: Source::OpenAlex,
+        counts: "works",
         role: Role::Follow,
         run: |ctx, pb| Box::pin(openalex::run(ctx, pb)),
     },
     Stage {
         source: Source::Publisher,
+        counts: "pages",
         role: Role::Last,
         run: |ctx, pb| Box::pin(pages::run(ctx, pb)),
     },
     Stage {
         source: Source::UsaSpending,
+        counts: "award numbers searched",
         role: Role::Last,
         run: |ctx, pb| Box::pin(usaspending::run(ctx, pb)),
     },
@@ -115,7 +123,7 @@ pub async fn run_all(ctx: &ScanCtx) -> Result<Vec<SourceSummary>> {
         .iter()
         .filter(|s| s.role != Role::Last)
         .map(|stage| async move {
-            let pb = ctx.bar(stage.source.as_str());
+            let pb = Progress::new(ctx.bar(stage.source.as_str()), stage.counts);
             let r = (stage.run)(ctx, &pb).await;
             if stage.source == Source::Crossref {
                 ctx.family_known();
@@ -124,14 +132,16 @@ pub async fn run_all(ctx: &ScanCtx) -> Result<Vec<SourceSummary>> {
                 ctx.discovering.send_modify(|n| *n = n.saturating_sub(1));
             }
             let summary = r?;
-            pb.finish_with_message(summary.status.run_status().to_string());
+            pb.bar()
+                .finish_with_message(summary.status.run_status().to_string());
             Ok::<_, Error>(summary)
         });
     let mut summaries = futures::future::try_join_all(together).await?;
     for stage in selected.iter().filter(|s| s.role == Role::Last) {
-        let pb = ctx.bar(stage.source.as_str());
+        let pb = Progress::new(ctx.bar(stage.source.as_str()), stage.counts);
         let summary = (stage.run)(ctx, &pb).await?;
-        pb.finish_with_message(summary.status.run_status().to_string());
+        pb.bar()
+            .finish_with_message(summary.status.run_status().to_string());
         summaries.push(summary);
     }
     Ok(summaries)
@@ -268,10 +278,10 @@ impl ScanCtx {
 
     /// Make `pb` show the requests `ep` makes, each as it leaves, so a bar never looks
     /// frozen while its items come slowly: "works, 12 requests".
-    pub fn watch(pb: &ProgressBar, ep: &Endpoint, what: &'static str) {
-        pb.set_message(format!("{what}, 0 requests"));
-        let bar = pb.clone();
-        ep.observe(move |n| bar.set_message(format!("{what}, {n} requests")));
+    /// Show `ep`'s running request count on the line.
+    pub fn watch(pb: &Progress, ep: &Endpoint) {
+        let p = pb.clone();
+        ep.observe(move |n| p.requests(n));
     }
 
     /// Classify what changed so far (a stage that chooses its work from the decisions).

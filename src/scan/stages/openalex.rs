@@ -11,18 +11,18 @@
 use super::ScanCtx;
 use crate::error::Result;
 use crate::model::{Source, digest};
+use crate::progress::Progress;
 use crate::scan::summary::{SourceStatus, SourceSummary};
 use crate::sources::openalex::{Discovery, Enricher, resolve_funders};
-use indicatif::ProgressBar;
 use std::time::Duration;
 
 /// How long the lookups wait for more works before asking the database again.
 const POLL: Duration = Duration::from_millis(500);
 
-pub(super) async fn run(ctx: &ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
+pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
     let cfg = &ctx.opts.openalex;
     let ep = cfg.endpoint(ctx.opts.openalex_limits);
-    ScanCtx::watch(pb, &ep, "works");
+    ScanCtx::watch(pb, &ep);
     let mut status = SourceStatus::Ok;
     let (mut works, mut looked_up) = (0, 0);
     let on_page = |n: u64| pb.inc(n);
@@ -89,6 +89,7 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &ProgressBar) -> Result<SourceSummary
         };
         let batch = cfg.batch.clamp(1, 100);
         let mut after = 0;
+        pb.phase("works looked up", None);
         loop {
             // Read before asking: works stored after this point are asked for next time.
             let last_round = ctx.discovery_over();
@@ -97,8 +98,17 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &ProgressBar) -> Result<SourceSummary
                 .db
                 .run(move |db| db.works_missing_source(Source::OpenAlex, &f, &t, after))
                 .await?;
+            let found = missing.len();
+            let asked_now = if last_round {
+                found
+            } else {
+                found / batch * batch
+            };
             if !last_round {
                 missing.truncate(missing.len() / batch * batch);
+            } else {
+                // Discovery is over: what is left is all there is.
+                pb.total(pb.bar().position() + found as u64);
             }
             if let Some((id, _)) = missing.last() {
                 after = *id;
@@ -113,6 +123,10 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &ProgressBar) -> Result<SourceSummary
             if last_round {
                 break;
             }
+            let queued = found - asked_now;
+            pb.waiting(&format!(
+                "waiting for discovery to end ({queued} works queued for a full batch of {batch})"
+            ));
             ctx.discovery_progress(POLL).await;
         }
     }

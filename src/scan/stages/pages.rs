@@ -4,11 +4,11 @@
 use super::ScanCtx;
 use crate::error::Result;
 use crate::model::Source;
+use crate::progress::Progress;
 use crate::scan::summary::SourceSummary;
 use crate::sources::pages::PageFetcher;
-use indicatif::ProgressBar;
 
-pub(super) async fn run(ctx: &ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
+pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
     let classify = ctx.bar("classify");
     ctx.classify_now(&classify).await?;
     classify.finish_and_clear();
@@ -19,11 +19,10 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &ProgressBar) -> Result<SourceSummary
         .db
         .run(move |db| db.works_for_pages(&from, &to, budget, refetch))
         .await?;
-    pb.set_length(todo.len() as u64);
+    pb.phase("pages", Some(todo.len() as u64));
     let skipped = total.saturating_sub(todo.len() as u64);
-    pb.set_message("pages, 0 requests");
     let bar = pb.clone();
-    fetcher.observe(move |n| bar.set_message(format!("pages, {n} requests")));
+    fetcher.observe(move |n| bar.requests(n));
     let on_page = |n: u64| pb.inc(n);
     let t = fetcher.harvest(todo, &ctx.sink, &on_page).await?;
     let requests = fetcher.requests();

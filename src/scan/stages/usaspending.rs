@@ -5,19 +5,17 @@
 use super::ScanCtx;
 use crate::error::Result;
 use crate::model::Source;
+use crate::progress::Progress;
 use crate::scan::summary::{SourceStatus, SourceSummary};
-use indicatif::ProgressBar;
 
-pub(super) async fn run(ctx: &ScanCtx, pb: &ProgressBar) -> Result<SourceSummary> {
+pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
     let classify = ctx.bar("classify");
     ctx.classify_now(&classify).await?;
     classify.finish_and_clear();
     let opts = &ctx.opts.awards;
     let ep = opts.cfg.endpoint(opts.limits);
-    ScanCtx::watch(pb, &ep, "award numbers");
-    let on_batch = |n: u64| pb.inc(n);
-    let r = crate::awards::resolve(&ctx.db, &ctx.http, &ep, opts, Some(ctx.run_id()), &on_batch)
-        .await?;
+    ScanCtx::watch(pb, &ep);
+    let r = crate::awards::resolve(&ctx.db, &ctx.http, &ep, opts, Some(ctx.run_id()), pb).await?;
     let status = match &r.failure {
         Some(why) => SourceStatus::Incomplete(why.clone()),
         None => SourceStatus::Ok,
