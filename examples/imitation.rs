@@ -1,15 +1,17 @@
-//! Try xrefscan by hand against a local imitation of Crossref and OpenAlex (no network needed):
+//! Try xrefscan without the network, in one command: a local imitation of all five sources
+//! (Crossref, OpenAlex, Europe PMC, publisher pages through a DOI resolver, USAspending) serving
+//! generated works, and a full scan of it into `db/demo.sqlite`:
 //!
 //! ```sh
-//! cargo run --example imitation            # prints the two URLs and waits
-//! XREFSCAN_CROSSREF_URL=… XREFSCAN_OPENALEX_URL=… XREFSCAN_EUROPEPMC_URL=… \
-//!   XREFSCAN_DOI_RESOLVER=… XREFSCAN_USASPENDING_URL=… XREFSCAN_MAILTO=you@example.org \
-//!   cargo run -- scan --from 2023-06-01 --to 2025-06-30
+//! cargo run --release --example imitation              # build, scan, print what to look at
+//! cargo run --release --example imitation -- 1000      # a smaller imitation
+//! cargo run --release --example imitation -- --serve   # only start the imitation, print its
+//!                                                       # URLs and wait (scan it yourself)
 //! ```
 //!
 //! The servers enforce Crossref's polite-pool limits (3 requests/s, 3 in flight), 10
-//! requests/s for OpenAlex, 5/s for Europe PMC and 1/s per publisher host, and print any
-//! violation when you stop them with Ctrl-C.
+//! requests/s for OpenAlex and the DOI resolver, 5/s for Europe PMC and 1/s per publisher host,
+//! and say at the end whether any was exceeded (a 429 answered is counted there too).
 
 #[path = "../tests/support/imitation.rs"]
 mod imitation;
@@ -22,12 +24,18 @@ use std::time::Duration;
 
 #[tokio::main]
 async fn main() {
-    let n: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(3000);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let serve_only = args.iter().any(|a| a == "--serve");
+    let n: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(3000);
+    let started = std::time::Instant::now();
+    let step = |what: &str| eprintln!("[{:>5.1}s] {what}", started.elapsed().as_secs_f64());
+    step(&format!(
+        "building an imitation of five sources with {n} generated works (a debug build takes \
+         a minute; --release a few seconds)…"
+    ));
     let d = |s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
     let mut corpus = imitation::generate(n, 0x5eed, d("2023-06-01"), d("2025-06-30"));
+    step("metadata of the works generated; adding acknowledgment-only works…");
     // Works whose DoD funding only their acknowledgments state (Europe PMC full text or the
     // publisher page), and decoys.
     imitation::add_text_sources(
@@ -49,12 +57,10 @@ async fn main() {
         latency: Duration::from_millis(20),
     };
     let im = imitation::start(corpus.clone(), imitation::CROSSREF_POLITE, openalex).await;
-    println!(
-        "{} works published 2023-06-01..2025-06-30; a correct scan with all four sources flags {expected}.",
+    step(&format!(
+        "{} works published 2023-06-01..2025-06-30; a correct scan with every source flags {expected}",
         corpus.works.len()
-    );
-    println!("export XREFSCAN_CROSSREF_URL={}", im.crossref_url);
-    println!("export XREFSCAN_OPENALEX_URL={}", im.openalex_url);
+    ));
     let per_host = imitation::ServerLimits {
         per_second: 1,
         in_flight: 1,
@@ -65,9 +71,14 @@ async fn main() {
         in_flight: 2,
         latency: Duration::from_millis(20),
     };
-    let text = imitation::start_text_sources(corpus.clone(), epmc, per_host).await;
-    println!("export XREFSCAN_EUROPEPMC_URL={}", text.europepmc_url);
-    println!("export XREFSCAN_DOI_RESOLVER={}", text.resolver_url);
+    // The DOI resolver is a redirector with a higher limit than a publisher's host.
+    let resolver = imitation::ServerLimits {
+        per_second: 10,
+        in_flight: 5,
+        latency: Duration::from_millis(20),
+    };
+    let text =
+        imitation::start_text_sources_with_resolver(corpus.clone(), epmc, per_host, resolver).await;
     // USAspending knows most of the DoD award numbers the corpus cites (some are unknown, some
     // shared by two awards).
     let mut numbers: Vec<String> = corpus
@@ -86,10 +97,77 @@ async fn main() {
         usaspending::Behaviour::default(),
     )
     .await;
-    println!("export XREFSCAN_USASPENDING_URL={}", usa.url());
-    println!("export XREFSCAN_MAILTO=you@example.org");
-    println!("Ctrl-C to stop.");
-    tokio::signal::ctrl_c().await.ok();
+    let urls = [
+        ("XREFSCAN_CROSSREF_URL", im.crossref_url.clone()),
+        ("XREFSCAN_OPENALEX_URL", im.openalex_url.clone()),
+        ("XREFSCAN_EUROPEPMC_URL", text.europepmc_url.clone()),
+        ("XREFSCAN_DOI_RESOLVER", text.resolver_url.clone()),
+        ("XREFSCAN_USASPENDING_URL", usa.url()),
+        ("XREFSCAN_MAILTO", "you@example.org".to_string()),
+    ];
+    step("the five sources are answering on 127.0.0.1");
+    if serve_only {
+        for (k, v) in &urls {
+            println!("export {k}={v}");
+        }
+        println!("then: cargo run --release -- scan --from 2023-06-01 --to 2025-06-30");
+        println!("Ctrl-C to stop.");
+        tokio::signal::ctrl_c().await.ok();
+    } else {
+        // The scan, as `xrefscan scan` runs it (its progress lines on this terminal).
+        let db = std::path::PathBuf::from("db/demo.sqlite");
+        for suffix in ["", "-wal", "-shm", ".lock"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+        }
+        let mut argv = vec![
+            "xrefscan".to_string(),
+            "scan".into(),
+            "--from".into(),
+            "2023-06-01".into(),
+            "--to".into(),
+            "2025-06-30".into(),
+            "--html-budget".into(),
+            "10000".into(),
+        ];
+        for (k, v) in &urls {
+            let flag = match *k {
+                "XREFSCAN_CROSSREF_URL" => "--crossref-url",
+                "XREFSCAN_OPENALEX_URL" => "--openalex-url",
+                "XREFSCAN_EUROPEPMC_URL" => "--europepmc-url",
+                "XREFSCAN_DOI_RESOLVER" => "--doi-resolver",
+                "XREFSCAN_USASPENDING_URL" => "--usaspending-url",
+                _ => "--mailto",
+            };
+            argv.push(flag.into());
+            argv.push(v.clone());
+        }
+        let cli = <xrefscan::cli::Cli as clap::Parser>::parse_from(&argv);
+        let xrefscan::cli::Command::Scan(scan_args) = cli.command else {
+            unreachable!("a scan command line")
+        };
+        let use_bars = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let opts = scan_args.options(use_bars).expect("valid options");
+        step(&format!("scanning into {} …", db.display()));
+        let summary = xrefscan::scan::run(&db, opts)
+            .await
+            .expect("the scan of the imitation");
+        println!("{summary}");
+        println!(
+            "\nThe imitation holds {expected} papers a correct scan flags; this scan flagged {}.",
+            summary.flagged
+        );
+        println!("Look at them:");
+        println!(
+            "  cargo run --release -- --db {} serve                 # http://localhost:8640/",
+            db.display()
+        );
+        println!(
+            "  cargo run --release -- --db {} export --out flagged.xlsx",
+            db.display()
+        );
+        println!("  cargo run --release -- --db {} awards", db.display());
+        println!("  cargo run --release -- --db {} stats", db.display());
+    }
     let hosts = [
         ("crossref", &im.crossref),
         ("openalex", &im.openalex),

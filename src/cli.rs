@@ -110,8 +110,9 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on. Anything but loopback serves everyone who can reach this machine.
-    #[arg(long, env = env::XREFSCAN_BIND, default_value = "127.0.0.1")]
+    /// Address to listen on (an IP address, or `localhost`). Anything but loopback serves
+    /// everyone who can reach this machine.
+    #[arg(long, env = env::XREFSCAN_BIND, default_value = "127.0.0.1", value_parser = parse_bind)]
     pub bind: std::net::IpAddr,
     /// Port to listen on (0: any free port, printed at start).
     #[arg(long, env = env::XREFSCAN_PORT, default_value_t = 8640)]
@@ -747,4 +748,15 @@ fn parse_base_url(s: &str) -> Result<String, String> {
             "must be an http:// or https:// URL such as https://api.crossref.org ({e})"
         )),
     }
+}
+
+/// `--bind`: an IP address, or `localhost` (the name the server prints), which is loopback.
+fn parse_bind(s: &str) -> Result<std::net::IpAddr, String> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("localhost") {
+        return Ok(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+    }
+    s.trim_matches(['[', ']']).parse().map_err(|_| {
+        format!("{s:?} is not an IP address or localhost (e.g. 127.0.0.1, ::1, 0.0.0.0)")
+    })
 }

@@ -292,3 +292,23 @@ fn serve_creates_no_database_and_says_which_command_does() {
         .stderr(predicate::str::contains("scan"));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+/// Issue 21 (14): `--bind localhost`, the name the server prints, is loopback.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue21_14_serve_binds_localhost_by_name() {
+    let (dir, db) = scanned().await;
+    let log = dir.path().join("serve.log");
+    let port = free_port();
+    let mut child = spawn_serve(&db, port, &["--bind", "localhost", "--read-only"], &log);
+    let r = answered(&format!("http://localhost:{port}/papers")).await;
+    assert_eq!(r.status(), 200);
+    let status = tokio::task::spawn_blocking(move || terminate(&mut child))
+        .await
+        .unwrap();
+    assert!(status.success());
+    let said = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        !said.contains("warning"),
+        "loopback gives no warning: {said}"
+    );
+}

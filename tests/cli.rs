@@ -256,14 +256,30 @@ fn classify_explains_one_text_or_every_line_of_stdin() {
 }
 
 #[test]
-fn eval_says_where_its_data_should_be() {
+fn issue21_14_eval_runs_from_the_repository_alone_and_says_where_the_rest_is() {
     let dir = tempfile::tempdir().unwrap();
+    // Without the third-party sets: the repository's own sets run, and it says where to get
+    // the others.
     xrefscan(&dir.path().join("x.sqlite"))
         .args(["eval", "--data"])
         .arg(dir.path().join("missing"))
         .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("china-traps")
+                .and(predicate::str::contains("entities"))
+                .and(predicate::str::contains("docs/EVAL-DATA.md"))
+                .and(predicate::str::contains("pass --data")),
+        );
+    // A partial report never replaces the full one.
+    xrefscan(&dir.path().join("x.sqlite"))
+        .args(["eval", "--write", "out.md", "--data"])
+        .arg(dir.path().join("missing"))
+        .assert()
         .code(1)
-        .stderr(predicate::str::contains("pass --data"));
+        .stderr(predicate::str::contains(
+            "need the third-party labelled sets",
+        ));
 }
 
 #[tokio::test]

@@ -11,6 +11,14 @@ use xrefscan::eval;
 
 pub fn run(args: &EvalArgs, _ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let report = eval::run(&args.data, &ChinaClassifier::new(), &DodClassifier::new())?;
+    if report.third_party_missing.is_some() && (args.write.is_some() || args.check) {
+        // A partial report must not replace the full one, nor pass a check it did not make.
+        anyhow::bail!(
+            "--write and --check need the third-party labelled sets, not found at {}; {}",
+            args.data.display(),
+            eval::WHERE_TO_GET
+        );
+    }
     write!(
         std::io::stdout().lock(),
         "{}",

@@ -5,6 +5,14 @@ use super::*;
 /// The terminal summary: one line per task, then up to `examples` misses per task.
 pub fn render_text(report: &Report, examples: usize) -> String {
     let mut out = String::new();
+    if let Some(dir) = &report.third_party_missing {
+        let _ = writeln!(
+            out,
+            "The third-party labelled sets were not found at {}: only the repository's own sets \
+             ran (the trap list and the entity-list matches). To measure the rest: {WHERE_TO_GET}.\n",
+            dir.display()
+        );
+    }
     let _ = writeln!(
         out,
         "{:<18} {:>6} {:>9} {:>7} {:>6}  {:>5} {:>5} {:>5}  target",
