@@ -261,8 +261,12 @@ pub struct ReviewArgs {
     /// The flagged paper's DOI (any form: 10.…, doi:…, https://doi.org/…).
     pub doi: String,
     /// The decision; without it, the paper's review history is shown.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, conflicts_with = "undo")]
     pub status: Option<ReviewStatus>,
+    /// Undo the decision in force (it stays in the history, marked undone; the one before it
+    /// is in force again).
+    #[arg(long)]
+    pub undo: bool,
     /// Why (kept with the decision and shown in exports).
     #[arg(long, default_value = "", allow_hyphen_values = true)]
     pub note: String,

@@ -8,6 +8,7 @@
 //! `docs/ARCHITECTURE.md` draws it.
 
 pub mod awards;
+pub mod card;
 pub mod classify;
 pub mod cli;
 pub mod env;

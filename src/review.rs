@@ -28,6 +28,22 @@ pub fn decide(
     Ok(doi)
 }
 
+/// Undo the decision in force on a paper (kept in the history, marked withdrawn; the one
+/// before it is in force again). Returns the normalised DOI, what was undone and what is now
+/// in force.
+pub fn undo(
+    db: &mut Db,
+    doi_input: &str,
+    by: Option<&str>,
+) -> Result<(String, ReviewStatus, Option<ReviewStatus>)> {
+    let doi = doi(doi_input)?;
+    let by = by.map(str::trim).filter(|r| !r.is_empty());
+    match db.withdraw_review(&doi, by)? {
+        Some((undone, now)) => Ok((doi, undone, now)),
+        None => Err(Error::Invalid(format!("{doi} has no decision to undo"))),
+    }
+}
+
 /// A paper's reviews, oldest first, with its normalised DOI.
 pub fn history(db: &Db, doi_input: &str) -> Result<(String, Vec<ReviewRow>)> {
     let doi = doi(doi_input)?;
@@ -47,10 +63,15 @@ impl ReviewRow {
                 .map(|b| format!("by {b}: "))
                 .unwrap_or_default(),
             self.note,
-            if self.evidence_changed {
-                "  [evidence changed since]"
-            } else {
-                ""
+            match (&self.withdrawn, self.evidence_changed) {
+                (Some((at, by)), _) => format!(
+                    "  [undone {at}{}]",
+                    by.as_deref()
+                        .map(|b| format!(" by {b}"))
+                        .unwrap_or_default()
+                ),
+                (None, true) => "  [evidence changed since]".to_string(),
+                (None, false) => String::new(),
             }
         )
     }

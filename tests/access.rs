@@ -35,7 +35,6 @@ async fn every_write_command_is_refused_while_another_writer_holds_the_lock() {
     let writes: Vec<Vec<&str>> = vec![
         vec!["scan", "--from", "2024-01-01", "--to", "2024-01-31"],
         vec!["reclassify"],
-        vec!["review", doi, "--status", "dismissed"],
         vec!["override", "region", "Dept. X, Somewhere", "OTHER"],
         vec!["lists", "import", list.to_str().unwrap(), "--id", "watch"],
     ];
@@ -51,6 +50,16 @@ async fn every_write_command_is_refused_while_another_writer_holds_the_lock() {
             );
     }
     assert_eq!(bytes(&db), before, "a refused writer changed nothing");
+    // A reviewer's decision is one short transaction, as on the review page: it is recorded
+    // beside the writer (issue 19 (3)), and can be undone there too.
+    xrefscan(&db)
+        .args(["review", doi, "--status", "dismissed", "--by", "J. Staff"])
+        .assert()
+        .success();
+    xrefscan(&db)
+        .args(["review", doi, "--undo"])
+        .assert()
+        .success();
 }
 
 #[tokio::test]

@@ -1061,3 +1061,167 @@ async fn issue17_the_card_and_the_list_say_when_each_entity_was_listed() {
         "the facet keeps the paper"
     );
 }
+
+/// Issue 21 (13), in chromium: the Risk column is on screen at 1,400 px, tiers are listed 1,
+/// 2, 3, each coauthor shows once with every source, a decision that replaces another asks
+/// first and can be undone, and a long unbroken venue stays inside the card.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue21_13_the_workspace_asks_before_replacing_a_decision_and_can_undo_it() {
+    use browser::*;
+    use fantoccini::Locator;
+    let (_dir, db) = fresh_db();
+    let paper = exported(&db)
+        .into_iter()
+        .find(|r| r["title"] != HOSTILE)
+        .unwrap();
+    let doi = paper["doi"].as_str().unwrap().to_string();
+    let id = work_id(&db, &doi);
+    let venue = "Proceedings".to_string() + &"X".repeat(400);
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE works SET venue = ?1 WHERE id = ?2",
+            rusqlite::params![venue, id],
+        )
+        .unwrap();
+    let (url, _) = serve(&db, false).await;
+    let (_driver, c) = start().await;
+
+    // The list at 1,400 px: the Risk column is on screen; tiers in their order.
+    c.goto(&format!("{url}/papers")).await.unwrap();
+    let right = js(
+        &c,
+        "var th = Array.from(document.querySelectorAll('table.papers th')).find(t => t.textContent.trim() === 'Risk'); return th.getBoundingClientRect().right <= window.innerWidth;",
+    )
+    .await;
+    assert_eq!(right, true, "the Risk column is on screen");
+    let tiers = js(
+        &c,
+        "return Array.from(document.querySelectorAll('section[data-facet=\"tier\"] a')).map(a => a.dataset.value).join(',');",
+    )
+    .await;
+    let tiers = tiers.as_str().unwrap().to_string();
+    let mut sorted: Vec<&str> = tiers.split(',').collect();
+    sorted.sort();
+    assert_eq!(tiers, sorted.join(","), "tiers in order");
+
+    // The card: one entry per coauthor; the long venue stays inside.
+    c.goto(&format!("{url}/papers/{id}")).await.unwrap();
+    let positions = count(
+        &db,
+        &format!(
+            "SELECT COUNT(DISTINCT author_position) FROM flag_evidence WHERE work_id = {id} AND kind = 'china'"
+        ),
+    );
+    assert_eq!(
+        c.find_all(Locator::Css("li.coauthor")).await.unwrap().len() as i64,
+        positions
+    );
+    assert_eq!(
+        js(
+            &c,
+            "return document.documentElement.scrollWidth <= window.innerWidth;"
+        )
+        .await,
+        true,
+        "the long venue wraps"
+    );
+
+    // Dismiss it on its card.
+    type_into(&c, "#reviewer", "J. Staff").await;
+    click(&c, "button[value=dismissed]").await;
+    until_url(&c, "saved", |u| u.contains("saved=dismissed")).await;
+
+    // From the list, c on that row asks before replacing the dismissal; no replaces nothing.
+    let reviews = || {
+        count(
+            &db,
+            &format!("SELECT COUNT(*) FROM reviews WHERE work_id = {id}"),
+        )
+    };
+    assert_eq!(reviews(), 1);
+    c.goto(&format!("{url}/papers?q={doi}")).await.unwrap();
+    let body = c.find(Locator::Css("body")).await.unwrap();
+    body.send_keys("j").await.unwrap();
+    body.send_keys("c").await.unwrap();
+    let asked = c.get_alert_text().await.unwrap();
+    assert!(
+        asked.contains("dismissed") && asked.contains("confirmed"),
+        "{asked}"
+    );
+    c.dismiss_alert().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(reviews(), 1, "nothing was replaced");
+    assert_eq!(text(&c, "tr.paper-row td.review").await, "dismissed");
+    // Yes replaces it, and the flash offers to undo.
+    body.send_keys("c").await.unwrap();
+    c.accept_alert().await.unwrap();
+    until_url(&c, "confirmed", |u| u.contains("saved=confirmed")).await;
+    assert_eq!(text(&c, "tr.paper-row td.review").await, "confirmed");
+    click(&c, ".flash #undo").await;
+    until_url(&c, "undone", |u| u.contains("undone=")).await;
+    assert!(
+        text(&c, ".flash")
+            .await
+            .contains("dismissed is in force again")
+    );
+    assert_eq!(text(&c, "tr.paper-row td.review").await, "dismissed");
+    assert_eq!(reviews(), 2, "the undone decision stays in the history");
+    let d = db.clone();
+    let rows = tokio::task::spawn_blocking(move || exported(&d))
+        .await
+        .unwrap();
+    let row = rows.iter().find(|r| r["doi"] == doi.as_str()).unwrap();
+    assert_eq!(row["review_status"], "dismissed");
+    c.close().await.unwrap();
+}
+
+/// A decision posted from a page that showed another decision than the one now in force (a
+/// colleague decided meanwhile) is refused, and nothing is saved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue21_13_a_decision_made_from_a_stale_page_is_refused() {
+    let (_dir, db) = fresh_db();
+    let (url, app) = serve(&db, false).await;
+    let paper = exported(&db).into_iter().next().unwrap();
+    let doi = paper["doi"].as_str().unwrap().to_string();
+    let id = work_id(&db, &doi);
+    xrefscan(&db)
+        .args(["review", &doi, "--status", "dismissed", "--by", "colleague"])
+        .assert()
+        .success();
+    let r = http()
+        .post(format!("{url}/papers/{id}/review"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "status=confirmed&replaces=&note=&reviewer=me&csrf={}",
+            app.token()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("changed since the page was shown")
+    );
+    assert_eq!(
+        count(
+            &db,
+            &format!("SELECT COUNT(*) FROM reviews WHERE work_id = {id}")
+        ),
+        1
+    );
+    // The CLI can undo, too.
+    xrefscan(&db)
+        .args(["review", &doi, "--undo", "--by", "colleague"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("dismissed undone"));
+    xrefscan(&db)
+        .args(["review", &doi])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("[undone"));
+}

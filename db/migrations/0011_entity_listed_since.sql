@@ -3,6 +3,11 @@
 -- or after the paper was published.
 ALTER TABLE flags ADD COLUMN entity_listed_since TEXT NOT NULL DEFAULT '';
 
+-- A reviewer can undo the last decision (issue 21 (13)): it is kept, marked withdrawn, and the
+-- decision before it is the latest again.
+ALTER TABLE reviews ADD COLUMN withdrawn_at TEXT;
+ALTER TABLE reviews ADD COLUMN withdrawn_by TEXT;
+
 DROP VIEW flagged_papers;
 CREATE VIEW flagged_papers AS
 SELECT
@@ -40,7 +45,7 @@ SELECT
     w.id AS work_id
 FROM flags f
 JOIN works w ON w.id = f.work_id
-LEFT JOIN reviews r ON r.id = (SELECT MAX(id) FROM reviews WHERE work_id = f.work_id)
+LEFT JOIN reviews r ON r.id = (SELECT MAX(id) FROM reviews WHERE work_id = f.work_id AND withdrawn_at IS NULL)
 WHERE f.active = 1;
 
 -- The DoD component each cited award is counted under, as exports and `stats` name components

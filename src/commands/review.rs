@@ -1,5 +1,6 @@
-//! `xrefscan review DOI [--status …]`: record a decision (under the writer lock) or show a
-//! paper's history (read-only).
+//! `xrefscan review DOI [--status … | --undo]`: record or undo a decision, or show a paper's
+//! history (read-only). A decision is one short transaction beside a running scan, as on the
+//! review page (`Access::Annotate`).
 
 use super::{Ctx, ok};
 use std::io::Write;
@@ -9,12 +10,9 @@ use xrefscan::review;
 use xrefscan::store::{Access, Db};
 
 pub fn run(args: &ReviewArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
-    let access = if args.status.is_some() {
-        Access::Write {
-            command: "review",
-            wait: ctx.wait,
-            create: false,
-        }
+    let _ = ctx.wait;
+    let access = if args.status.is_some() || args.undo {
+        Access::Annotate
     } else {
         Access::Read
     };
@@ -22,6 +20,15 @@ pub fn run(args: &ReviewArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     if let Some(status) = args.status {
         let doi = review::decide(&mut db, &args.doi, status, &args.note, args.by.as_deref())?;
         eprintln!("{doi}: {status}");
+    }
+    if args.undo {
+        let (doi, undone, now) = review::undo(&mut db, &args.doi, args.by.as_deref())?;
+        eprintln!(
+            "{doi}: {undone} undone; {}",
+            now.map_or("no decision in force".to_string(), |s| format!(
+                "{s} in force again"
+            ))
+        );
     }
     let (doi, history) = review::history(&db, &args.doi)?;
     let mut out = std::io::stdout().lock();

@@ -68,7 +68,7 @@ fn flag_condition(filter: &AwardFilter) -> String {
     if filter.exclude_dismissed {
         c.push_str(
             " AND NOT EXISTS (SELECT 1 FROM reviews r
-                 WHERE r.id = (SELECT MAX(id) FROM reviews WHERE work_id = f.work_id)
+                 WHERE r.id = (SELECT MAX(id) FROM reviews WHERE work_id = f.work_id AND withdrawn_at IS NULL)
                    AND r.status = 'dismissed' AND r.evidence_hash = f.evidence_hash)",
         );
     }

@@ -150,7 +150,7 @@ impl Db {
                     CASE WHEN r.evidence_hash = f.evidence_hash THEN r.status
                          ELSE r.status || ' (evidence changed since the review)' END AS status,
                     r.note
-             FROM flags f JOIN reviews r ON r.id = (SELECT MAX(id) FROM reviews WHERE work_id = f.work_id)
+             FROM flags f JOIN reviews r ON r.id = (SELECT MAX(id) FROM reviews WHERE work_id = f.work_id AND withdrawn_at IS NULL)
              WHERE f.active = 1",
         )?;
         let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;

@@ -178,6 +178,12 @@ pub(super) fn open_read(path: &Path) -> Result<Db> {
 }
 
 pub(super) fn open_annotate(path: &Path) -> Result<Db> {
+    if !path.exists() {
+        return Err(Error::NoDatabase {
+            path: path.to_path_buf(),
+            hint: "only `xrefscan scan` creates a database; check --db (XREFSCAN_DB)".into(),
+        });
+    }
     // The same checks as a reader: present, SQLite, xrefscan's, at this build's schema.
     drop(open_read(path)?);
     writable(path)?;

@@ -17,6 +17,8 @@ pub struct ReviewRow {
     pub reviewer: Option<String>,
     /// The flag's evidence has changed since this review was made.
     pub evidence_changed: bool,
+    /// Undone: when, and by whom (kept in the history, no longer the decision).
+    pub withdrawn: Option<(String, Option<String>)>,
 }
 
 /// One correction in force.
@@ -70,7 +72,8 @@ impl Db {
     pub fn review_history(&self, doi: &str) -> Result<Vec<ReviewRow>> {
         let mut st = self.conn.prepare(
             "SELECT r.at, r.status, r.note, r.reviewer,
-                    r.evidence_hash <> f.evidence_hash AS evidence_changed
+                    r.evidence_hash <> f.evidence_hash AS evidence_changed,
+                    r.withdrawn_at, r.withdrawn_by
              FROM reviews r JOIN works w ON w.id = r.work_id JOIN flags f ON f.work_id = r.work_id
              WHERE w.doi = ?1 ORDER BY r.id",
         )?;
@@ -81,9 +84,61 @@ impl Db {
                 note: r.get("note")?,
                 reviewer: r.get("reviewer")?,
                 evidence_changed: r.get("evidence_changed")?,
+                withdrawn: r
+                    .get::<_, Option<String>>("withdrawn_at")?
+                    .map(|at| Ok::<_, rusqlite::Error>((at, r.get("withdrawn_by")?)))
+                    .transpose()?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The decision in force on a paper (the latest not undone), if any.
+    pub fn current_review(&self, doi: &str) -> Result<Option<ReviewStatus>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT r.status FROM reviews r JOIN works w ON w.id = r.work_id
+                 WHERE w.doi = ?1 AND r.withdrawn_at IS NULL ORDER BY r.id DESC LIMIT 1",
+                [doi],
+                |r| r.get("status"),
+            )
+            .optional()?)
+    }
+
+    /// Undo the decision in force on a paper: it stays in the history, marked withdrawn, and
+    /// the one before it (if any) is in force again. Returns `(undone, now in force)`.
+    pub fn withdraw_review(
+        &mut self,
+        doi: &str,
+        by: Option<&str>,
+    ) -> Result<Option<(ReviewStatus, Option<ReviewStatus>)>> {
+        let tx = self.conn.transaction()?;
+        let latest: Option<(i64, ReviewStatus)> = tx
+            .query_row(
+                "SELECT r.id, r.status FROM reviews r JOIN works w ON w.id = r.work_id
+                 WHERE w.doi = ?1 AND r.withdrawn_at IS NULL ORDER BY r.id DESC LIMIT 1",
+                [doi],
+                |r| Ok((r.get("id")?, r.get("status")?)),
+            )
+            .optional()?;
+        let Some((id, undone)) = latest else {
+            return Ok(None);
+        };
+        tx.execute(
+            "UPDATE reviews SET withdrawn_at = ?2, withdrawn_by = ?3 WHERE id = ?1",
+            params![id, now(), by],
+        )?;
+        let now_in_force: Option<ReviewStatus> = tx
+            .query_row(
+                "SELECT r.status FROM reviews r JOIN works w ON w.id = r.work_id
+                 WHERE w.doi = ?1 AND r.withdrawn_at IS NULL ORDER BY r.id DESC LIMIT 1",
+                [doi],
+                |r| r.get("status"),
+            )
+            .optional()?;
+        tx.commit()?;
+        Ok(Some((undone, now_in_force)))
     }
 
     /// Record a reviewer's correction of the (already normalised) affiliation string `key`; an

@@ -234,6 +234,7 @@ pub fn router(app: Arc<App>) -> Router {
     if !app.opts.read_only {
         r = r
             .route("/papers/{id}/review", post(post_review))
+            .route("/papers/{id}/undo", post(post_undo))
             .route("/papers/{id}/override", post(post_override));
     }
     r.fallback(not_found)
@@ -450,6 +451,7 @@ async fn list(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
                 doi => r.row.doi.clone(),
                 review => r.review.clone(),
                 review_status => r.row.review_status.clone(),
+                current => decision_word(&r.row.review_status),
                 money => r.cents.map(dollars_grouped).unwrap_or_default(),
                 flagged => r.row.first_flagged_at.get(..10).unwrap_or("").to_string(),
                 components => r.row.dod_components.clone(),
@@ -535,6 +537,8 @@ async fn list(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response {
             per_page => per_page,
             view => view.query(),
             focus => focus,
+            // A decision just made from the list can be undone from its flash line.
+            undo_id => focus.filter(|_| q.contains("saved=")),
             flash => flash.clone().unwrap_or_default(),
             flash_kind => if flash.is_some() { "ok" } else { "" },
         },
@@ -660,6 +664,16 @@ fn marked(text: &str, marks: &[&str]) -> String {
     out
 }
 
+/// The decision in force as its word (`dismissed`), or "" when there is none.
+fn decision_word(review_status: &str) -> String {
+    review_status
+        .split_whitespace()
+        .next()
+        .filter(|w| ReviewStatus::parse(w).is_some())
+        .unwrap_or("")
+        .to_string()
+}
+
 /// What a card's flash line says after a redirect (`?saved=…`, `?corrected=1`).
 fn flash_of(query: &str) -> Option<String> {
     url::form_urlencoded::parse(query.as_bytes()).find_map(|(k, v)| match k.as_ref() {
@@ -668,6 +682,11 @@ fn flash_of(query: &str) -> Option<String> {
         "corrected" => Some(
             "Correction saved; it applies at the next scan or `xrefscan reclassify`.".to_string(),
         ),
+        "undone" => Some(match v.split_once(':') {
+            Some((undone, "")) => format!("Undone: {undone}. No decision is in force."),
+            Some((undone, now)) => format!("Undone: {undone}. {now} is in force again."),
+            None => format!("Undone: {v}."),
+        }),
         _ => None,
     })
 }
@@ -709,6 +728,7 @@ async fn card_json(app: &Arc<App>, id: i64) -> Response {
         Ok(Some(serde_json::json!({
             "paper": paper.get(0),
             "evidence": facts.evidence,
+            "coauthors": crate::card::coauthors(&facts.evidence),
             "awards": facts.awards,
             "sources": facts.sources,
             "review_history": history,
@@ -798,81 +818,62 @@ async fn render_card(
             }
         })
         .collect();
-    // One entry per coauthor and affiliation string, however many sources said it; entity
-    // matches once each.
-    let mut groups: Vec<(&crate::store::EvidenceRow, Vec<&str>)> = Vec::new();
-    for e in facts.evidence.iter().filter(|e| e.kind == "china") {
-        match groups
-            .iter_mut()
-            .find(|(g, _)| g.author_name == e.author_name && g.affiliation == e.affiliation)
-        {
-            Some((_, sources)) => {
-                if !sources.contains(&e.source.as_str()) {
-                    sources.push(&e.source)
-                }
-            }
-            None => groups.push((e, vec![e.source.as_str()])),
-        }
-    }
-    let china: Vec<_> = groups
+    // One person per authorship, each affiliation once with its sources (crate::card).
+    let china: Vec<_> = crate::card::coauthors(&facts.evidence)
         .into_iter()
-        .map(|(e, sources)| {
-            let mut seen: Vec<&str> = Vec::new();
-            let entities: Vec<_> = facts
-                .evidence
+        .map(|person| {
+            let affiliations: Vec<_> = person
+                .affiliations
                 .iter()
-                .filter(|h| h.kind == "entity" && h.affiliation == e.affiliation)
-                .filter(|h| {
-                    let new = !seen.contains(&h.summary.as_str());
-                    seen.push(&h.summary);
-                    new
-                })
-                .map(|h| {
-                    // Since when the entry is listed, against the paper's publication.
-                    let listed = row
-                        .row
-                        .entity_listed_since
-                        .split(" | ")
-                        .find(|l| {
-                            h.institution.as_deref().is_some_and(|e| {
-                                l.starts_with(&format!("{e} [")) || l.starts_with(&format!("{e}: "))
-                            })
+                .map(|a| {
+                    let entities: Vec<_> = a
+                        .entities
+                        .iter()
+                        .map(|h| {
+                            // Since when the entry is listed, against the paper's publication.
+                            let listed = row
+                                .row
+                                .entity_listed_since
+                                .split(" | ")
+                                .find(|l| {
+                                    h.institution.as_deref().is_some_and(|e| {
+                                        l.starts_with(&format!("{e} ["))
+                                            || l.starts_with(&format!("{e}: "))
+                                    })
+                                })
+                                .and_then(|l| l.rsplit_once(": "))
+                                .map(|(_, when)| when.to_string());
+                            context! { summary => h.summary.clone(), entry => h.institution.clone(), listed => listed }
                         })
-                        .and_then(|l| l.rsplit_once(": "))
-                        .map(|(_, when)| when.to_string());
-                    context! { summary => h.summary.clone(), entry => h.institution.clone(), listed => listed }
+                        .collect();
+                    let mut entries: Vec<String> =
+                        a.entities.iter().filter_map(|h| h.institution.clone()).collect();
+                    entries.sort();
+                    entries.dedup();
+                    // The words that placed it, and those an entity list matched.
+                    let marks: Vec<&str> = std::iter::once(a.matched.as_deref())
+                        .chain(a.entities.iter().map(|h| h.matched.as_deref()))
+                        .flatten()
+                        .collect();
+                    context! {
+                        entries => entries,
+                        region => a.region.clone(),
+                        country_code => a.country_code.clone(),
+                        source => a.sources.join(", "),
+                        affiliation => a.affiliation.clone(),
+                        marked => marked(&a.affiliation, &marks),
+                        institution => a.institution.clone(),
+                        via => a.via.clone().unwrap_or_default(),
+                        matched => a.matched.clone().unwrap_or_default(),
+                        entities => entities,
+                    }
                 })
                 .collect();
-            let mut entries: Vec<String> = facts
-                .evidence
-                .iter()
-                .filter(|h| h.kind == "entity" && h.affiliation == e.affiliation)
-                .filter_map(|h| h.institution.clone())
-                .collect();
-            entries.sort();
-            entries.dedup();
-            let aff = e.affiliation.clone().unwrap_or_default();
             context! {
-                entries => entries,
-                author_name => e.author_name.clone().unwrap_or_else(|| "(unnamed author)".into()),
-                region => e.region.clone(),
-                country_code => e.country_code.clone(),
-                source => sources.join(", "),
-                affiliation => aff.clone(),
-                // The words that placed it, and those an entity list matched.
-                marked => marked(
-                    &aff,
-                    &std::iter::once(e.matched.as_deref())
-                        .chain(facts.evidence.iter().filter(|h| {
-                            h.kind == "entity" && h.affiliation == e.affiliation
-                        }).map(|h| h.matched.as_deref()))
-                        .flatten()
-                        .collect::<Vec<_>>(),
-                ),
-                institution => e.institution.clone(),
-                via => e.via.clone().unwrap_or_default(),
-                matched => e.matched.clone().unwrap_or_default(),
-                entities => entities,
+                author_name => if person.name.is_empty() { "(unnamed author)".to_string() } else { person.name.clone() },
+                also => person.also.join(", "),
+                position => person.position,
+                affiliations => affiliations,
             }
         })
         .collect();
@@ -920,6 +921,7 @@ async fn render_card(
             back_href => href("/papers", &view),
             prev_href => prev_href,
             next_href => next_href,
+            current => decision_word(&row.row.review_status),
             flash => flash,
             flash_kind => flash_kind,
         },
@@ -1036,15 +1038,30 @@ async fn post_review(
     };
     let a = app.clone();
     let (note, reviewer) = note_and_reviewer(&f);
+    // The decision the form was shown with: one made since (on the card, at the command line,
+    // by a colleague) is not replaced unseen.
+    let replaces = f
+        .iter()
+        .find(|(k, _)| k == "replaces")
+        .map(|(_, v)| v.clone());
     let saved = blocking(move || {
-        let doi = a
-            .snapshot()?
-            .rows
-            .iter()
-            .find(|r| r.row.work_id == id)
-            .map(|r| r.row.doi.clone())
-            .ok_or_else(|| Error::Invalid(format!("work {id} is not a flagged paper")))?;
+        let doi = doi_of(&a, id)?;
         let mut db = Db::open(&a.opts.db, Access::Annotate)?;
+        if let Some(shown) = replaces {
+            let now = db.current_review(&doi)?;
+            let now_word = now.map(|s| s.as_str()).unwrap_or("");
+            if now_word != shown && now != Some(status) {
+                return Err(Error::Invalid(format!(
+                    "the decision on this paper changed since the page was shown (now: {}); \
+                     look at it again and decide",
+                    if now_word.is_empty() {
+                        "none"
+                    } else {
+                        now_word
+                    }
+                )));
+            }
+        }
         review::decide(&mut db, &doi, status, &note, Some(&reviewer)).map(|_| ())
     })
     .await;
@@ -1057,6 +1074,53 @@ async fn post_review(
         with_view(&format!("/papers/{id}"), &view, &saved_as)
     };
     after_write(&app, id, &view, saved, to).await
+}
+
+/// The DOI of flagged work `id`, from the list in memory.
+fn doi_of(app: &App, id: i64) -> Result<String> {
+    app.snapshot()?
+        .rows
+        .iter()
+        .find(|r| r.row.work_id == id)
+        .map(|r| r.row.doi.clone())
+        .ok_or_else(|| Error::Invalid(format!("work {id} is not a flagged paper")))
+}
+
+/// Undo the decision in force on a paper: kept in its history, marked undone.
+async fn post_undo(
+    State(app): State<Arc<App>>,
+    UrlPath(id): UrlPath<i64>,
+    body: Bytes,
+) -> Response {
+    let f = form(&body);
+    if !token_ok(&app, &f) {
+        return refused(&app);
+    }
+    let view = field(&f, "view").to_string();
+    let reviewer = field(&f, "reviewer").to_string();
+    let a = app.clone();
+    let undone = blocking(move || {
+        let doi = doi_of(&a, id)?;
+        let mut db = Db::open(&a.opts.db, Access::Annotate)?;
+        let (_, undone, now) = review::undo(&mut db, &doi, Some(&reviewer))?;
+        Ok(format!(
+            "undone={}:{}",
+            undone.as_str(),
+            now.map(|s| s.as_str()).unwrap_or("")
+        ))
+    })
+    .await;
+    match undone {
+        Ok(flag) => {
+            let to = if field(&f, "return") == "list" {
+                with_view("/papers", &view, &format!("{flag}&focus={id}"))
+            } else {
+                with_view(&format!("/papers/{id}"), &view, &flag)
+            };
+            Redirect::to(&to).into_response()
+        }
+        Err(e) => after_write(&app, id, &view, Err(e), String::new()).await,
+    }
 }
 
 async fn post_override(

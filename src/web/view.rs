@@ -169,6 +169,19 @@ impl Row {
 pub struct Facet {
     pub key: &'static str,
     pub label: &'static str,
+    /// Values in their own order (tiers 1, 2, 3; years newest first) rather than by count.
+    pub order: Order,
+}
+
+/// How a facet's values are listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// The most frequent first.
+    Count,
+    /// By value, as text (tier 1 before 2).
+    Value,
+    /// By value, the highest first (the newest year).
+    ValueDesc,
 }
 
 /// The facets shown beside the list, in order. `month` filters too (the overview's chart links
@@ -177,42 +190,52 @@ pub const FACETS: &[Facet] = &[
     Facet {
         key: "tier",
         label: "Tier",
+        order: Order::Value,
     },
     Facet {
         key: "review",
         label: "Review status",
+        order: Order::Count,
     },
     Facet {
         key: "component",
         label: "DoD component",
+        order: Order::Count,
     },
     Facet {
         key: "region",
         label: "Region",
+        order: Order::Count,
     },
     Facet {
         key: "risk",
         label: "Risk",
+        order: Order::Count,
     },
     Facet {
         key: "list",
         label: "Entity list",
+        order: Order::Count,
     },
     Facet {
         key: "listed",
         label: "Entity listed",
+        order: Order::Count,
     },
     Facet {
         key: "institution",
         label: "China-based institution",
+        order: Order::Count,
     },
     Facet {
         key: "year",
         label: "Year published",
+        order: Order::ValueDesc,
     },
     Facet {
         key: "scan",
         label: "First flagged in scan",
+        order: Order::ValueDesc,
     },
 ];
 
@@ -409,6 +432,11 @@ pub struct FacetCounts {
     pub more: usize,
 }
 
+/// A value as numbers where it is one (scan 9 before scan 10), else as text.
+fn natural(v: &str) -> (u64, &str) {
+    (v.parse().unwrap_or(u64::MAX), v)
+}
+
 /// Each facet's values among `rows` (the view's rows), most frequent first, the chosen ones
 /// always shown.
 pub fn facet_counts(view: &View, rows: &[&Row], top: usize, base: &str) -> Vec<FacetCounts> {
@@ -422,7 +450,11 @@ pub fn facet_counts(view: &View, rows: &[&Row], top: usize, base: &str) -> Vec<F
                 }
             }
             let mut values: Vec<(&str, usize)> = counts.into_iter().collect();
-            values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+            match f.order {
+                Order::Count => values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0))),
+                Order::Value => values.sort_by(|a, b| natural(a.0).cmp(&natural(b.0))),
+                Order::ValueDesc => values.sort_by(|a, b| natural(b.0).cmp(&natural(a.0))),
+            }
             let total = values.len();
             let mut shown: Vec<(&str, usize)> = values.iter().take(top).copied().collect();
             for (k, v) in &view.filters {

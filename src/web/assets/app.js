@@ -20,6 +20,12 @@
     });
   });
 
+  // A decision that replaces another is asked about first.
+  function replacing(current, next) {
+    if (!current || current === next) { return true; }
+    return window.confirm("Replace the decision “" + current + "” with “" + next + "”?");
+  }
+
   function typing(event) {
     var t = event.target;
     return t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
@@ -46,9 +52,13 @@
     document.addEventListener("keydown", function (event) {
       if (typing(event) || event.ctrlKey || event.metaKey || event.altKey) { return; }
       if (quick && current >= 0 && DECIDE[event.key]) {
-        quick.setAttribute("action", rows[current].getAttribute("data-review"));
-        quick.querySelector("input[name=status]").value = DECIDE[event.key];
         event.preventDefault();
+        var row = rows[current];
+        var was = row.getAttribute("data-status") || "";
+        if (!replacing(was, DECIDE[event.key])) { return; }
+        quick.setAttribute("action", row.getAttribute("data-review"));
+        quick.querySelector("input[name=status]").value = DECIDE[event.key];
+        quick.querySelector("input[name=replaces]").value = was;
         quick.submit();
         return;
       }
@@ -64,6 +74,15 @@
   }
 
   if (page === "paper") {
+    var reviewForm = document.getElementById("review-form");
+    if (reviewForm) {
+      reviewForm.addEventListener("submit", function (event) {
+        var next = event.submitter && event.submitter.value;
+        if (next && !replacing(reviewForm.getAttribute("data-current") || "", next)) {
+          event.preventDefault();
+        }
+      });
+    }
     document.addEventListener("keydown", function (event) {
       if (typing(event) || event.ctrlKey || event.metaKey || event.altKey) { return; }
       var link;
