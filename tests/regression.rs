@@ -1862,4 +1862,17 @@ async fn issue21_16_small_things_a_newcomer_noticed() {
         .unwrap();
     assert!(longest <= xrefscan::export::MAX_CELL, "{longest}");
     assert!(csv.contains(xrefscan::export::TRUNCATION_MARKER.trim()));
+    // A full disk is one clean error, for every format.
+    if std::path::Path::new("/dev/full").exists() {
+        for format in ["xlsx", "csv", "json"] {
+            let out = xrefscan(&db)
+                .args(["export", "--format", format, "--out", "/dev/full"])
+                .assert()
+                .code(1);
+            let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+            assert!(stderr.contains("No space left"), "{format}: {stderr}");
+            assert!(!stderr.contains("ZipWriter"), "{format}: {stderr}");
+            assert_eq!(stderr.lines().count(), 1, "{format}: {stderr}");
+        }
+    }
 }
