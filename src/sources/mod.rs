@@ -11,5 +11,7 @@ pub mod openalex;
 pub mod pace;
 pub mod pages;
 pub mod paging;
+pub mod pdf;
+pub mod pdf_text;
 pub mod sink;
 pub mod usaspending;
