@@ -126,7 +126,7 @@ async fn main() {
             "2023-06-01".into(),
             "--to".into(),
             "2025-06-30".into(),
-            "--html-budget".into(),
+            "--ack-budget".into(),
             "10000".into(),
         ];
         for (k, v) in &urls {

@@ -479,9 +479,16 @@ pub struct ScanArgs {
     /// DOI resolver for publisher pages.
     #[arg(long, env = env::XREFSCAN_DOI_RESOLVER, value_parser = parse_base_url, default_value = "https://doi.org")]
     pub doi_resolver: String,
-    /// Most publisher pages to fetch in one run (source `pages`); the rest wait for the next run.
-    #[arg(long, env = env::XREFSCAN_HTML_BUDGET, value_parser = parse_count, default_value_t = 200)]
-    pub html_budget: usize,
+    /// Most works whose acknowledgment is read in one run (source `pages`: Europe PMC full
+    /// text by PMCID, the open-access copy, the publisher's page — the cheapest first); the
+    /// rest wait for the next run, most promising first.
+    #[arg(long, visible_alias = "html-budget", env = env::XREFSCAN_ACK_BUDGET, value_parser = parse_count, default_value_t = 1000)]
+    pub ack_budget: usize,
+    /// Leave out the China-linked sweep (OpenAlex works of the window with an author in CN,
+    /// HK or MO, whose acknowledgments are then read): only works that metadata or Europe
+    /// PMC's searches mark as DoD-funded are examined.
+    #[arg(long, env = env::XREFSCAN_NO_SWEEP, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    pub no_sweep: bool,
     /// Publisher-page requests per second, per host.
     #[arg(long, env = env::XREFSCAN_PAGE_RPS, value_parser = parse_rate, default_value_t = 1.0)]
     pub page_rps: f64,
@@ -497,6 +504,9 @@ pub struct ScanArgs {
     /// Largest page read, in bytes; longer pages are cut (and the cut is recorded).
     #[arg(long, env = env::XREFSCAN_MAX_PAGE_BYTES, value_parser = parse_count, default_value_t = 8 * 1024 * 1024)]
     pub max_page_bytes: usize,
+    /// Largest open-access PDF read, in bytes; a longer one is recorded as unread.
+    #[arg(long, env = env::XREFSCAN_MAX_PDF_BYTES, value_parser = parse_count, default_value_t = 30 * 1024 * 1024)]
+    pub max_pdf_bytes: usize,
     /// OpenAlex API key (keyless calls get a tiny daily budget).
     #[arg(long, env = env::OPENALEX_API_KEY, hide_env_values = true)]
     pub openalex_api_key: Option<String>,
@@ -648,10 +658,13 @@ impl ScanArgs {
                 user_agent: ua.clone(),
                 timeout: Duration::from_secs(self.timeout.max(1)),
                 max_bytes: self.max_page_bytes.max(1024),
+                max_pdf_bytes: self.max_pdf_bytes.max(1024),
+                pdf_timeout: Duration::from_secs(30),
                 max_redirects: 10,
                 max_attempts: self.max_retries.max(1),
             },
-            html_budget: self.html_budget,
+            ack_budget: self.ack_budget,
+            sweep: !self.no_sweep,
             client: ClientConfig {
                 user_agent: ua,
                 timeout: Duration::from_secs(self.timeout.max(1)),

@@ -72,8 +72,12 @@ pub const XREFSCAN_EUROPEPMC_PAGE_SIZE: &str = "XREFSCAN_EUROPEPMC_PAGE_SIZE";
 pub const XREFSCAN_FULLTEXT_BUDGET: &str = "XREFSCAN_FULLTEXT_BUDGET";
 /// DOI resolver for publisher pages (`--doi-resolver`).
 pub const XREFSCAN_DOI_RESOLVER: &str = "XREFSCAN_DOI_RESOLVER";
-/// Most publisher pages fetched per run (`--html-budget`).
-pub const XREFSCAN_HTML_BUDGET: &str = "XREFSCAN_HTML_BUDGET";
+/// Most works whose acknowledgment is read per run (`--ack-budget`, once `--html-budget`).
+pub const XREFSCAN_ACK_BUDGET: &str = "XREFSCAN_ACK_BUDGET";
+/// Leave out the China-linked sweep (`--no-sweep`).
+pub const XREFSCAN_NO_SWEEP: &str = "XREFSCAN_NO_SWEEP";
+/// Largest open-access PDF read (`--max-pdf-bytes`).
+pub const XREFSCAN_MAX_PDF_BYTES: &str = "XREFSCAN_MAX_PDF_BYTES";
 /// Publisher-page requests per second per host (`--page-rps`).
 pub const XREFSCAN_PAGE_RPS: &str = "XREFSCAN_PAGE_RPS";
 /// Publisher-page requests in flight per host (`--page-concurrency`).

@@ -33,7 +33,7 @@ fn scan_cmd(db: &std::path::Path, srv: &Servers) -> std::process::Command {
         .env("XREFSCAN_PAGE_CONCURRENCY", "2")
         .env("XREFSCAN_RESOLVER_RPS", "10")
         .env("XREFSCAN_RESOLVER_CONCURRENCY", "2")
-        .env("XREFSCAN_HTML_BUDGET", "10000")
+        .env("XREFSCAN_ACK_BUDGET", "10000")
         .env("XREFSCAN_FULLTEXT_BUDGET", "10000")
         .env("XREFSCAN_CROSSREF_URL", &im.crossref_url)
         .env("XREFSCAN_OPENALEX_URL", &im.openalex_url)

@@ -188,7 +188,7 @@ async fn every_route_together_finds_the_hard_cases() {
     o.fulltext_budget = 10_000;
     o.pages.resolver = text.resolver_url.clone();
     o.pages.per_host.requests_per_second = 80.0;
-    o.html_budget = 10_000;
+    o.ack_budget = 10_000;
     let s = scan::run(&db, o).await.unwrap();
     assert!(s.complete(), "{s}");
 

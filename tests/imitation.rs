@@ -253,7 +253,7 @@ async fn acknowledgment_only_funding_is_found_in_full_text_and_pages_within_ever
     o.pages.per_host.concurrency = 2;
     // This resolver enforces the same limits as the publishers.
     o.pages.resolver_limits = o.pages.per_host;
-    o.html_budget = 10_000;
+    o.ack_budget = 10_000;
     let s = scan::run(&db, o.clone()).await.unwrap();
     assert!(s.complete(), "{s}");
     for (name, c) in [("europepmc", &text.europepmc), ("resolver", &text.resolver)]
@@ -430,4 +430,191 @@ async fn issue17_an_api_that_says_slow_down_is_not_asked_inside_its_retry_after(
     assert_eq!(counters.inside_retry_after.load(Ordering::SeqCst), 0);
     let s = ep.slowed().expect("slowed");
     assert!(s.lowest <= 2.0, "{s}");
+}
+
+/// Issue 18's done-ness: China-linked works that no index marks DoD-funded, whose DoD funding
+/// is written only in their acknowledgment — on the publisher's page, in an open-access PDF
+/// (last page, hyphenated, or a first-page footnote), on a repository's page, in a Europe PMC
+/// full text no search surfaces, in a Europe PMC record without full text, behind a PDF that
+/// cannot be read — are found by the China-linked sweep and the reading that follows it;
+/// decoys are not flagged; every flagged paper's acknowledgment is read and its award numbers
+/// reach the ledger; a second run reads nothing again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue18_acknowledgment_only_funding_is_found_wherever_it_is_written() {
+    let (from, to) = (date("2023-06-01"), date("2025-06-30"));
+    let mut corpus = imitation::generate(400, 0x18a, from, to);
+    imitation::add_ack_only_cases(&mut corpus, 700, 0x18b, from, to);
+    let corpus = Arc::new(corpus);
+    let fast = ServerLimits {
+        per_second: 60,
+        in_flight: 5,
+        latency: Duration::from_millis(5),
+    };
+    let per_host = ServerLimits {
+        per_second: 40,
+        in_flight: 4,
+        latency: Duration::from_millis(5),
+    };
+    let im = imitation::start(corpus.clone(), fast, fast).await;
+    let text = imitation::start_text_sources(corpus.clone(), fast, per_host).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("acks.sqlite");
+    let mut o = options(
+        &im.crossref_url,
+        &im.openalex_url,
+        &[
+            Source::Crossref,
+            Source::OpenAlex,
+            Source::EuropePmc,
+            Source::Publisher,
+        ],
+    );
+    o.sweep = true;
+    o.europepmc.base_url = text.europepmc_url.clone();
+    o.europepmc_limits.requests_per_second = 40.0;
+    o.europepmc_limits.concurrency = 3;
+    o.fulltext_budget = 10_000;
+    o.pages.resolver = text.resolver_url.clone();
+    o.pages.per_host.requests_per_second = 30.0;
+    o.pages.per_host.concurrency = 3;
+    o.pages.resolver_limits = o.pages.per_host;
+    o.ack_budget = 10_000;
+    let s = scan::run(&db, o.clone()).await.unwrap();
+    assert!(s.complete(), "{s}");
+    let said = s.to_string();
+    assert!(said.contains("China-linked sweep"), "{said}");
+    for (name, c) in [
+        ("open-access host", &text.open_access),
+        ("resolver", &text.resolver),
+    ] {
+        assert_eq!(c.rate_violations.load(Ordering::SeqCst), 0, "{name}");
+        assert_eq!(c.concurrency_violations.load(Ordering::SeqCst), 0, "{name}");
+    }
+
+    let expected: HashSet<String> = corpus
+        .works
+        .iter()
+        .filter(|w| {
+            if w.is_ack_only_case() {
+                w.ack_dod
+            } else {
+                // Metadata-funded; a page shows the affiliations metadata lacked.
+                w.should_flag_all_sources(&[])
+            }
+        })
+        .map(|w| w.doi.clone())
+        .collect();
+    let got = flagged_dois(&db);
+    let right = got.intersection(&expected).count() as f64;
+    let precision = right / got.len().max(1) as f64;
+    let recall = right / expected.len().max(1) as f64;
+    eprintln!(
+        "{s}\nexpected {} flagged {} P {precision:.3} R {recall:.3}",
+        expected.len(),
+        got.len()
+    );
+    for w in corpus.works.iter().filter(|w| !w.is_ack_only_case()) {
+        if got.contains(&w.doi) != expected.contains(&w.doi) {
+            eprintln!(
+                "OTHER {} flagged={} crossref_dod={} openalex_dod={} china_visible={} truth_china={}",
+                w.doi,
+                got.contains(&w.doi),
+                w.crossref_dod,
+                w.openalex_dod,
+                w.china_visible,
+                w.truth_china
+            );
+        }
+    }
+    for w in corpus.works.iter().filter(|w| w.is_ack_only_case()) {
+        let flagged = got.contains(&w.doi);
+        if flagged != w.ack_dod {
+            eprintln!(
+                "{} {} copy={:?} page_ack={} ack={:?}",
+                if flagged { "WRONG" } else { "MISSED" },
+                w.doi,
+                w.copy,
+                w.page_ack,
+                w.ack
+            );
+        }
+    }
+    let positives = corpus
+        .works
+        .iter()
+        .filter(|w| w.is_ack_only_case() && w.ack_dod)
+        .count();
+    assert!(
+        positives > 200,
+        "enough acknowledgment-only positives: {positives}"
+    );
+    assert!(precision >= 0.98, "precision {precision:.3}");
+    assert!(recall >= 0.97, "recall {recall:.3}");
+
+    // Where each was read, named in its evidence.
+    let conn = xrefscan::store::Db::open(&db, xrefscan::store::Access::Read).unwrap();
+    let rows = xrefscan::flagged::load(&conn, &Default::default()).unwrap();
+    for origin in [
+        "(open-access copy)",
+        "(publisher page)",
+        "(Europe PMC full text)",
+    ] {
+        assert!(
+            rows.iter().any(|r| r.dod_evidence.contains(origin)),
+            "evidence read in {origin}"
+        );
+    }
+    drop(conn);
+    // Every flagged paper's acknowledgment was read (metadata-flagged ones too), and the award
+    // numbers written only there are in the ledger's citations.
+    let unread = count(
+        &db,
+        "SELECT COUNT(*) FROM flagged_papers f JOIN works w ON w.doi = f.doi
+         WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.work_id = w.id)",
+    );
+    assert_eq!(
+        unread, 0,
+        "flagged papers whose acknowledgment was never read"
+    );
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let award =
+        regex::Regex::new(r"[A-Z0-9]{5,6}-\d{2}-[A-Z0-9]-\d{4}|[A-Z0-9]{6}\d{2}[A-Z0-9]\d{4}")
+            .unwrap();
+    let mut checked = 0;
+    for w in corpus
+        .works
+        .iter()
+        .filter(|w| w.is_ack_only_case() && w.ack_dod && got.contains(&w.doi))
+    {
+        let Some(m) = award.find(w.ack.as_deref().unwrap()) else {
+            continue;
+        };
+        let canonical: String = m
+            .as_str()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let n: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM work_awards a JOIN works w ON w.id = a.work_id
+                 WHERE w.doi = ?1 AND a.canonical = ?2",
+                [&w.doi, &canonical],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1, "{} cites {canonical} in its acknowledgment", w.doi);
+        checked += 1;
+    }
+    assert!(checked > 100, "award numbers checked: {checked}");
+    drop(c);
+
+    // A second run reads nothing again and changes nothing.
+    let before: u64 = text.open_access.requests.load(Ordering::SeqCst)
+        + text.resolver.requests.load(Ordering::SeqCst);
+    let flagged = flagged_dois(&db);
+    scan::run(&db, o).await.unwrap();
+    let after: u64 = text.open_access.requests.load(Ordering::SeqCst)
+        + text.resolver.requests.load(Ordering::SeqCst);
+    assert_eq!(before, after, "nothing read twice");
+    assert_eq!(flagged, flagged_dois(&db));
 }

@@ -159,7 +159,9 @@ async fn pages_fill_in_what_metadata_lacks_and_every_failure_is_remembered() {
             work("10.5555/gone", true, false),
             work("10.5555/pdf", true, false),
             work("10.5555/huge", true, false),
-            // Already DoD ∧ China from its metadata: no page needed.
+            // Already DoD ∧ China from its metadata: its acknowledgment is still read (staff
+            // quote it; award numbers written only there go to the ledger). Its DOI is
+            // unknown to the resolver.
             work("10.5555/done", true, true),
         ];
         store
@@ -184,7 +186,7 @@ async fn pages_fill_in_what_metadata_lacks_and_every_failure_is_remembered() {
     assert_eq!(pages.works, 3, "ack, noaff and huge were read: {s}");
     let note = pages.note.as_deref().unwrap_or("");
     assert!(note.contains("1 disallowed by robots.txt"), "{note}");
-    assert!(note.contains("2 unavailable"), "{note}");
+    assert!(note.contains("3 unavailable"), "{note}");
 
     let conn = Db::open(&db, Access::Read).unwrap();
     let rows = xrefscan::flagged::load(&conn, &Default::default()).unwrap();
@@ -287,14 +289,14 @@ async fn the_budget_leaves_the_rest_for_the_next_run_and_says_so() {
         &[Source::Publisher],
     );
     o.pages.resolver = resolver.uri();
-    o.html_budget = 2;
+    o.ack_budget = 2;
     let s = scan::run(&db, o.clone()).await.unwrap();
     assert!(
         s.sources[0]
             .note
             .as_deref()
             .unwrap_or("")
-            .contains("3 candidate pages left for later runs (--html-budget 2)"),
+            .contains("3 candidates left for later runs (--ack-budget 2)"),
         "{s}"
     );
     let s = scan::run(&db, o.clone()).await.unwrap();
@@ -303,7 +305,7 @@ async fn the_budget_leaves_the_rest_for_the_next_run_and_says_so() {
             .note
             .as_deref()
             .unwrap_or("")
-            .contains("1 candidate pages left"),
+            .contains("1 candidate left for later runs"),
         "{s}"
     );
     let s = scan::run(&db, o).await.unwrap();

@@ -1660,7 +1660,7 @@ fn issue21_4_every_rate_concurrency_and_budget_is_validated() {
         ("XREFSCAN_RESOLVER_CONCURRENCY", "0"),
         ("XREFSCAN_USASPENDING_RPS", "0"),
         ("XREFSCAN_AWARD_BUDGET", "0"),
-        ("XREFSCAN_HTML_BUDGET", "0"),
+        ("XREFSCAN_ACK_BUDGET", "0"),
         ("XREFSCAN_FULLTEXT_BUDGET", "0"),
         ("XREFSCAN_OPENALEX_BATCH", "0"),
         ("XREFSCAN_TIMEOUT", "0"),

@@ -218,7 +218,7 @@ async fn the_doi_resolver_has_its_own_limit_and_publishers_keep_theirs() {
     o.pages.per_host.concurrency = 1;
     o.pages.resolver_limits.requests_per_second = 100.0;
     o.pages.resolver_limits.concurrency = 4;
-    o.html_budget = 10_000;
+    o.ack_budget = 10_000;
     let s = scan::run(&dir.path().join("x.sqlite"), o).await.unwrap();
     assert!(s.complete(), "{s}");
     let resolved = text.resolver.requests.load(Ordering::SeqCst);

@@ -12,8 +12,54 @@ pub struct Checkpoint {
     pub announced: Option<u64>,
 }
 
-/// A work whose publisher page is worth reading: `(work_id, doi, why it was chosen)`.
-pub type PageCandidate = (i64, String, String);
+/// A work whose acknowledgment is worth reading, with every text it can be read from. The
+/// reader tries the cheapest first: Europe PMC's full text, the open-access copy, the
+/// publisher's page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AckCandidate {
+    pub work_id: i64,
+    pub doi: Option<String>,
+    /// Why it was chosen (said when a page cannot be read).
+    pub reason: String,
+    /// 0 flagged without an acknowledgment, 1 DoD-funded without affiliations (its page's
+    /// author tags are wanted), 2 China-linked with a US-based coauthor, 3 other China-linked.
+    pub priority: u8,
+    /// A PubMed Central id whose Europe PMC full text has not been asked for.
+    pub pmcid: Option<String>,
+    /// The open-access copy: a PDF, else a landing page that is not the DOI's.
+    pub copy_url: Option<String>,
+}
+
+impl AckCandidate {
+    /// Only the publisher's page will do: what is wanted is its author tags.
+    pub fn page_only(&self) -> bool {
+        self.priority == 1
+    }
+}
+
+/// A PubMed Central id in any of the forms OpenAlex and Europe PMC write it (a PMC URL,
+/// "PMC123", a bare number), as Europe PMC's full-text URL wants it: "PMC123".
+pub fn pmcid(raw: &str) -> Option<String> {
+    let tail = raw.trim().trim_end_matches('/').rsplit('/').next()?;
+    let digits = tail
+        .strip_prefix("PMC")
+        .or_else(|| tail.strip_prefix("pmc"))
+        .unwrap_or(tail);
+    (!digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
+        .then(|| format!("PMC{digits}"))
+}
+
+/// How many candidates wait, by priority (`AckCandidate::priority`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct AckBacklog {
+    pub by_priority: [u64; 4],
+}
+
+impl AckBacklog {
+    pub fn total(&self) -> u64 {
+        self.by_priority.iter().sum()
+    }
+}
 
 /// What a page changed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

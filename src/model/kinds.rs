@@ -117,6 +117,9 @@ stored_words! {
     pub enum DocumentKind {
         EuropePmcFullText = "europepmc-fulltext",
         PublisherPage = "publisher-page",
+        /// The open-access copy OpenAlex points to (`best_oa_location`): a repository's PDF
+        /// or HTML page, when it is not the publisher's page.
+        OpenAccessCopy = "open-access-copy",
     }
 }
 

@@ -9,7 +9,7 @@ mod kinds;
 mod window;
 
 pub use awards::{AwardStatus, CitedAward, LedgerAward, award_link, dollars, dollars_grouped};
-pub use crawl::{Checkpoint, Document, PageCandidate, PageOutcome};
+pub use crawl::{AckBacklog, AckCandidate, Checkpoint, Document, PageOutcome, pmcid};
 pub use kinds::{DocumentKind, ErrorKind, EvidenceKind, OverrideKind, ReviewStatus, RunStatus};
 pub use window::{Window, digest};
 

@@ -49,8 +49,11 @@ pub struct ScanOptions {
     /// How cited award numbers are looked up (USAspending).
     pub awards: crate::awards::ResolveOptions,
     pub pages: PagesConfig,
-    /// Most publisher pages to fetch this run (the rest wait for the next run).
-    pub html_budget: usize,
+    /// Most works whose acknowledgment is read this run (the rest wait for the next run).
+    pub ack_budget: usize,
+    /// Sweep OpenAlex for every China-linked work of the window (their acknowledgments are
+    /// then read, most promising first, within `ack_budget`).
+    pub sweep: bool,
     pub client: ClientConfig,
     pub policy: RegionPolicy,
     /// Ignore checkpoints of finished shards and fetch them again.

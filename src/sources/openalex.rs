@@ -20,8 +20,12 @@ use serde_json::value::RawValue;
 use std::collections::{HashMap, HashSet};
 
 /// Fields asked for (all valid `select` fields as of 2026).
-pub const SELECT: &str =
-    "id,doi,display_name,publication_date,type,primary_location,authorships,funders,awards";
+/// `best_oa_location` and `ids` say where an acknowledgment can be read (an open-access
+/// copy, HTML or PDF; a PubMed Central id for Europe PMC's full text).
+pub const SELECT: &str = "id,doi,display_name,publication_date,type,primary_location,authorships,funders,awards,best_oa_location,ids";
+
+/// Works per sweep page (OpenAlex's largest page).
+pub const SWEEP_PAGE: u64 = 200;
 
 /// OpenAlex settings.
 #[derive(Debug, Clone)]
@@ -512,6 +516,75 @@ impl CursorQuery for Discovery<'_> {
         self.cfg.url(&format!(
             "/works?filter={}&per_page=100&select={}&cursor={}",
             enc(&filter),
+            SELECT,
+            enc(cursor)
+        ))
+    }
+
+    fn parse_page(&self, body: &[u8]) -> std::result::Result<ListPage, String> {
+        parse_page(body)
+    }
+
+    fn parse_item(&self, raw: &str) -> Item {
+        match parse_work(raw) {
+            Ok(r) => Item::Record(r),
+            Err(m) => Item::Malformed(m),
+        }
+    }
+}
+
+/// The China-linked sweep: every work of the window with an author placed in `countries`,
+/// whatever its metadata says of funding. Works whose DoD funding only their acknowledgment
+/// states are among these and no index marks them; the acknowledgment stage reads them.
+pub struct Sweep<'a> {
+    pub cfg: &'a OpenAlexConfig,
+    /// `CN|HK|MO`, or `CN` for mainland only.
+    pub countries: &'a str,
+    pub from: String,
+    pub to: String,
+    pub key: String,
+}
+
+impl Sweep<'_> {
+    fn filter(&self) -> String {
+        format!(
+            "authorships.countries:{},from_publication_date:{},to_publication_date:{}",
+            self.countries, self.from, self.to
+        )
+    }
+
+    /// How many works the sweep holds (one request of one result), so that its cost can be
+    /// said before it runs.
+    pub async fn count(&self, http: &HttpClient, ep: &Endpoint) -> Result<u64> {
+        let url = self.cfg.url(&format!(
+            "/works?filter={}&per_page=1&select=id",
+            enc(&self.filter())
+        ));
+        let (_, n) = http
+            .get_json(ep, &url, |b| {
+                let v: serde_json::Value = serde_json::from_slice(b).map_err(|e| e.to_string())?;
+                v["meta"]["count"]
+                    .as_u64()
+                    .ok_or_else(|| "no meta.count in the answer".to_string())
+            })
+            .await?;
+        Ok(n)
+    }
+}
+
+impl CursorQuery for Sweep<'_> {
+    fn source(&self) -> Source {
+        Source::OpenAlex
+    }
+
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn url(&self, cursor: &str) -> String {
+        self.cfg.url(&format!(
+            "/works?filter={}&per_page={SWEEP_PAGE}&select={}&cursor={}",
+            enc(&self.filter()),
             SELECT,
             enc(cursor)
         ))

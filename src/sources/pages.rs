@@ -4,7 +4,7 @@
 //! (authors, acknowledgments) is read with [`crate::sources::html`] and handed to a sink.
 
 use crate::model::{
-    AffiliationRecord, AuthorRecord, Document, DocumentKind, ErrorKind, PageCandidate, Problem,
+    AckCandidate, AffiliationRecord, AuthorRecord, Document, DocumentKind, ErrorKind, Problem,
     Source, WorkRecord,
 };
 use crate::sources::http::{Endpoint, Limits};
@@ -33,6 +33,10 @@ pub struct PagesConfig {
     pub timeout: Duration,
     /// Pages larger than this are cut here (what was read is still used).
     pub max_bytes: usize,
+    /// PDFs larger than this are not read (a PDF cut short cannot be read).
+    pub max_pdf_bytes: usize,
+    /// How long reading one PDF's text may take.
+    pub pdf_timeout: Duration,
     /// Redirect hops followed at most.
     pub max_redirects: usize,
     pub max_attempts: u32,
@@ -60,6 +64,8 @@ pub enum PageError {
     Status { url: String, status: u16 },
     #[error("{url} sent {content_type}, not HTML")]
     NotHtml { url: String, content_type: String },
+    #[error("{url} is a PDF larger than {max} bytes (--max-pdf-bytes); it was not read")]
+    TooLarge { url: String, max: usize },
     #[error("more than {0} redirects")]
     TooManyRedirects(usize),
     #[error("{url}: {message}")]
@@ -84,6 +90,8 @@ pub struct PageFetcher {
     requests: std::sync::atomic::AtomicU64,
     observer: std::sync::OnceLock<crate::sources::http::Observer>,
     robots: tokio::sync::Mutex<HashMap<String, Option<Arc<texting_robots::Robot>>>>,
+    /// PDFs being read at once: reading is CPU work, one per core.
+    pdf_slots: tokio::sync::Semaphore,
 }
 
 impl PageFetcher {
@@ -102,6 +110,9 @@ impl PageFetcher {
             requests: std::sync::atomic::AtomicU64::new(0),
             observer: std::sync::OnceLock::new(),
             robots: tokio::sync::Mutex::new(HashMap::new()),
+            pdf_slots: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+            ),
         })
     }
 
@@ -159,8 +170,14 @@ impl PageFetcher {
         self.fetch(&url).await
     }
 
-    /// GET `start`, following redirects hop by hop.
+    /// GET `start`, following redirects hop by hop: an HTML page.
     pub async fn fetch(&self, start: &str) -> Result<Fetched, PageError> {
+        self.fetch_as(start, false).await
+    }
+
+    /// GET `start` as [`PageFetcher::fetch`] does, also taking a PDF (up to `max_pdf_bytes`:
+    /// a PDF cut short cannot be read, so a longer one is refused).
+    pub async fn fetch_as(&self, start: &str, pdf_too: bool) -> Result<Fetched, PageError> {
         let mut url = url::Url::parse(start).map_err(|e| PageError::Network {
             url: start.into(),
             message: e.to_string(),
@@ -212,7 +229,11 @@ impl PageFetcher {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("")
                 .to_ascii_lowercase();
-            if !(content_type.contains("html") || content_type.contains("xhtml")) {
+            let pdf = pdf_too
+                && (content_type.contains("pdf")
+                    || content_type.is_empty()
+                    || content_type.contains("octet-stream"));
+            if !(pdf || content_type.contains("html") || content_type.contains("xhtml")) {
                 return Err(PageError::NotHtml {
                     url: url.to_string(),
                     content_type: if content_type.is_empty() {
@@ -222,8 +243,13 @@ impl PageFetcher {
                     },
                 });
             }
+            let cap = if pdf {
+                self.cfg.max_pdf_bytes
+            } else {
+                self.cfg.max_bytes
+            };
             // A body cut short is asked for again, like any other transient failure.
-            let (body, truncated) = match read_capped(resp, self.cfg.max_bytes, &url).await {
+            let (body, truncated) = match read_capped(resp, cap, &url).await {
                 Ok(b) => b,
                 Err(e) if body_failures + 1 < self.cfg.max_attempts.max(1) => {
                     body_failures += 1;
@@ -233,6 +259,22 @@ impl PageFetcher {
                 }
                 Err(e) => return Err(e),
             };
+            if pdf && truncated {
+                return Err(PageError::TooLarge {
+                    url: url.to_string(),
+                    max: cap,
+                });
+            }
+            if pdf && !content_type.contains("pdf") && !body.starts_with(b"%PDF") {
+                return Err(PageError::NotHtml {
+                    url: url.to_string(),
+                    content_type: if content_type.is_empty() {
+                        "no content type".into()
+                    } else {
+                        content_type
+                    },
+                });
+            }
             return Ok(Fetched {
                 url: start.to_string(),
                 final_url: url.to_string(),
@@ -377,88 +419,215 @@ async fn read_capped(
 /// How exports name text read on publisher pages.
 pub const PAGE_ORIGIN: &str = "acknowledgment (publisher page)";
 
-/// What the pages of one run came to.
+/// How exports name text read in an open-access copy (a repository's PDF or page).
+pub const COPY_ORIGIN: &str = "acknowledgment (open-access copy)";
+
+/// What the reading of one run came to.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct PageTotals {
+    /// Documents read (pages and open-access copies).
     pub fetched: u64,
+    /// Of those, PDFs.
+    pub pdfs: u64,
+    /// Works in which an acknowledgment or funding text was found.
+    pub found: u64,
     pub disallowed: u64,
     pub unavailable: u64,
     pub errors: u64,
 }
 
+/// One thing learned while reading a work: a document read (with the Highwire authors of a
+/// publisher's page, and a note when it was cut), a final refusal to remember, or a transient
+/// failure to record (the next run asks again).
+enum Step {
+    Read(Document, Option<Box<WorkRecord>>, Option<Problem>),
+    Refused(Document, PageError),
+    Failed(Problem),
+}
+
 impl PageFetcher {
-    /// Fetch the pages of `todo` (`(work_id, doi, why it was chosen)`) and hand each to the
-    /// sink as it arrives: the page as a document with its acknowledgment texts, its Highwire
-    /// authors as a record of the `pages` source, a final refusal (robots.txt, 404, not HTML)
-    /// as a document that is not asked for again, a transient failure as a problem.
+    /// Read the acknowledgment of every work of `todo`, from the cheapest text first: the
+    /// open-access copy (a PDF or a repository's page), then, if that said nothing of
+    /// funding, the publisher's page by DOI. Each document goes to the sink as it arrives; a
+    /// final refusal (robots.txt, 404, not HTML, an unreadable or too large PDF) is kept as a
+    /// document that is not asked for again, a transient failure as a problem.
     pub async fn harvest<S: Sink>(
         &self,
-        todo: Vec<PageCandidate>,
+        todo: Vec<AckCandidate>,
         sink: &S,
-        on_page: &(dyn Fn(u64) + Send + Sync),
+        on_work: &(dyn Fn(u64) + Send + Sync),
     ) -> crate::Result<PageTotals> {
         use futures::StreamExt;
         let mut totals = PageTotals::default();
         let mut results = futures::stream::iter(todo)
-            .map(|(id, doi, reason)| async move {
-                let r = self.fetch_doi(&doi).await;
-                (id, doi, reason, r)
-            })
-            // Enough pages in the air that one slow publisher does not hold up the others:
-            // every host's own cap decides what is really in flight there.
+            .map(|c| self.read_one(c))
+            // Enough works in the air that one slow host does not hold up the others: every
+            // host's own cap decides what is really in flight there.
             .buffer_unordered(IN_THE_AIR);
-        while let Some((work_id, doi, reason, r)) = results.next().await {
-            match r {
-                Ok(page) => {
-                    totals.fetched += 1;
-                    if page.truncated {
-                        let note = format!(
-                            "page cut at {} bytes; the rest was not read",
-                            page.body.len()
-                        );
-                        let p = Problem::new(Source::Publisher, ErrorKind::PageTruncated, note)
-                            .at(page.final_url.clone());
+        while let Some(steps) = results.next().await {
+            let mut found = false;
+            for step in steps {
+                match step {
+                    Step::Read(document, record, cut) => {
+                        totals.fetched += 1;
+                        if document
+                            .content_type
+                            .as_deref()
+                            .is_some_and(|t| t.contains("pdf"))
+                        {
+                            totals.pdfs += 1;
+                        }
+                        found |= !document.texts.is_empty();
+                        if let Some(p) = cut {
+                            sink.problem(p).await?;
+                        }
+                        sink.document(document, record.map(|r| (Source::Publisher, *r)))
+                            .await?;
+                    }
+                    Step::Refused(document, e) => {
+                        match e {
+                            PageError::Disallowed { .. } => totals.disallowed += 1,
+                            _ => totals.unavailable += 1,
+                        }
+                        sink.document(document, None).await?;
+                    }
+                    Step::Failed(p) => {
+                        totals.errors += 1;
                         sink.problem(p).await?;
                     }
-                    let (document, record) = read_page(work_id, &doi, page);
-                    sink.document(document, record.map(|r| (Source::Publisher, r)))
-                        .await?;
-                }
-                Err(e) if e.is_final() => {
-                    match e {
-                        PageError::Disallowed { .. } => totals.disallowed += 1,
-                        _ => totals.unavailable += 1,
-                    }
-                    let document = Document::unavailable(
-                        work_id,
-                        Source::Publisher,
-                        DocumentKind::PublisherPage,
-                        PAGE_ORIGIN,
-                        format!("doi:{doi}"),
-                        format!("{e} (chosen because: {reason})"),
-                    );
-                    sink.document(document, None).await?;
-                }
-                Err(e) => {
-                    totals.errors += 1;
-                    let p = Problem::new(Source::Publisher, ErrorKind::Page, e.to_string())
-                        .at(format!("doi:{doi}"));
-                    sink.problem(p).await?;
                 }
             }
-            on_page(1);
+            totals.found += u64::from(found);
+            on_work(1);
         }
         Ok(totals)
     }
+
+    async fn read_one(&self, c: AckCandidate) -> Vec<Step> {
+        let mut steps = Vec::new();
+        if let Some(url) = c.copy_url.as_deref().filter(|_| !c.page_only()) {
+            let step = self.read_copy(c.work_id, url, &c.reason).await;
+            // Found, or failed for now (asked again next run, not read elsewhere instead:
+            // what is kept must not depend on a passing failure).
+            let stop = match &step {
+                Step::Read(d, ..) => !d.texts.is_empty(),
+                Step::Failed(_) => true,
+                Step::Refused(..) => false,
+            };
+            steps.push(step);
+            if stop {
+                return steps;
+            }
+        }
+        if let Some(doi) = &c.doi {
+            steps.push(match self.fetch_doi(doi).await {
+                Ok(page) => {
+                    let cut = cut_note(&page);
+                    let (document, record) = read_page(c.work_id, doi, page);
+                    Step::Read(document, record.map(Box::new), cut)
+                }
+                Err(e) => refusal(
+                    e,
+                    c.work_id,
+                    DocumentKind::PublisherPage,
+                    PAGE_ORIGIN,
+                    format!("doi:{doi}"),
+                    &c.reason,
+                ),
+            });
+        }
+        steps
+    }
+
+    /// Read an open-access copy: a PDF's funding texts (on a blocking thread, one per core at
+    /// most, within `pdf_timeout`), or an HTML page's acknowledgment sections.
+    async fn read_copy(&self, work_id: i64, url: &str, reason: &str) -> Step {
+        let kind = DocumentKind::OpenAccessCopy;
+        let page = match self.fetch_as(url, true).await {
+            Ok(p) => p,
+            Err(e) => return refusal(e, work_id, kind, COPY_ORIGIN, url.to_string(), reason),
+        };
+        let is_pdf = page.content_type.contains("pdf") || page.body.starts_with(b"%PDF");
+        if !is_pdf {
+            let cut = cut_note(&page);
+            let texts = page_texts(&crate::sources::html::extract(&String::from_utf8_lossy(
+                &page.body,
+            )));
+            return Step::Read(
+                document_of(work_id, kind, COPY_ORIGIN, page, texts),
+                None,
+                cut,
+            );
+        }
+        let _slot = self.pdf_slots.acquire().await;
+        let body = page.body.clone();
+        let reading = tokio::task::spawn_blocking(move || {
+            crate::sources::pdf::pages_of(&body).map(|p| crate::sources::pdf::funding_texts(&p))
+        });
+        // A reader past its time keeps its thread until it ends; the scan does not wait for it.
+        let why = match tokio::time::timeout(self.cfg.pdf_timeout, reading).await {
+            Ok(Ok(Ok(texts))) => {
+                let mut page = page;
+                if !page.content_type.contains("pdf") {
+                    page.content_type = "application/pdf".into();
+                }
+                return Step::Read(
+                    document_of(work_id, kind, COPY_ORIGIN, page, texts),
+                    None,
+                    None,
+                );
+            }
+            Ok(Ok(Err(why))) => why,
+            Ok(Err(_)) => "the PDF reader stopped unexpectedly".to_string(),
+            Err(_) => format!(
+                "reading the PDF took longer than {} s",
+                self.cfg.pdf_timeout.as_secs_f64()
+            ),
+        };
+        let mut document = document_of(work_id, kind, COPY_ORIGIN, page, Vec::new());
+        document.error = Some(format!("{url}: {why} (chosen because: {reason})"));
+        Step::Refused(
+            document,
+            PageError::NotHtml {
+                url: url.to_string(),
+                content_type: "unreadable PDF".into(),
+            },
+        )
+    }
 }
 
-/// A fetched page as a document with its acknowledgment and funding texts, and its Highwire
-/// authors as a record (none when it names none).
-pub fn read_page(work_id: i64, doi: &str, page: Fetched) -> (Document, Option<WorkRecord>) {
-    use sha2::Digest;
-    let facts = crate::sources::html::extract(&String::from_utf8_lossy(&page.body));
-    let record = page_record(doi, &facts);
-    let texts = facts
+/// A final refusal is remembered as a document; a transient one is a problem for the run.
+fn refusal(
+    e: PageError,
+    work_id: i64,
+    kind: DocumentKind,
+    origin: &'static str,
+    at: String,
+    reason: &str,
+) -> Step {
+    if e.is_final() {
+        let error = format!("{e} (chosen because: {reason})");
+        Step::Refused(
+            Document::unavailable(work_id, Source::Publisher, kind, origin, at, error),
+            e,
+        )
+    } else {
+        Step::Failed(Problem::new(Source::Publisher, ErrorKind::Page, e.to_string()).at(at))
+    }
+}
+
+fn cut_note(page: &Fetched) -> Option<Problem> {
+    page.truncated.then(|| {
+        let note = format!(
+            "page cut at {} bytes; the rest was not read",
+            page.body.len()
+        );
+        Problem::new(Source::Publisher, ErrorKind::PageTruncated, note).at(page.final_url.clone())
+    })
+}
+
+fn page_texts(facts: &crate::sources::html::PageFacts) -> Vec<(String, String)> {
+    facts
         .sections
         .iter()
         .map(|s| {
@@ -469,12 +638,22 @@ pub fn read_page(work_id: i64, doi: &str, page: Fetched) -> (Document, Option<Wo
             };
             (label, s.text.clone())
         })
-        .collect();
-    let document = Document {
+        .collect()
+}
+
+fn document_of(
+    work_id: i64,
+    kind: DocumentKind,
+    origin: &'static str,
+    page: Fetched,
+    texts: Vec<(String, String)>,
+) -> Document {
+    use sha2::Digest;
+    Document {
         work_id,
         source: Source::Publisher,
-        kind: DocumentKind::PublisherPage,
-        origin: PAGE_ORIGIN,
+        kind,
+        origin,
         url: page.url,
         final_url: Some(page.final_url),
         status: Some(page.status),
@@ -483,8 +662,25 @@ pub fn read_page(work_id: i64, doi: &str, page: Fetched) -> (Document, Option<Wo
         bytes: Some(page.body.len()),
         error: None,
         texts,
-    };
-    (document, record)
+    }
+}
+
+/// A fetched page as a document with its acknowledgment and funding texts, and its Highwire
+/// authors as a record (none when it names none).
+pub fn read_page(work_id: i64, doi: &str, page: Fetched) -> (Document, Option<WorkRecord>) {
+    let facts = crate::sources::html::extract(&String::from_utf8_lossy(&page.body));
+    let record = page_record(doi, &facts);
+    let texts = page_texts(&facts);
+    (
+        document_of(
+            work_id,
+            DocumentKind::PublisherPage,
+            PAGE_ORIGIN,
+            page,
+            texts,
+        ),
+        record,
+    )
 }
 
 /// The page's Highwire authors as a record of the `pages` source (none when it has none).

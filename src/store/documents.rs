@@ -4,7 +4,7 @@
 
 use super::{Db, now};
 use crate::error::Result;
-use crate::model::{Document, DocumentKind, PageCandidate, Source};
+use crate::model::{AckBacklog, AckCandidate, Document, DocumentKind, Source};
 use rusqlite::{OptionalExtension, params};
 
 impl Db {
@@ -40,50 +40,123 @@ impl Db {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Works whose publisher page may show what their metadata lacks, in this order: DoD
-    /// funding but no usable affiliation from any source (none, or none with a string or a
-    /// country code), then a China-based coauthor but no DoD funding in the metadata. Pages already fetched are left out, unless `refetch` asks for the
-    /// ones read successfully to be fetched again (an unchanged hash changes nothing). Returns
-    /// up to `limit` candidates and how many there are in all.
-    pub fn works_for_pages(
+    /// Works whose acknowledgment is worth reading, most useful first: flagged papers with no
+    /// acknowledgment kept yet (staff quote it; award numbers written only there go to the
+    /// ledger), DoD-funded works without a usable affiliation from any source (their page's
+    /// author tags may place the authors), then China-linked works that no metadata marks
+    /// DoD-funded — those with a US-based coauthor first, as DoD's grantees are mostly US
+    /// institutions. A work is read once: when its publisher's page was answered (read, or
+    /// finally refused), or its open-access copy or Europe PMC full text gave its
+    /// acknowledgment. A text answered without one is not asked for again: the candidate goes
+    /// on to the next text (so a run killed between two texts resumes with the next). `refetch`
+    /// reads the ones read successfully again (an unchanged hash changes nothing). Returns up
+    /// to `limit` candidates with the texts each can be read from, and the backlog by priority.
+    pub fn ack_candidates(
         &self,
         from: &str,
         to: &str,
         limit: usize,
         refetch: bool,
-    ) -> Result<(Vec<PageCandidate>, u64)> {
+    ) -> Result<(Vec<AckCandidate>, AckBacklog)> {
         let cte = "WITH cand AS (
-                SELECT w.id, w.doi, 'DoD-funded, no usable affiliation from any source' AS reason,
-                       1 AS pri, w.publication_date AS d
+                SELECT w.id, w.doi, 'flagged; its acknowledgment is kept for staff and the award ledger' AS reason,
+                       0 AS pri, w.publication_date AS d
+                FROM works w JOIN classifications c ON c.work_id = w.id
+                WHERE c.dod = 1 AND c.china = 1 AND w.doi IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM acknowledgments k WHERE k.work_id = w.id)
+                  AND w.publication_date BETWEEN ?1 AND ?2
+                UNION ALL
+                SELECT w.id, w.doi, 'DoD-funded, no usable affiliation from any source', 1,
+                       w.publication_date
                 FROM works w JOIN classifications c ON c.work_id = w.id
                 WHERE c.dod = 1 AND c.china = 0 AND w.doi IS NOT NULL
                   AND NOT EXISTS (SELECT 1 FROM affiliations a WHERE a.work_id = w.id
                                   AND (a.raw_string IS NOT NULL OR a.country_code IS NOT NULL))
                   AND w.publication_date BETWEEN ?1 AND ?2
                 UNION ALL
-                SELECT w.id, w.doi, 'China-based coauthor, no DoD funding in metadata', 2,
-                       w.publication_date
+                SELECT w.id, w.doi,
+                       CASE WHEN us.work_id IS NULL
+                            THEN 'China-based coauthor, no DoD funding in metadata'
+                            ELSE 'China-based and US-based coauthors, no DoD funding in metadata' END,
+                       CASE WHEN us.work_id IS NULL THEN 3 ELSE 2 END, w.publication_date
                 FROM works w JOIN classifications c ON c.work_id = w.id
+                LEFT JOIN (SELECT DISTINCT work_id FROM affiliations WHERE country_code = 'US') us
+                       ON us.work_id = w.id
                 WHERE c.china = 1 AND c.dod = 0 AND w.doi IS NOT NULL
                   AND w.publication_date BETWEEN ?1 AND ?2
             ), todo AS (
                 SELECT * FROM cand WHERE NOT EXISTS
-                    (SELECT 1 FROM documents d WHERE d.work_id = cand.id AND d.kind = ?5
+                    (SELECT 1 FROM documents d WHERE d.work_id = cand.id
+                       AND (d.kind = ?5
+                            OR (d.kind IN (?6, ?7) AND EXISTS (SELECT 1 FROM acknowledgments k
+                                                               WHERE k.document_id = d.id)))
                        AND NOT (?4 AND d.error IS NULL))
             )";
-        let args = params![from, to, limit as i64, refetch, DocumentKind::PublisherPage];
-        let total: i64 = self.conn.query_row(
-            &format!("{cte} SELECT COUNT(*) AS n FROM todo WHERE ?3 IS NOT NULL"),
-            args,
-            |r| r.get("n"),
-        )?;
+        let args = params![
+            from,
+            to,
+            limit as i64,
+            refetch,
+            DocumentKind::PublisherPage,
+            DocumentKind::OpenAccessCopy,
+            DocumentKind::EuropePmcFullText,
+            Source::EuropePmc,
+            Source::OpenAlex
+        ];
+        let mut backlog = AckBacklog::default();
+        {
+            let mut st = self.conn.prepare(&format!(
+                "{cte} SELECT pri, COUNT(*) AS n FROM todo
+                 WHERE ?3 IS NOT NULL AND ?8 IS NOT NULL AND ?9 IS NOT NULL GROUP BY pri"
+            ))?;
+            let rows = st.query_map(args, |r| {
+                Ok((r.get::<_, i64>("pri")?, r.get::<_, i64>("n")?))
+            })?;
+            for row in rows {
+                let (pri, n) = row?;
+                if let Some(slot) = backlog.by_priority.get_mut(pri as usize) {
+                    *slot = n as u64;
+                }
+            }
+        }
         let mut st = self.conn.prepare(&format!(
-            "{cte} SELECT id, doi, reason FROM todo ORDER BY pri, d DESC, id LIMIT ?3"
+            "{cte} SELECT t.id, t.doi, t.reason, t.pri,
+                    (SELECT json_extract(s.raw_json, '$.pmcid') FROM source_records s
+                      WHERE s.work_id = t.id AND s.source = ?8) AS epmc_pmcid,
+                    (SELECT json_extract(s.raw_json, '$.ids.pmcid') FROM source_records s
+                      WHERE s.work_id = t.id AND s.source = ?9) AS oa_pmcid,
+                    (SELECT json_extract(s.raw_json, '$.best_oa_location.pdf_url') FROM source_records s
+                      WHERE s.work_id = t.id AND s.source = ?9) AS pdf_url,
+                    (SELECT json_extract(s.raw_json, '$.best_oa_location.landing_page_url') FROM source_records s
+                      WHERE s.work_id = t.id AND s.source = ?9) AS landing_url,
+                    EXISTS (SELECT 1 FROM documents d WHERE d.work_id = t.id AND d.kind = ?7
+                            AND NOT (?4 AND d.error IS NULL)) AS asked_epmc,
+                    EXISTS (SELECT 1 FROM documents d WHERE d.work_id = t.id AND d.kind = ?6
+                            AND NOT (?4 AND d.error IS NULL)) AS asked_copy
+             FROM todo t ORDER BY t.pri, t.d DESC, t.id LIMIT ?3"
         ))?;
         let rows = st.query_map(args, |r| {
-            Ok((r.get("id")?, r.get("doi")?, r.get("reason")?))
+            let pmcid: Option<String> = r
+                .get::<_, Option<String>>("epmc_pmcid")?
+                .or(r.get::<_, Option<String>>("oa_pmcid")?);
+            let asked_epmc: bool = r.get("asked_epmc")?;
+            let asked_copy: bool = r.get("asked_copy")?;
+            let pdf: Option<String> = r.get("pdf_url")?;
+            let landing: Option<String> = r.get("landing_url")?;
+            Ok(AckCandidate {
+                work_id: r.get("id")?,
+                doi: r.get("doi")?,
+                reason: r.get("reason")?,
+                priority: r.get::<_, i64>("pri")? as u8,
+                pmcid: pmcid
+                    .filter(|_| !asked_epmc)
+                    .and_then(|p| crate::model::pmcid(&p)),
+                copy_url: pdf
+                    .or(landing.filter(|u| !is_doi_url(u)))
+                    .filter(|_| !asked_copy),
+            })
         })?;
-        Ok((rows.collect::<rusqlite::Result<_>>()?, total as u64))
+        Ok((rows.collect::<rusqlite::Result<_>>()?, backlog))
     }
 
     /// Store a fetched document and the funding texts found in it, in one transaction. The
@@ -147,8 +220,37 @@ impl Db {
         Ok(changed)
     }
 
+    /// What Europe PMC's full text of each of `ids` came to, for those it answered (read or
+    /// finally refused): whether it gave an acknowledgment or funding text.
+    pub fn full_text_outcomes(&self, ids: &[i64]) -> Result<std::collections::HashMap<i64, bool>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM acknowledgments k WHERE k.document_id = d.id)
+             FROM documents d WHERE d.work_id = ?1 AND d.kind = ?2",
+        )?;
+        let mut out = std::collections::HashMap::new();
+        for &id in ids {
+            if let Some(found) = st
+                .query_row(params![id, DocumentKind::EuropePmcFullText], |r| {
+                    r.get::<_, bool>(0)
+                })
+                .optional()?
+            {
+                out.insert(id, found);
+            }
+        }
+        Ok(out)
+    }
+
     /// Full texts still waiting to be fetched (for the summary).
     pub fn full_texts_waiting(&self) -> Result<usize> {
         Ok(self.works_needing_full_text(usize::MAX >> 1, false)?.len())
     }
+}
+
+/// A landing page that is only the DOI again (the publisher's page, read by DOI anyway).
+fn is_doi_url(url: &str) -> bool {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| h == "doi.org" || h == "dx.doi.org"))
+        .unwrap_or(true)
 }

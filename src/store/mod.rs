@@ -30,7 +30,7 @@ mod reviews;
 mod runs;
 mod sink;
 
-pub use crate::model::{Checkpoint, Document, PageCandidate, PageOutcome};
+pub use crate::model::{AckBacklog, AckCandidate, Checkpoint, Document, PageOutcome};
 pub use awards::{AwardFilter, AwardGroup, AwardSummary};
 pub use cards::{CardAward, CardFacts, EvidenceRow};
 pub use crawl::Page;

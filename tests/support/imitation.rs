@@ -270,7 +270,27 @@ pub struct SynthWork {
     pub open_access: bool,
     /// Raw affiliation strings by author, for pages and full text.
     pub affiliations: Vec<(String, String)>,
+    /// The publisher's page shows the acknowledgment (not when it is only in a copy).
+    pub page_ack: bool,
+    /// The open-access copy OpenAlex points to, if any.
+    pub copy: Option<CopyKind>,
 }
+
+/// What the open-access host serves for a work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyKind {
+    /// A PDF whose last page holds the acknowledgment (hyphenated across lines).
+    Pdf,
+    /// A PDF whose funding is a first-page footnote, with no heading.
+    PdfFootnote,
+    /// A repository's HTML page with the acknowledgment.
+    Html,
+    /// Bytes that claim to be a PDF and are not one.
+    BrokenPdf,
+}
+
+/// The placeholder open-access URLs carry until the open-access host is running.
+pub const OA_PLACEHOLDER: &str = "http://oa.placeholder";
 
 impl SynthWork {
     /// What a correct tool flags from Crossref and OpenAlex.
@@ -299,6 +319,8 @@ impl SynthWork {
 /// The corpus.
 pub struct Corpus {
     pub works: Vec<SynthWork>,
+    /// The open-access host's base URL, once it runs (OpenAlex answers carry it).
+    pub oa_base: std::sync::OnceLock<String>,
 }
 
 fn date_in(rng: &mut Rng, from: chrono::NaiveDate, to: chrono::NaiveDate) -> chrono::NaiveDate {
@@ -451,9 +473,14 @@ pub fn generate(n: usize, seed: u64, from: chrono::NaiveDate, to: chrono::NaiveD
                     )
                 })
                 .collect(),
+            page_ack: true,
+            copy: None,
         });
     }
-    Corpus { works }
+    Corpus {
+        works,
+        oa_base: Default::default(),
+    }
 }
 
 /// A record with only the fields of a Crossref `select` (all of them when there is none).
@@ -693,9 +720,15 @@ async fn serve(limits: ServerLimits, handler: Handler) -> (String, Arc<Counters>
                 } else {
                     reason
                 };
+                // A PDF's bytes were handed over as Latin-1 text: sent back as those bytes.
+                let bytes: Vec<u8> = if content_type.contains("pdf") {
+                    body.chars().map(|c| c as u32 as u8).collect()
+                } else {
+                    body.clone().into_bytes()
+                };
                 let mut resp = format!(
                     "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n",
-                    body.len()
+                    bytes.len()
                 );
                 for (k, v) in headers {
                     if !k.eq_ignore_ascii_case("content-type") {
@@ -703,17 +736,14 @@ async fn serve(limits: ServerLimits, handler: Handler) -> (String, Arc<Counters>
                     }
                 }
                 resp.push_str("\r\n");
+                let mut resp = resp.into_bytes();
                 if cut {
                     // Announce the whole body, send half of it, hang up.
-                    let mut k = body.len() / 2;
-                    while !body.is_char_boundary(k) {
-                        k -= 1;
-                    }
-                    resp.push_str(&body[..k]);
+                    resp.extend_from_slice(&bytes[..bytes.len() / 2]);
                 } else {
-                    resp.push_str(&body);
+                    resp.extend_from_slice(&bytes);
                 }
-                let _ = sock.write_all(resp.as_bytes()).await;
+                let _ = sock.write_all(&resp).await;
                 let _ = sock.shutdown().await;
                 limiter.done();
             });
@@ -960,7 +990,8 @@ pub async fn start(
                 .filter_map(|d| by_doi.get(d))
                 .filter_map(|&i| c.works[i].openalex.as_ref())
                 .collect();
-            return (200, budget_headers, json!({"meta": {"count": results.len(), "per_page": per_page, "next_cursor": null}, "results": results}).to_string());
+            let body = json!({"meta": {"count": results.len(), "per_page": per_page, "next_cursor": null}, "results": results}).to_string();
+            return (200, budget_headers, with_oa_base(&c, body));
         }
         let parts: HashMap<&str, &str> = filter
             .split(',')
@@ -984,11 +1015,12 @@ pub async fn start(
             .filter(|w| w.date.as_str() >= from && w.date.as_str() <= to)
             .filter_map(|w| w.openalex.as_ref().map(|o| (w, o)))
             .filter(|(_, o)| {
-                o["funders"].as_array().unwrap().iter().any(|f| {
-                    funders
-                        .iter()
-                        .any(|id| f["id"].as_str().unwrap().ends_with(id))
-                })
+                funders.is_empty()
+                    || o["funders"].as_array().unwrap().iter().any(|f| {
+                        funders
+                            .iter()
+                            .any(|id| f["id"].as_str().unwrap().ends_with(id))
+                    })
             })
             .filter(|(w, _)| {
                 w.openalex_countries
@@ -1012,7 +1044,8 @@ pub async fn start(
         } else {
             json!(format!("oa{}", start + results.len()))
         };
-        (200, budget_headers, json!({"meta": {"count": matching.len(), "per_page": per_page, "next_cursor": next}, "results": results}).to_string())
+        let body = json!({"meta": {"count": matching.len(), "per_page": per_page, "next_cursor": next}, "results": results}).to_string();
+        (200, budget_headers, with_oa_base(&c, body))
     });
     let (openalex_url, openalex_counters) = serve(openalex_limits, openalex).await;
     Imitation {
@@ -1021,6 +1054,14 @@ pub async fn start(
         crossref: crossref_counters,
         openalex: openalex_counters,
         openalex_budget_calls: budget,
+    }
+}
+
+/// OpenAlex answers name the open-access host by its real address once it runs.
+fn with_oa_base(corpus: &Corpus, body: String) -> String {
+    match corpus.oa_base.get() {
+        Some(base) => body.replace(OA_PLACEHOLDER, base),
+        None => body,
     }
 }
 
@@ -1143,6 +1184,8 @@ pub fn add_text_sources(
             epmc: None,
             open_access: rng.chance(0.5),
             affiliations,
+            page_ack: true,
+            copy: None,
         };
         w.epmc = Some(epmc_record(
             &w,
@@ -1203,6 +1246,7 @@ fn page(w: &SynthWork) -> String {
     let ack = w
         .ack
         .as_deref()
+        .filter(|_| w.page_ack)
         .map(|a| {
             format!(
                 "<section class=\"ack\"><h2>Acknowledgments</h2><p>{}</p></section>",
@@ -1222,6 +1266,8 @@ pub struct TextImitation {
     pub europepmc: Arc<Counters>,
     pub resolver: Arc<Counters>,
     pub publishers: Vec<Arc<Counters>>,
+    /// The open-access host.
+    pub open_access: Arc<Counters>,
 }
 
 /// Start Europe PMC (search with cursorMark, full text), a DOI resolver and two publisher hosts.
@@ -1250,11 +1296,15 @@ pub async fn start_text_sources_with_resolver(
             .strip_prefix("/")
             .and_then(|p| p.strip_suffix("/fullTextXML"))
         {
-            return match c
-                .works
-                .iter()
-                .find(|w| w.open_access && w.epmc.as_ref().is_some_and(|e| e["pmcid"] == pmcid))
-            {
+            return match c.works.iter().find(|w| {
+                w.open_access
+                    && (w.epmc.as_ref().is_some_and(|e| e["pmcid"] == pmcid)
+                        || w.openalex.as_ref().is_some_and(|o| {
+                            o["ids"]["pmcid"]
+                                .as_str()
+                                .is_some_and(|p| p.ends_with(&format!("/{pmcid}")))
+                        }))
+            }) {
                 Some(w) => (
                     200,
                     vec![("Content-Type".into(), "application/xml".into())],
@@ -1357,6 +1407,43 @@ pub async fn start_text_sources_with_resolver(
         publisher_urls.push(url);
         publishers.push(counters);
     }
+    // The open-access host: repositories' PDFs and pages (OpenAlex's `best_oa_location`).
+    let c = corpus.clone();
+    let oa: Handler = Arc::new(move |path, _| {
+        if path == "/robots.txt" {
+            return (
+                200,
+                vec![("Content-Type".into(), "text/plain".into())],
+                "User-agent: *\nAllow: /\n".into(),
+            );
+        }
+        let suffix = path
+            .strip_prefix("/pdf/")
+            .and_then(|p| p.strip_suffix(".pdf"))
+            .or_else(|| path.strip_prefix("/record/"))
+            .unwrap_or("");
+        let found = c
+            .works
+            .iter()
+            .find(|w| !suffix.is_empty() && w.doi.ends_with(&format!("/{suffix}")))
+            .and_then(copy_of);
+        match found {
+            // The handler answers text; a PDF's bytes go through as Latin-1 and are sent back
+            // as the same bytes (see `serve`).
+            Some((ct, body)) => (
+                200,
+                vec![("Content-Type".into(), ct.into())],
+                body.iter().map(|&b| b as char).collect(),
+            ),
+            None => (
+                404,
+                vec![("Content-Type".into(), "text/html".into())],
+                "<html>Not found</html>".into(),
+            ),
+        }
+    });
+    let (oa_url, oa_counters) = serve(per_host, oa).await;
+    let _ = corpus.oa_base.set(oa_url);
     let resolver: Handler = Arc::new(move |path, _| {
         if path == "/robots.txt" {
             return (
@@ -1391,6 +1478,7 @@ pub async fn start_text_sources_with_resolver(
         europepmc: europepmc_counters,
         resolver: resolver_counters,
         publishers,
+        open_access: oa_counters,
     }
 }
 
@@ -1635,6 +1723,8 @@ pub fn add_hard_cases(
             epmc: None,
             open_access: false,
             affiliations,
+            page_ack: true,
+            copy: None,
         };
         if w.ack.is_some() {
             // Acknowledgment-only funding: in Europe PMC, open access, its grants list empty.
@@ -1656,5 +1746,362 @@ impl SynthWork {
             }
             (false, _) => self.should_flag_all_sources(aff_terms),
         }
+    }
+}
+
+/// Where an acknowledgment-only work's acknowledgment can be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckMedium {
+    /// Only on the publisher's page.
+    Page,
+    /// Only in an open-access PDF (the publisher's page has none).
+    Pdf,
+    /// Only in a first-page footnote of an open-access PDF.
+    PdfFootnote,
+    /// Only on a repository's HTML page.
+    RepositoryPage,
+    /// Only in a Europe PMC full text no search surfaces (its PMCID is in OpenAlex's `ids`).
+    EuropePmcUnsurfaced,
+    /// In Europe PMC without a full text; the acknowledgment is on the publisher's page.
+    EuropePmcNoFullText,
+    /// An open-access "PDF" that cannot be read; the publisher's page has the acknowledgment.
+    BrokenPdfThenPage,
+}
+
+const MEDIA: &[AckMedium] = &[
+    AckMedium::Page,
+    AckMedium::Pdf,
+    AckMedium::PdfFootnote,
+    AckMedium::RepositoryPage,
+    AckMedium::EuropePmcUnsurfaced,
+    AckMedium::EuropePmcNoFullText,
+    AckMedium::BrokenPdfThenPage,
+];
+
+/// Acknowledgments that name DoD bodies without DoD funding.
+const ACK_DECOYS: &[&str] = &[
+    "We thank Dr. J. Smith of the Naval Research Laboratory for helpful discussions. This work was funded by the National Natural Science Foundation of China (12074090).",
+    "This work was funded by the National Natural Science Foundation of China (12074090). The views expressed are those of the authors and do not necessarily reflect the official policy of the Department of the Army.",
+    "This research on plant defense and host defense responses was supported by the National Key R&D Program of China (2021YFA1200000).",
+    "The authors thank the Army Research Laboratory for providing the open data set used in Section 3. Funded by the Shenzhen Science and Technology Program (JCYJ20220530).",
+];
+
+/// Acknowledgments that name no DoD body at all.
+const ACK_PLAIN: &[&str] = &[
+    "This work was supported by the National Natural Science Foundation of China (62071234) and the Fundamental Research Funds for the Central Universities.",
+    "We acknowledge support from the Research Grants Council of Hong Kong (17200021) and thank the reviewers for their comments.",
+    "The authors are grateful to the Beijing Natural Science Foundation (Z210001) for financial support.",
+];
+
+/// Add China-linked works whose DoD funding is written only in their acknowledgment, in
+/// every place one can be read, no index marking them DoD-funded; decoys that name DoD bodies
+/// without funding; and China-linked works with plain acknowledgments, the sweep's bulk. Half
+/// have a US-based coauthor. Every one has an OpenAlex record with its countries (the sweep
+/// finds it) and a Crossref record naming only a Chinese funder.
+pub fn add_ack_only_cases(
+    corpus: &mut Corpus,
+    n: usize,
+    seed: u64,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) {
+    let mut rng = Rng(seed | 1);
+    let base = corpus.works.len();
+    let china_idx: Vec<usize> = (0..INSTITUTIONS.len())
+        .filter(|&i| matches!(INSTITUTIONS[i].3, "CN" | "HK" | "MO"))
+        .collect();
+    let us_idx: Vec<usize> = (0..INSTITUTIONS.len())
+        .filter(|&i| INSTITUTIONS[i].3 == "US")
+        .collect();
+    let other_idx: Vec<usize> = (0..INSTITUTIONS.len())
+        .filter(|&i| !matches!(INSTITUTIONS[i].3, "CN" | "HK" | "MO" | "US" | "TW"))
+        .collect();
+    for k in 0..n {
+        let i = base + k;
+        let doi = format!("10.99999/imitation.{i:05}");
+        let d = date_in(&mut rng, from, to);
+        let date = d.format("%Y-%m-%d").to_string();
+        let yy = d.format("%y").to_string();
+        let medium = MEDIA[k % MEDIA.len()];
+        let roll = rng.below(100);
+        let (ack, ack_dod) = if roll < 40 {
+            let (_, name, pattern) = *rng.pick(DOD_FUNDERS);
+            let award = pattern
+                .replace("{y}", &yy)
+                .replace("{n}", &format!("{:04}", rng.below(10_000)));
+            let text = match rng.below(3) {
+                0 => format!(
+                    "This work was supported by the {name} under grant {award} and by the National Natural Science Foundation of China (12074090)."
+                ),
+                1 => format!(
+                    "The authors gratefully acknowledge financial support from the National Natural Science Foundation of China (61975123) and the {name} (award {award})."
+                ),
+                _ => format!(
+                    "Research was sponsored by the {name} and was accomplished under Grant Number {award}. The views and conclusions contained in this document are those of the authors."
+                ),
+            };
+            (text, true)
+        } else if roll < 55 {
+            (rng.pick(ACK_DECOYS).to_string(), false)
+        } else {
+            (rng.pick(ACK_PLAIN).to_string(), false)
+        };
+        let us = rng.chance(0.5);
+        let n_authors = 2 + rng.below(3);
+        let mut affiliations = Vec::new();
+        let (mut oa_authorships, mut countries_all) = (Vec::new(), Vec::new());
+        let mut truth_mainland = false;
+        for a in 0..n_authors {
+            let idx = match a {
+                0 => *rng.pick(&china_idx),
+                1 if us => *rng.pick(&us_idx),
+                _ => *rng.pick(&other_idx),
+            };
+            let (inst, place, country, code) = INSTITUTIONS[idx];
+            truth_mainland |= code == "CN";
+            let raw = if country.is_empty() {
+                format!("School of Materials, {inst}, {place}")
+            } else {
+                format!("School of Materials, {inst}, {place}, {country}")
+            };
+            let name = format!("Author{a} Ack{i}");
+            let inst_id = format!("https://openalex.org/I{}", 1000 + idx);
+            countries_all.push(code.to_string());
+            oa_authorships.push(json!({
+                "author_position": if a == 0 {"first"} else {"middle"},
+                "author": {"id": format!("https://openalex.org/A7{i}{a}"), "display_name": name, "orcid": null},
+                "institutions": [{"id": inst_id, "display_name": inst, "ror": null, "country_code": code, "type": "education", "lineage": [inst_id]}],
+                "countries": [code],
+                "raw_author_name": name,
+                "raw_affiliation_strings": [raw],
+                "affiliations": [{"raw_affiliation_string": raw, "institution_ids": [inst_id]}]
+            }));
+            affiliations.push((name, raw));
+        }
+        let suffix = doi.rsplit('/').next().unwrap().to_string();
+        let pmcid = format!("PMC6{i:06}");
+        let (copy, page_ack, best_oa, ids) = match medium {
+            AckMedium::Page => (None, true, Value::Null, json!({})),
+            AckMedium::Pdf | AckMedium::PdfFootnote => (
+                Some(if medium == AckMedium::Pdf {
+                    CopyKind::Pdf
+                } else {
+                    CopyKind::PdfFootnote
+                }),
+                false,
+                json!({"is_oa": true, "pdf_url": format!("{OA_PLACEHOLDER}/pdf/{suffix}.pdf"),
+                       "landing_page_url": format!("https://doi.org/{doi}")}),
+                json!({}),
+            ),
+            AckMedium::RepositoryPage => (
+                Some(CopyKind::Html),
+                false,
+                json!({"is_oa": true, "pdf_url": null,
+                       "landing_page_url": format!("{OA_PLACEHOLDER}/record/{suffix}")}),
+                json!({}),
+            ),
+            AckMedium::EuropePmcUnsurfaced => (
+                None,
+                false,
+                Value::Null,
+                json!({"pmcid": format!("https://www.ncbi.nlm.nih.gov/pmc/articles/{pmcid}")}),
+            ),
+            AckMedium::EuropePmcNoFullText => (None, true, Value::Null, json!({})),
+            AckMedium::BrokenPdfThenPage => (
+                Some(CopyKind::BrokenPdf),
+                true,
+                json!({"is_oa": true, "pdf_url": format!("{OA_PLACEHOLDER}/pdf/{suffix}.pdf"),
+                       "landing_page_url": null}),
+                json!({}),
+            ),
+        };
+        let title = format!("Imitation study {i} of acknowledgments");
+        let crossref = json!({
+            "DOI": doi, "title": [title], "container-title": ["Journal of Acknowledgments"], "type": "journal-article",
+            "issued": {"date-parts": [[d.format("%Y").to_string().parse::<i64>().unwrap(), d.format("%m").to_string().parse::<i64>().unwrap(), d.format("%d").to_string().parse::<i64>().unwrap()]]},
+            "author": [], "funder": [{"DOI": "10.13039/501100001809", "name": "National Natural Science Foundation of China", "award": ["12074090"]}]
+        });
+        let openalex = json!({
+            "id": format!("https://openalex.org/W7{i:07}"), "doi": format!("https://doi.org/{doi}"),
+            "title": title, "display_name": title, "publication_date": date, "type": "article",
+            "primary_location": {"source": {"display_name": "Journal of Acknowledgments"}},
+            "authorships": oa_authorships,
+            "funders": [{"id": "https://openalex.org/F8501100001809", "display_name": "National Natural Science Foundation of China", "ror": null}],
+            "awards": [], "best_oa_location": best_oa, "ids": ids
+        });
+        let mut w = SynthWork {
+            doi,
+            date,
+            crossref,
+            openalex: Some(openalex),
+            crossref_dod: false,
+            openalex_dod: false,
+            openalex_countries: countries_all,
+            truth_dod: ack_dod,
+            truth_china: true,
+            truth_mainland,
+            china_visible: true,
+            dod_visible: ack_dod,
+            ack: Some(ack),
+            ack_dod,
+            epmc: None,
+            open_access: medium == AckMedium::EuropePmcUnsurfaced,
+            affiliations,
+            page_ack,
+            copy,
+        };
+        if medium == AckMedium::EuropePmcNoFullText {
+            w.epmc = Some(epmc_record(
+                &w,
+                &pmcid,
+                vec![
+                    json!({"agency": "National Natural Science Foundation of China", "grantId": "12074090"}),
+                ],
+            ));
+        }
+        corpus.works.push(w);
+    }
+}
+
+impl SynthWork {
+    /// Whether this is one of [`add_ack_only_cases`]'s works.
+    pub fn is_ack_only_case(&self) -> bool {
+        self.crossref["container-title"][0] == "Journal of Acknowledgments"
+    }
+}
+
+/// Lines of at most `width` characters; a word that does not fit is broken with a hyphen, as
+/// typesetters do (an award number after one of its own hyphens, a word between letters).
+pub fn typeset(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for word in text.split_whitespace() {
+        let room = width.saturating_sub(cur.len() + usize::from(!cur.is_empty()));
+        if word.len() <= room {
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+            continue;
+        }
+        let letters = word.chars().all(|c| c.is_ascii_alphabetic());
+        let cut = if word.contains('-') && word.chars().any(|c| c.is_ascii_digit()) {
+            word[..room.min(word.len())].rfind('-').map(|h| (h + 1, ""))
+        } else if letters && word.len() >= 7 && room >= 4 {
+            Some((room.saturating_sub(1).min(word.len() - 3).max(3), "-"))
+        } else {
+            None
+        };
+        match cut {
+            Some((at, mark)) if at > 0 => {
+                if !cur.is_empty() {
+                    cur.push(' ');
+                }
+                cur.push_str(&word[..at]);
+                cur.push_str(mark);
+                lines.push(std::mem::take(&mut cur));
+                cur.push_str(&word[at..]);
+            }
+            _ => {
+                if !cur.is_empty() {
+                    lines.push(std::mem::take(&mut cur));
+                }
+                cur.push_str(word);
+            }
+        }
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+/// A PDF of `pages` (lines of text each), set in Helvetica as a simple producer writes it.
+pub fn pdf_of(pages: &[Vec<String>]) -> Vec<u8> {
+    use lopdf::{Document, Object, Stream, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let font_id = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+        "Encoding" => "WinAnsiEncoding",
+    });
+    let mut kids: Vec<Object> = Vec::new();
+    for lines in pages {
+        let mut content = String::from("BT /F1 10 Tf 14 TL 72 740 Td\n");
+        for l in lines {
+            let escaped = l
+                .replace('\\', "\\\\")
+                .replace('(', "\\(")
+                .replace(')', "\\)");
+            content.push_str(&format!("({escaped}) Tj T*\n"));
+        }
+        content.push_str("ET\n");
+        let cid = doc.add_object(Stream::new(dictionary! {}, content.into_bytes()));
+        let pid = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages_id, "Contents" => cid,
+            "Resources" => dictionary! { "Font" => dictionary! { "F1" => font_id } },
+            "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
+        });
+        kids.push(pid.into());
+    }
+    let count = kids.len() as i64;
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+/// The open-access copy of a work as its host serves it: `(content type, body)`.
+pub fn copy_of(w: &SynthWork) -> Option<(&'static str, Vec<u8>)> {
+    let ack = w.ack.as_deref().unwrap_or("");
+    let title = w.crossref["title"][0].as_str().unwrap_or("").to_string();
+    let mut first = vec![title.clone(), String::new()];
+    for (name, aff) in &w.affiliations {
+        first.extend(typeset(&format!("{name}, {aff}"), 80));
+    }
+    first.push(String::new());
+    first.push("Abstract".into());
+    first.extend(typeset(
+        "We report measurements of defect dynamics in layered materials and compare them with a model of their transport at interfaces.",
+        80,
+    ));
+    let body = typeset(
+        "Results. The measured dynamics agree with the model within the stated uncertainty for every sample we prepared.",
+        80,
+    );
+    match w.copy? {
+        CopyKind::Pdf => {
+            let mut last = body.clone();
+            last.push(String::new());
+            last.push("Acknowledgments".into());
+            last.extend(typeset(ack, 62));
+            last.push(String::new());
+            last.push("References".into());
+            last.push("[1] A. Author, Journal of Imitation 1, 1 (2020).".into());
+            Some(("application/pdf", pdf_of(&[first, last])))
+        }
+        CopyKind::PdfFootnote => {
+            first.push(String::new());
+            first.extend(typeset(ack, 90));
+            Some(("application/pdf", pdf_of(&[first, body])))
+        }
+        CopyKind::Html => Some((
+            "text/html; charset=utf-8",
+            format!(
+                "<!DOCTYPE html><html><head><title>{t}</title></head><body><h1>{t}</h1><div class=\"abstract\"><p>Defect dynamics.</p></div><h2>Acknowledgements</h2><p>{}</p><h2>References</h2><p>[1] A. Author.</p></body></html>",
+                esc(ack),
+                t = esc(&title)
+            )
+            .into_bytes(),
+        )),
+        CopyKind::BrokenPdf => Some((
+            "application/pdf",
+            b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage that ends here".to_vec(),
+        )),
     }
 }

@@ -200,6 +200,12 @@ fn ambiguous_acronyms_and_defense_words_need_context() {
     assert!(!text_dod(
         "We thank Dr. Smith of the Naval Research Laboratory for discussions."
     ));
+    // A sentence that ends in a number ends there: the next one's "Funded" is not about
+    // the laboratory thanked for its data.
+    assert!(!text_dod(
+        "The authors thank the Army Research Laboratory for providing the open data set used \
+         in Section 3. Funded by the Shenzhen Science and Technology Program (JCYJ20220530)."
+    ));
     assert!(!text_dod(
         "We acknowledge managerial support from J. Doe (U.S. Army Edgewood Chemical \
          Biological Center)."

@@ -275,7 +275,10 @@ fn sentences(text: &str) -> Vec<(usize, usize)> {
                 .rfind(|c: char| c.is_whitespace() || c == '(' || c == ',')
                 .map_or(0, |p| p + 1);
             let word = &text[word_start..i];
-            if word.chars().count() <= 1 || ABBREVIATIONS.contains(&word) {
+            // An initial ("J. Smith") is one capital letter; a number ends a sentence ("used
+            // in Section 3. Funded by …").
+            let initial = word.chars().count() == 1 && word.chars().all(char::is_uppercase);
+            if word.is_empty() || initial || ABBREVIATIONS.contains(&word) {
                 continue;
             }
         }

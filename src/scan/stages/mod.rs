@@ -231,6 +231,13 @@ impl ScanCtx {
         pb
     }
 
+    /// Tell the user something before it happens (a plan, a cost): above the progress lines
+    /// when they are drawn, and in the log.
+    pub fn say(&self, line: &str) {
+        tracing::info!("{line}");
+        let _ = self.multi.println(line);
+    }
+
     /// Keep a source-level failure as a problem of this run and fold it into `status`.
     pub async fn failed(
         &self,
@@ -290,5 +297,19 @@ impl ScanCtx {
         let done = reclassify::classify_dirty(&self.db, Some(self.run_id()), c, pb).await?;
         *self.classified.lock().unwrap_or_else(|e| e.into_inner()) += done;
         Ok(())
+    }
+}
+
+/// A duration as people say it: "45 s", "12 min", "3.5 h", "2.1 days".
+pub fn duration_words(secs: f64) -> String {
+    let secs = secs.max(0.0);
+    if secs < 90.0 {
+        format!("{secs:.0} s")
+    } else if secs < 90.0 * 60.0 {
+        format!("{:.0} min", secs / 60.0)
+    } else if secs < 36.0 * 3600.0 {
+        format!("{:.1} h", secs / 3600.0)
+    } else {
+        format!("{:.1} days", secs / 86_400.0)
     }
 }

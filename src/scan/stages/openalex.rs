@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::model::{Source, digest};
 use crate::progress::Progress;
 use crate::scan::summary::{SourceStatus, SourceSummary};
-use crate::sources::openalex::{Discovery, Enricher, resolve_funders};
+use crate::sources::openalex::{Discovery, Enricher, SWEEP_PAGE, Sweep, resolve_funders};
 use std::time::Duration;
 
 /// How long the lookups wait for more works before asking the database again.
@@ -50,13 +50,13 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
         )
     });
     let (from, to) = (ctx.window.from.to_string(), ctx.window.to.to_string());
+    let countries = if ctx.opts.policy.mainland_only {
+        "CN"
+    } else {
+        "CN|HK|MO"
+    };
     if status.is_ok() && !resolved.is_empty() {
         let ids: Vec<String> = resolved.iter().map(|(id, _, _)| id.clone()).collect();
-        let countries = if ctx.opts.policy.mainland_only {
-            "CN"
-        } else {
-            "CN|HK|MO"
-        };
         let pager = ctx.pager(&ep, &on_page);
         for chunk in ids.chunks(50) {
             let q = Discovery {
@@ -77,6 +77,24 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
                     break;
                 }
             }
+        }
+    }
+    let mut sweep_note = None;
+    if ctx.opts.sweep && status.is_ok() {
+        let sweep = Sweep {
+            cfg,
+            countries,
+            from: from.clone(),
+            to: to.clone(),
+            key: ctx.window.key("sweep", countries),
+        };
+        pb.phase("China-linked works swept", None);
+        match sweep_window(ctx, &ep, &sweep, &on_page).await {
+            Ok((fetched, note)) => {
+                works += fetched;
+                sweep_note = Some(note);
+            }
+            Err(e) => ctx.failed(Source::OpenAlex, &e, &mut status).await?,
         }
     }
     if !matches!(status, SourceStatus::Incomplete(_)) {
@@ -136,6 +154,41 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
         works,
         looked_up,
         status,
+        note: sweep_note,
         ..SourceSummary::from_endpoint(Source::OpenAlex, &ep)
     })
+}
+
+/// The China-linked sweep of the window: its cost said first (one request of one result
+/// counts the works), then crawled like any route, resumable from its checkpoint. Returns
+/// the works fetched and a line for the summary.
+async fn sweep_window(
+    ctx: &ScanCtx,
+    ep: &crate::sources::http::Endpoint,
+    sweep: &Sweep<'_>,
+    on_page: &(dyn Fn(u64) + Send + Sync),
+) -> crate::Result<(u64, String)> {
+    let n = sweep.count(&ctx.http, ep).await?;
+    let pages = n.div_ceil(SWEEP_PAGE);
+    let rps = ctx.opts.openalex_limits.requests_per_second.max(0.01);
+    let plan = format!(
+        "China-linked sweep: {n} works in {} – {} → {pages} OpenAlex list requests (one list call \
+         each of the daily budget), ≈ {} at {rps} req/s; their acknowledgments are read within \
+         --ack-budget {} a run",
+        sweep.from,
+        sweep.to,
+        super::duration_words(pages as f64 / rps),
+        ctx.opts.ack_budget
+    );
+    ctx.say(&plan);
+    let crawl = ctx.pager(ep, on_page).crawl(sweep).await?;
+    let done = if crawl.already_done {
+        "already swept (checkpoint)".to_string()
+    } else {
+        format!("{} swept this run", crawl.fetched)
+    };
+    Ok((
+        crawl.fetched,
+        format!("China-linked sweep: {n} works, {done}"),
+    ))
 }
