@@ -1225,3 +1225,95 @@ async fn issue21_13_a_decision_made_from_a_stale_page_is_refused() {
         .success()
         .stdout(predicates::str::contains("[undone"));
 }
+
+/// Issue 18: every flagged paper's acknowledgment is kept and the card shows it as read,
+/// where it was read, with the words that decide DoD funding marked (a name in a funding
+/// sentence, an award number) and a laboratory thanked for discussions left unmarked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue18_the_card_shows_the_acknowledgment_with_its_deciding_words_marked() {
+    use browser::*;
+    use fantoccini::Locator;
+    let (_dir, db) = fresh_db();
+    let paper = exported(&db)
+        .into_iter()
+        .find(|r| r["title"] != HOSTILE)
+        .unwrap();
+    let id = work_id(&db, paper["doi"].as_str().unwrap());
+    let text = "We thank Dr. J. Smith of the Naval Research Laboratory for discussions. This work \
+                was supported by the Office of Naval Research under grant N00014-21-1-2345.";
+    {
+        let mut store = xrefscan::store::Db::open(
+            &db,
+            xrefscan::store::Access::Write {
+                command: "test",
+                wait: false,
+                create: false,
+            },
+        )
+        .unwrap();
+        store
+            .save_document(&xrefscan::model::Document {
+                work_id: id,
+                source: Source::Publisher,
+                kind: xrefscan::model::DocumentKind::OpenAccessCopy,
+                origin: "acknowledgment (open-access copy)",
+                url: "https://repository.example.org/paper.pdf".into(),
+                final_url: None,
+                status: Some(200),
+                content_type: Some("application/pdf".into()),
+                sha256: Some("00".into()),
+                bytes: Some(1),
+                error: None,
+                texts: vec![("Acknowledgments".into(), text.into())],
+            })
+            .unwrap();
+    }
+    let (url, _) = serve(&db, true).await;
+    let (_, json) = get(&format!("{url}/papers/{id}.json")).await;
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["acknowledgments"][0]["text"], text);
+    assert_eq!(
+        json["acknowledgments"][0]["origin"],
+        "acknowledgment (open-access copy)"
+    );
+
+    let (_driver, c) = start().await;
+    c.goto(&format!("{url}/papers/{id}")).await.unwrap();
+    let section = c
+        .find(Locator::Css("section.acknowledgment"))
+        .await
+        .unwrap();
+    let shown = section.text().await.unwrap();
+    assert!(
+        shown.contains("acknowledgment (open-access copy)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Naval Research Laboratory for discussions"),
+        "{shown}"
+    );
+    let mut marked = Vec::new();
+    for m in c
+        .find_all(Locator::Css("section.acknowledgment mark"))
+        .await
+        .unwrap()
+    {
+        marked.push(m.text().await.unwrap());
+    }
+    assert_eq!(
+        marked,
+        vec!["Office of Naval Research", "N00014-21-1-2345"],
+        "the deciding words, and only those"
+    );
+    let href = c
+        .find(Locator::Css("section.acknowledgment a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap();
+    assert_eq!(
+        href.as_deref(),
+        Some("https://repository.example.org/paper.pdf")
+    );
+}

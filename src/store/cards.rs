@@ -40,6 +40,17 @@ pub struct CardAward {
     pub candidates: Option<String>,
 }
 
+/// An acknowledgment or funding text of the paper, as read, and where.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CardAck {
+    /// "acknowledgment (open-access copy)".
+    pub origin: String,
+    pub section: String,
+    pub text: String,
+    /// The document it was read in.
+    pub url: Option<String>,
+}
+
 /// The rest of a paper's card.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct CardFacts {
@@ -48,6 +59,8 @@ pub struct CardFacts {
     pub awards: Vec<CardAward>,
     /// Sources that hold a record of the work.
     pub sources: Vec<String>,
+    /// Its acknowledgment and funding texts, as read (staff quote them).
+    pub acknowledgments: Vec<CardAck>,
 }
 
 impl Db {
@@ -117,11 +130,27 @@ impl Db {
         let sources = st
             .query_map([work_id], |r| r.get("source"))?
             .collect::<rusqlite::Result<_>>()?;
+        let mut st = c.prepare(
+            "SELECT k.origin, k.section, k.text, COALESCE(d.final_url, d.url) AS url
+             FROM acknowledgments k LEFT JOIN documents d ON d.id = k.document_id
+             WHERE k.work_id = ?1 ORDER BY k.origin, k.seq",
+        )?;
+        let acknowledgments = st
+            .query_map([work_id], |r| {
+                Ok(CardAck {
+                    origin: r.get("origin")?,
+                    section: r.get("section")?,
+                    text: r.get("text")?,
+                    url: r.get("url")?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(Some(CardFacts {
             openalex_id,
             evidence,
             awards,
             sources,
+            acknowledgments,
         }))
     }
 

@@ -731,6 +731,7 @@ async fn card_json(app: &Arc<App>, id: i64) -> Response {
             "coauthors": crate::card::coauthors(&facts.evidence),
             "awards": facts.awards,
             "sources": facts.sources,
+            "acknowledgments": facts.acknowledgments,
             "review_history": history,
         })))
     })
@@ -900,6 +901,23 @@ async fn render_card(
             }
         })
         .collect();
+    // Each text as read, the words that decide DoD funding marked (names in a funding
+    // sentence, award numbers), as the classifier finds them.
+    let acknowledgments: Vec<_> = facts
+        .acknowledgments
+        .iter()
+        .map(|a| {
+            let found = dod_text_classifier().classify_text(&a.text);
+            let marks: Vec<&str> = found.matches.iter().map(|m| m.span.text.as_str()).collect();
+            context! {
+                origin => a.origin.clone(),
+                section => a.section.clone(),
+                url => a.url.clone().filter(|u| u.starts_with("http")),
+                dod => found.dod,
+                marked => marked(&a.text, &marks),
+            }
+        })
+        .collect();
     let openalex_href = match &facts.openalex_id {
         Some(id) if id.starts_with("http") => id.clone(),
         Some(id) => format!("https://openalex.org/{id}"),
@@ -914,6 +932,7 @@ async fn render_card(
             dod => dod,
             china => china,
             awards => awards,
+            acknowledgments => acknowledgments,
             history => history,
             sources => facts.sources.join(", "),
             openalex_href => openalex_href,
@@ -928,6 +947,13 @@ async fn render_card(
     );
     *r.status_mut() = status;
     r
+}
+
+/// The DoD text classifier the card marks acknowledgments with (built once).
+fn dod_text_classifier() -> &'static crate::classify::dod::DodClassifier {
+    static DOD: std::sync::LazyLock<crate::classify::dod::DodClassifier> =
+        std::sync::LazyLock::new(crate::classify::dod::DodClassifier::new);
+    &DOD
 }
 
 /// A POSTed form's fields (a field may repeat).
