@@ -77,6 +77,9 @@ pub struct SourceSummary {
     pub note: Option<String>,
     /// Hosts that answered 429 and were asked more slowly from then on: `(host, how)`.
     pub slowed: Vec<(String, Slowed)>,
+    /// The host that bounds this source (the most requests for its limit): how long it was
+    /// busy beside the time its limit needs.
+    pub busy: Option<crate::sources::http::Busy>,
 }
 
 impl SourceSummary {
@@ -98,6 +101,7 @@ impl SourceSummary {
                 .map(|s| (ep.name.to_string(), s))
                 .into_iter()
                 .collect(),
+            busy: ep.busy(ep.name),
         }
     }
 
@@ -201,6 +205,12 @@ impl ScanSummary {
                     "final_rps": w.now,
                     "times": w.times,
                 })).collect::<Vec<_>>(),
+                "busy": s.busy.as_ref().map(|b| serde_json::json!({
+                    "host": b.host,
+                    "requests": b.requests,
+                    "seconds": b.seconds,
+                    "bound_seconds": b.bound_seconds,
+                })),
             })).collect::<Vec<_>>(),
             "works_in_database": self.works_total,
             "works_new": self.works_new,
@@ -266,6 +276,9 @@ impl fmt::Display for ScanSummary {
             if !s.slowed.is_empty() {
                 let hosts: Vec<String> = s.slowed.iter().map(|(h, w)| format!("{h} {w}")).collect();
                 writeln!(f, "  {:<11} slowed by 429s: {}", "", hosts.join("; "))?;
+            }
+            if let Some(b) = s.busy.as_ref().filter(|b| b.requests > 1) {
+                writeln!(f, "  {:<11} {b}", "")?;
             }
         }
         let resumed = if self.resumed.is_empty() {

@@ -21,9 +21,49 @@ pub struct Stats {
     pub requests: AtomicU64,
     pub retries: AtomicU64,
     pub errors: AtomicU64,
+    /// When the first request left and the last answer came: how long the host was busy.
+    span: std::sync::Mutex<Option<(Instant, Instant)>>,
+}
+
+/// How long a host was kept busy, beside the shortest time its limit allows for the requests
+/// it was sent (`requests / rate`): far apart, the host sat idle while the scan ran.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Busy {
+    pub host: String,
+    pub requests: u64,
+    pub seconds: f64,
+    pub bound_seconds: f64,
+}
+
+impl std::fmt::Display for Busy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} busy {:.1} s for {} requests (its limit allows them in {:.1} s)",
+            self.host, self.seconds, self.requests, self.bound_seconds
+        )
+    }
 }
 
 impl Stats {
+    /// Note activity now (a request leaving, an answer arriving).
+    pub fn active(&self) {
+        let now = Instant::now();
+        let mut span = self.span.lock().unwrap_or_else(|e| e.into_inner());
+        *span = Some(match *span {
+            Some((first, _)) => (first, now),
+            None => (now, now),
+        });
+    }
+
+    /// Seconds from the first request to the last answer.
+    pub fn busy_seconds(&self) -> f64 {
+        self.span
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .map_or(0.0, |(a, b)| (b - a).as_secs_f64())
+    }
+
     pub fn snapshot(&self) -> (u64, u64, u64) {
         (
             self.requests.load(Ordering::Relaxed),
@@ -54,6 +94,8 @@ pub struct Endpoint {
     pace: Pace,
     inflight: Semaphore,
     concurrency: usize,
+    /// The configured rate (requests/s), for the busy-time bound.
+    rate: f64,
     pub stats: Stats,
     /// Remaining budget in USD as last reported by the server (OpenAlex), in micro-dollars.
     pub budget_remaining_micro_usd: AtomicU64,
@@ -76,6 +118,7 @@ impl Endpoint {
             pace: Pace::new(limits.requests_per_second),
             inflight: Semaphore::new(limits.concurrency.max(1)),
             concurrency: limits.concurrency.max(1),
+            rate: limits.requests_per_second,
             stats: Stats::default(),
             budget_remaining_micro_usd: AtomicU64::new(u64::MAX),
             params: Vec::new(),
@@ -91,6 +134,7 @@ impl Endpoint {
 
     /// Count one request leaving, and tell the observer.
     pub fn count_request(&self) -> u64 {
+        self.stats.active();
         let n = self.stats.requests.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(f) = self.observer.get() {
             f(n);
@@ -142,6 +186,7 @@ impl Endpoint {
         retry_after: Option<Duration>,
         max_wait: Duration,
     ) {
+        self.stats.active();
         match status {
             429 => {
                 let wait = retry_after.unwrap_or(Duration::from_secs(1));
@@ -157,6 +202,18 @@ impl Endpoint {
             }
             _ => self.pace.accepted(sent),
         }
+    }
+
+    /// How long this host was busy, beside what its configured rate allows (`None` before
+    /// its first request).
+    pub fn busy(&self, host: &str) -> Option<Busy> {
+        let requests = self.stats.requests.load(Ordering::Relaxed);
+        (requests > 0).then(|| Busy {
+            host: host.to_string(),
+            requests,
+            seconds: self.stats.busy_seconds(),
+            bound_seconds: requests.saturating_sub(1) as f64 / self.rate.max(1e-9),
+        })
     }
 
     /// How 429s slowed this host, if they did.

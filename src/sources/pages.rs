@@ -137,6 +137,16 @@ impl PageFetcher {
         v
     }
 
+    /// The host whose limit bounds the reading (the longest its limit needs for what it was
+    /// sent), with how long it was busy.
+    pub fn busiest(&self) -> Option<crate::sources::http::Busy> {
+        let hosts = self.hosts.lock().expect("hosts lock");
+        hosts
+            .iter()
+            .filter_map(|(h, e)| e.busy(h))
+            .max_by(|a, b| a.bound_seconds.total_cmp(&b.bound_seconds))
+    }
+
     /// Requests made so far, per host: `(host, requests)`.
     pub fn requests_per_host(&self) -> Vec<(String, u64)> {
         let hosts = self.hosts.lock().expect("hosts lock");

@@ -52,8 +52,8 @@ pub enum Role {
 
 /// Every stage. The discovery routes (Crossref's funder and name routes, Europe PMC's searches
 /// and full texts) and OpenAlex, which looks up every work of the window they find
-/// (authorships with country codes and raw strings) while they run, go together; publisher
-/// pages for what is still missing come next, then what the cited awards are worth.
+/// (authorships with country codes and raw strings) while they run, go together; the
+/// acknowledgments still unread come next, and beside them what the cited awards are worth.
 pub const ALL: &[Stage] = &[
     Stage {
         source: Source::Crossref,
@@ -80,6 +80,7 @@ pub const ALL: &[Stage] = &[
         run: |ctx, pb| Box::pin(pages::run(ctx, pb)),
     },
     Stage {
+        // Runs beside the acknowledgments, not after them (see its module).
         source: Source::UsaSpending,
         counts: "award numbers searched",
         role: Role::Last,
@@ -106,6 +107,11 @@ pub struct ScanCtx {
     family: watch::Sender<bool>,
     /// Discovery stages still running.
     discovering: watch::Sender<usize>,
+    /// Last stages that read texts (and so may bring award numbers) still running.
+    reading: watch::Sender<usize>,
+    /// One classification at a time: two stages asking at once would classify the same
+    /// works twice.
+    classifying: tokio::sync::Mutex<()>,
 }
 
 /// Run the stages of `sources`: discovery and follow-up together, then the last ones. The
@@ -137,13 +143,30 @@ pub async fn run_all(ctx: &ScanCtx) -> Result<Vec<SourceSummary>> {
             Ok::<_, Error>(summary)
         });
     let mut summaries = futures::future::try_join_all(together).await?;
-    for stage in selected.iter().filter(|s| s.role == Role::Last) {
+    // The last stages run together, each on its own hosts; the award stage asks what it can
+    // at once and the rest when the reading ends.
+    let last: Vec<&Stage> = selected
+        .iter()
+        .copied()
+        .filter(|s| s.role == Role::Last)
+        .collect();
+    ctx.reading.send_replace(
+        last.iter()
+            .filter(|s| s.source != Source::UsaSpending)
+            .count(),
+    );
+    let last = last.into_iter().map(|stage| async move {
         let pb = Progress::new(ctx.bar(stage.source.as_str()), stage.counts);
-        let summary = (stage.run)(ctx, &pb).await?;
+        let r = (stage.run)(ctx, &pb).await;
+        if stage.source != Source::UsaSpending {
+            ctx.reading.send_modify(|n| *n = n.saturating_sub(1));
+        }
+        let summary = r?;
         pb.bar()
             .finish_with_message(summary.status.run_status().to_string());
-        summaries.push(summary);
-    }
+        Ok::<_, Error>(summary)
+    });
+    summaries.extend(futures::future::try_join_all(last).await?);
     Ok(summaries)
 }
 
@@ -168,6 +191,8 @@ impl ScanCtx {
             multi,
             family: watch::channel(false).0,
             discovering: watch::channel(0).0,
+            reading: watch::channel(0).0,
+            classifying: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -291,8 +316,20 @@ impl ScanCtx {
         ep.observe(move |n| p.requests(n));
     }
 
+    /// Whether a stage that reads texts is still running.
+    pub fn reading_running(&self) -> bool {
+        *self.reading.borrow() > 0
+    }
+
+    /// Wait until the stages that read texts have ended.
+    pub async fn reading_done(&self) {
+        let mut rx = self.reading.subscribe();
+        let _ = rx.wait_for(|n| *n == 0).await;
+    }
+
     /// Classify what changed so far (a stage that chooses its work from the decisions).
     pub async fn classify_now(&self, pb: &ProgressBar) -> Result<()> {
+        let _one_at_a_time = self.classifying.lock().await;
         let c = reclassify::classifier(&self.db, self.dod(), self.opts.policy).await?;
         let done = reclassify::classify_dirty(&self.db, Some(self.run_id()), c, pb).await?;
         *self.classified.lock().unwrap_or_else(|e| e.into_inner()) += done;

@@ -130,6 +130,11 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
         status: crate::scan::summary::SourceStatus::Ok,
         note: Some(notes.join("; ")),
         slowed: fetcher.slowed_hosts(),
+        busy: fetcher
+            .busiest()
+            .into_iter()
+            .chain(ep.busy("europepmc full texts"))
+            .max_by(|a, b| a.bound_seconds.total_cmp(&b.bound_seconds)),
     })
 }
 
