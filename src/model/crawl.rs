@@ -121,3 +121,33 @@ impl Document {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pmcid_is_read_in_every_form_the_sources_write_it() {
+        for raw in [
+            "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC7112233",
+            "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC7112233/",
+            "PMC7112233",
+            "pmc7112233",
+            "7112233",
+        ] {
+            assert_eq!(pmcid(raw).as_deref(), Some("PMC7112233"), "{raw}");
+        }
+        assert_eq!(pmcid(""), None);
+        assert_eq!(pmcid("https://example.org/article/abc"), None);
+    }
+
+    #[test]
+    fn only_the_page_will_do_for_a_dod_funded_work_without_affiliations() {
+        let c = |priority| AckCandidate {
+            priority,
+            ..Default::default()
+        };
+        assert!(c(1).page_only());
+        assert!(!c(0).page_only() && !c(2).page_only() && !c(3).page_only());
+    }
+}
