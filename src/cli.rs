@@ -452,6 +452,16 @@ pub struct ScanArgs {
     /// Days the --since-last window reaches back over the previous one (late deposits).
     #[arg(long, env = env::XREFSCAN_OVERLAP_DAYS, default_value_t = 14)]
     pub overlap_days: u32,
+    /// The whole window a scheduled (--since-last) scan keeps: works registered or given
+    /// funding late are asked for anywhere from this day on (default: where the first
+    /// successful scan of the database started).
+    #[arg(long, env = env::XREFSCAN_WINDOW_FROM, value_parser = parse_date, requires = "since_last")]
+    pub window_from: Option<NaiveDate>,
+    /// A --since-last run asks only for the new publication window, not also for the works
+    /// Crossref indexed since the last run (cheaper; misses late registrations and funding
+    /// deposited later).
+    #[arg(long, env = env::XREFSCAN_NO_UPDATE_ROUTES, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    pub no_update_routes: bool,
     /// Sources to crawl, comma-separated.
     #[arg(long, env = env::XREFSCAN_SOURCES, value_delimiter = ',', value_parser = parse_source, default_value = "crossref,openalex,europepmc,pages,usaspending")]
     pub sources: Vec<Source>,
@@ -665,6 +675,8 @@ impl ScanArgs {
             },
             ack_budget: self.ack_budget,
             sweep: !self.no_sweep,
+            kept: None,
+            indexed_since: None,
             client: ClientConfig {
                 user_agent: ua,
                 timeout: Duration::from_secs(self.timeout.max(1)),

@@ -76,6 +76,10 @@ pub const XREFSCAN_DOI_RESOLVER: &str = "XREFSCAN_DOI_RESOLVER";
 pub const XREFSCAN_ACK_BUDGET: &str = "XREFSCAN_ACK_BUDGET";
 /// Leave out the China-linked sweep (`--no-sweep`).
 pub const XREFSCAN_NO_SWEEP: &str = "XREFSCAN_NO_SWEEP";
+/// The whole window a scheduled scan keeps (`--window-from`).
+pub const XREFSCAN_WINDOW_FROM: &str = "XREFSCAN_WINDOW_FROM";
+/// Leave out the update routes of `--since-last` runs (`--no-update-routes`).
+pub const XREFSCAN_NO_UPDATE_ROUTES: &str = "XREFSCAN_NO_UPDATE_ROUTES";
 /// Largest open-access PDF read (`--max-pdf-bytes`).
 pub const XREFSCAN_MAX_PDF_BYTES: &str = "XREFSCAN_MAX_PDF_BYTES";
 /// Publisher-page requests per second per host (`--page-rps`).

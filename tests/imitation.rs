@@ -618,3 +618,131 @@ async fn issue18_acknowledgment_only_funding_is_found_wherever_it_is_written() {
     assert_eq!(before, after, "nothing read twice");
     assert_eq!(flagged, flagged_dois(&db));
 }
+
+/// One `xrefscan scan` of the imitation as a scheduler runs it (Crossref and OpenAlex).
+fn scheduled_scan(db: &std::path::Path, im: &imitation::Imitation, args: &[&str]) {
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("xrefscan"))
+        .env_clear()
+        .env("XREFSCAN_DB", db)
+        .env("XREFSCAN_SOURCES", "crossref,openalex")
+        .env("XREFSCAN_CROSSREF_URL", &im.crossref_url)
+        .env("XREFSCAN_OPENALEX_URL", &im.openalex_url)
+        .env("XREFSCAN_MAILTO", "staff@example.org")
+        .env("XREFSCAN_CROSSREF_RPS", "50")
+        .env("XREFSCAN_CROSSREF_CONCURRENCY", "3")
+        .env("XREFSCAN_OPENALEX_RPS", "50")
+        .env("XREFSCAN_QUIET", "true")
+        .arg("scan")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Issue 22's done-ness: works registered weeks or months after their publication date, and
+/// DoD funding deposited months after a work was first seen, are caught by a series of
+/// `--since-last` runs — which end with exactly the flags of one full scan on the last day —
+/// and missed without the update routes (so the test can fail).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue22_nightly_since_last_runs_end_with_the_flags_of_one_full_scan() {
+    let (from, to) = (date("2024-01-01"), date("2024-06-30"));
+    let mut corpus = imitation::generate(500, 0x22a, from, to);
+    let mut late = 0;
+    let mut late_funding = 0;
+    for (i, w) in corpus.works.iter().enumerate() {
+        let published = date(&w.date);
+        let registered = if i % 5 == 0 {
+            published + chrono::Days::new(20 + (i as u64 * 7) % 60)
+        } else {
+            published
+        };
+        let funding = ((w.crossref_dod || w.openalex_dod) && i % 4 == 1)
+            .then(|| registered + chrono::Days::new(30 + (i as u64 * 13) % 60));
+        late += usize::from(registered != published);
+        late_funding += usize::from(funding.is_some());
+        if registered != published || funding.is_some() {
+            corpus.late.insert(
+                w.doi.clone(),
+                imitation::Late {
+                    registered: registered.to_string(),
+                    funding: funding.map(|d| d.to_string()),
+                },
+            );
+        }
+    }
+    assert!(
+        late > 50 && late_funding > 20,
+        "{late} late, {late_funding} funded late"
+    );
+    let corpus = Arc::new(corpus);
+    let fast = ServerLimits {
+        per_second: 80,
+        in_flight: 5,
+        latency: Duration::from_millis(2),
+    };
+    let im = imitation::start(corpus.clone(), fast, fast).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (nightly, control, full) = (
+        dir.path().join("nightly.sqlite"),
+        dir.path().join("control.sqlite"),
+        dir.path().join("full.sqlite"),
+    );
+    let first = date("2024-02-01");
+    let last = date("2024-11-30");
+    let mut day = first;
+    let mut nights = 0;
+    while day <= last {
+        corpus.set_today(&day.to_string());
+        let d = day.to_string();
+        let im = &im;
+        tokio::task::block_in_place(|| {
+            if day == first {
+                for db in [&nightly, &control] {
+                    scheduled_scan(db, im, &["--from", "2024-01-01", "--to", &d]);
+                }
+            } else {
+                scheduled_scan(&nightly, im, &["--since-last", "--to", &d]);
+                scheduled_scan(
+                    &control,
+                    im,
+                    &["--since-last", "--to", &d, "--no-update-routes"],
+                );
+            }
+        });
+        nights += 1;
+        day = day + chrono::Days::new(14);
+    }
+    let last = (day - chrono::Days::new(14)).to_string();
+    tokio::task::block_in_place(|| {
+        scheduled_scan(&full, &im, &["--from", "2024-01-01", "--to", &last]);
+    });
+    let (n, c, f) = (
+        flagged_dois(&nightly),
+        flagged_dois(&control),
+        flagged_dois(&full),
+    );
+    eprintln!(
+        "{nights} runs: nightly {} control {} full {}",
+        n.len(),
+        c.len(),
+        f.len()
+    );
+    let missed: Vec<_> = f.difference(&n).collect();
+    let extra: Vec<_> = n.difference(&f).collect();
+    assert!(
+        missed.is_empty() && extra.is_empty(),
+        "missed {missed:?}, extra {extra:?}"
+    );
+    // Without the update routes the late ones are lost: the test tells the two apart.
+    assert!(
+        f.difference(&c).count() >= 10,
+        "the control misses the late works: {} of {}",
+        f.difference(&c).count(),
+        f.len()
+    );
+}

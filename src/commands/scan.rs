@@ -7,7 +7,7 @@ use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 use xrefscan::cli::{LogFormat, ScanArgs, exit};
-use xrefscan::scan::{self, Window};
+use xrefscan::scan::{self, Schedule};
 use xrefscan::store::{Access, Db};
 
 pub fn run(args: &ScanArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
@@ -36,13 +36,32 @@ pub fn run(args: &ScanArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         Some(o) => o,
         None => {
             let until = args.to.unwrap_or_else(|| chrono::Utc::now().date_naive());
-            let w = Window::since_last(&db, &args.sources, args.overlap_days, until)?;
+            let plan = Schedule::since_last(
+                &db,
+                &args.sources,
+                args.overlap_days,
+                until,
+                args.window_from,
+            )?;
+            let w = plan.window;
+            let mut o = args
+                .options_for(w.from, w.to, ctx.progress)
+                .map_err(usage)?;
+            o.kept = Some(plan.kept);
+            o.indexed_since = plan.indexed_since.filter(|_| !args.no_update_routes);
             eprintln!(
-                "--since-last: scanning publications from {} to {}",
-                w.from, w.to
+                "--since-last: scanning publications from {} to {}{}",
+                w.from,
+                w.to,
+                match o.indexed_since {
+                    Some(d) => format!(
+                        ", and what Crossref indexed since {d} published from {} to {}",
+                        plan.kept.from, plan.kept.to
+                    ),
+                    None => String::new(),
+                }
             );
-            args.options_for(w.from, w.to, ctx.progress)
-                .map_err(usage)?
+            o
         }
     };
     opts.wait = ctx.wait;

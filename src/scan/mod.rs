@@ -16,6 +16,7 @@ mod window;
 pub use crate::model::Window;
 pub use reclassify::{Classified, ReclassifySummary, classify_dirty, classify_pending, reclassify};
 pub use summary::{ScanSummary, SourceStatus, SourceSummary};
+pub use window::Schedule;
 
 use crate::classify::china::RegionPolicy;
 use crate::error::Result;
@@ -56,6 +57,13 @@ pub struct ScanOptions {
     pub sweep: bool,
     pub client: ClientConfig,
     pub policy: RegionPolicy,
+    /// A scheduled scan's whole window (`--since-last`): works registered or updated late are
+    /// asked for anywhere in it, and looked up and read like the new window's.
+    pub kept: Option<Window>,
+    /// Also ask for works the sources indexed on or after this day, whatever their
+    /// publication date in `kept` (Crossref `from-index-date`): late registrations, funding
+    /// deposited later.
+    pub indexed_since: Option<chrono::NaiveDate>,
     /// Ignore checkpoints of finished shards and fetch them again.
     pub refresh: bool,
     /// Where progress bars are drawn.

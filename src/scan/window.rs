@@ -38,3 +38,54 @@ impl Window {
         })
     }
 }
+
+/// What a scheduled (`--since-last`) run asks: the new publication window, the whole window
+/// the schedule keeps, and the day from which Crossref is asked what it indexed (late
+/// registrations, funding deposited later) anywhere in the kept window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schedule {
+    pub window: Window,
+    pub kept: Window,
+    /// `None` when no successful Crossref run says as of when it looked.
+    pub indexed_since: Option<NaiveDate>,
+}
+
+impl Schedule {
+    /// The schedule of a `--since-last` run ending `until`: the new window as
+    /// [`Window::since_last`] gives it; the kept window from `window_from` (default: the first
+    /// publication date a successful run covered) to `until`; what Crossref indexed since
+    /// `overlap_days` before the last successful Crossref run looked (index dates are days,
+    /// and a deposit is indexed some time after it is made).
+    pub fn since_last(
+        db: &Db,
+        sources: &[Source],
+        overlap_days: u32,
+        until: NaiveDate,
+        window_from: Option<NaiveDate>,
+    ) -> Result<Schedule> {
+        let window = Window::since_last(db, sources, overlap_days, until)?;
+        let day =
+            |d: Option<String>| d.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+        let mut first: Option<NaiveDate> = None;
+        for s in sources {
+            if let Some(d) = day(db.first_covered_date(*s)?) {
+                first = Some(first.map_or(d, |f: NaiveDate| f.min(d)));
+            }
+        }
+        let from = window_from
+            .or(first)
+            .unwrap_or(window.from)
+            .min(window.from);
+        let indexed_since = if sources.contains(&Source::Crossref) {
+            day(db.last_seen_as_of(Source::Crossref)?)
+                .map(|d| d - chrono::Days::new(u64::from(overlap_days)))
+        } else {
+            None
+        };
+        Ok(Schedule {
+            window,
+            kept: Window { from, to: until },
+            indexed_since,
+        })
+    }
+}

@@ -339,6 +339,8 @@ pub struct FundedWorks {
     pub base_url: String,
     pub rows: u32,
     pub window: Window,
+    /// Only works indexed on or after this day (`from-index-date`).
+    pub indexed_since: Option<chrono::NaiveDate>,
     pub key: String,
     pub dod: std::sync::Arc<crate::classify::dod::DodClassifier>,
 }
@@ -354,8 +356,18 @@ impl FundedWorks {
             rows: cfg.rows.clamp(1, 1000),
             key: window.key("has-funder", "dod-names"),
             window,
+            indexed_since: None,
             dod,
         }
+    }
+
+    /// The same query for works indexed on or after `day` only, with its own checkpoint key.
+    pub fn indexed_since(mut self, day: chrono::NaiveDate) -> Self {
+        self.key = self
+            .window
+            .key("has-funder", &format!("dod-names+indexed-{day}"));
+        self.indexed_since = Some(day);
+        self
     }
 
     /// Whether a work's funder entries say DoD without a DoD registry id.
@@ -381,10 +393,11 @@ impl CursorQuery for FundedWorks {
 
     fn url(&self, cursor: &str) -> String {
         format!(
-            "{}/works?filter=has-funder:true,from-pub-date:{},until-pub-date:{}&rows={}&select={}&cursor={}",
+            "{}/works?filter=has-funder:true,from-pub-date:{},until-pub-date:{}{}&rows={}&select={}&cursor={}",
             self.base_url,
             self.window.from,
             self.window.to,
+            indexed_filter(self.indexed_since),
             self.rows,
             urlencode(FUNDER_SELECT),
             urlencode(cursor)
@@ -414,12 +427,17 @@ impl DatedQuery for FundedWorks {
     }
 
     fn narrowed(&self, w: Window) -> Box<dyn DatedQuery> {
-        Box::new(FundedWorks {
+        let q = FundedWorks {
             base_url: self.base_url.clone(),
             rows: self.rows,
             key: w.key("has-funder", "dod-names"),
             window: w,
+            indexed_since: None,
             dod: self.dod.clone(),
+        };
+        Box::new(match self.indexed_since {
+            Some(d) => q.indexed_since(d),
+            None => q,
         })
     }
 
@@ -476,13 +494,23 @@ pub enum Funders {
 }
 
 impl Funders {
-    /// The route and detail of checkpoint keys.
-    fn key(&self, w: &Window) -> String {
+    /// The route and detail of checkpoint keys (a query of what was indexed since a day has
+    /// its own).
+    fn key(&self, w: &Window, indexed_since: Option<chrono::NaiveDate>) -> String {
+        let since = indexed_since
+            .map(|d| format!("+indexed-{d}"))
+            .unwrap_or_default();
         match self {
-            Funders::Family(id) => w.key("funder", id),
-            Funders::AnyOf(ids) => w.key("funders", &digest(&ids.join("|"))),
+            Funders::Family(id) => w.key("funder", &format!("{id}{since}")),
+            Funders::AnyOf(ids) => w.key("funders", &format!("{}{since}", digest(&ids.join("|")))),
         }
     }
+}
+
+/// The `from-index-date` filter part, or nothing.
+fn indexed_filter(day: Option<chrono::NaiveDate>) -> String {
+    day.map(|d| format!(",from-index-date:{d}"))
+        .unwrap_or_default()
 }
 
 /// The works of some funders published in one date window.
@@ -491,6 +519,8 @@ pub struct FunderWorks {
     pub rows: u32,
     pub funders: Funders,
     pub window: Window,
+    /// Only works indexed on or after this day (`from-index-date`).
+    pub indexed_since: Option<chrono::NaiveDate>,
     /// Checkpoint key, named by the window.
     pub key: String,
 }
@@ -500,10 +530,18 @@ impl FunderWorks {
         FunderWorks {
             base_url: cfg.base().to_string(),
             rows: cfg.rows.clamp(1, 1000),
-            key: funders.key(&window),
+            key: funders.key(&window, None),
             funders,
             window,
+            indexed_since: None,
         }
+    }
+
+    /// The same query for works indexed on or after `day` only, with its own checkpoint key.
+    pub fn indexed_since(mut self, day: chrono::NaiveDate) -> Self {
+        self.key = self.funders.key(&self.window, Some(day));
+        self.indexed_since = Some(day);
+        self
     }
 }
 
@@ -518,8 +556,10 @@ impl CursorQuery for FunderWorks {
 
     fn url(&self, cursor: &str) -> String {
         let dates = format!(
-            "from-pub-date:{},until-pub-date:{}",
-            self.window.from, self.window.to
+            "from-pub-date:{},until-pub-date:{}{}",
+            self.window.from,
+            self.window.to,
+            indexed_filter(self.indexed_since)
         );
         let (path, filter) = match &self.funders {
             Funders::Family(id) => (format!("/funders/10.13039/{id}/works"), dates),
@@ -572,9 +612,10 @@ impl FunderWorks {
         FunderWorks {
             base_url: self.base_url.clone(),
             rows: self.rows,
-            key: self.funders.key(&w),
+            key: self.funders.key(&w, self.indexed_since),
             funders: self.funders.clone(),
             window: w,
+            indexed_since: self.indexed_since,
         }
     }
 }

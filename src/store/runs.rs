@@ -167,6 +167,30 @@ impl Db {
     }
 
     /// The latest publication date a successful run of `source` covered.
+    /// The first publication date a successful run of `source` covered: where a scheduled
+    /// scan's whole window starts unless told otherwise.
+    pub fn first_covered_date(&self, source: Source) -> Result<Option<String>> {
+        Ok(self.conn.query_row(
+            "SELECT MIN(r.from_date) AS first FROM run_sources rs JOIN scan_runs r ON r.id = rs.run_id
+             WHERE rs.source = ?1 AND rs.status = ?2 AND r.from_date <> ''",
+            params![source, RunStatus::Ok],
+            |r| r.get("first"),
+        )?)
+    }
+
+    /// The latest day as of which a successful run of `source` saw the index: its start, or
+    /// its window's end when that is earlier (it asked nothing of works published later, and
+    /// an earlier day only asks more).
+    pub fn last_seen_as_of(&self, source: Source) -> Result<Option<String>> {
+        Ok(self.conn.query_row(
+            "SELECT MAX(MIN(substr(r.started_at, 1, 10), r.to_date)) AS seen
+             FROM run_sources rs JOIN scan_runs r ON r.id = rs.run_id
+             WHERE rs.source = ?1 AND rs.status = ?2 AND r.to_date <> ''",
+            params![source, RunStatus::Ok],
+            |r| r.get("seen"),
+        )?)
+    }
+
     pub fn last_covered_date(&self, source: Source) -> Result<Option<String>> {
         Ok(self.conn.query_row(
             "SELECT MAX(r.to_date) AS last FROM run_sources rs JOIN scan_runs r ON r.id = rs.run_id

@@ -103,6 +103,8 @@ pub fn options(crossref: &str, openalex: &str, sources: &[Source]) -> ScanOption
         },
         ack_budget: 50,
         sweep: false,
+        kept: None,
+        indexed_since: None,
         client: ClientConfig {
             user_agent: "xrefscan-test".into(),
             timeout: Duration::from_secs(5),

@@ -289,6 +289,96 @@ pub enum CopyKind {
     BrokenPdf,
 }
 
+/// When a work reaches the indexes: registered (and indexed) on `registered`, weeks or months
+/// after its publication date; its DoD funding deposited on `funding` (absent from its
+/// records until then).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Late {
+    pub registered: String,
+    pub funding: Option<String>,
+}
+
+impl Corpus {
+    fn today(&self) -> Option<String> {
+        self.clock.lock().unwrap().clone()
+    }
+
+    /// Set the imitation's today.
+    pub fn set_today(&self, day: &str) {
+        *self.clock.lock().unwrap() = Some(day.to_string());
+    }
+
+    /// Whether the indexes know the work today.
+    pub fn visible(&self, w: &SynthWork) -> bool {
+        match (self.today(), self.late.get(&w.doi)) {
+            (Some(today), Some(l)) => l.registered <= today,
+            _ => true,
+        }
+    }
+
+    fn funding_missing(&self, w: &SynthWork) -> bool {
+        match (self.today(), self.late.get(&w.doi)) {
+            (
+                Some(today),
+                Some(Late {
+                    funding: Some(f), ..
+                }),
+            ) => *f > today,
+            _ => false,
+        }
+    }
+
+    /// The day the work's records were last indexed, as of today (a work that is not late
+    /// was indexed on its publication day).
+    fn index_date(&self, w: &SynthWork) -> String {
+        let Some(l) = self.late.get(&w.doi) else {
+            return w.date.clone();
+        };
+        let today = self.today().unwrap_or_else(|| "9999-12-31".into());
+        match &l.funding {
+            Some(f) if *f <= today && *f > l.registered => f.clone(),
+            _ => l.registered.clone(),
+        }
+    }
+
+    fn indexed_from(&self, w: &SynthWork, from: Option<&str>) -> bool {
+        from.is_none_or(|d| self.index_date(w).as_str() >= d)
+    }
+
+    /// The work's Crossref record as of today.
+    pub fn crossref_of<'a>(&self, w: &'a SynthWork) -> std::borrow::Cow<'a, Value> {
+        if !self.funding_missing(w) {
+            return std::borrow::Cow::Borrowed(&w.crossref);
+        }
+        let mut r = w.crossref.clone();
+        if let Some(f) = r["funder"].as_array_mut() {
+            f.retain(|f| {
+                !DOD_FUNDERS.iter().any(|(reg, _, _)| {
+                    f["DOI"].as_str() == Some(format!("10.13039/{reg}").as_str())
+                })
+            });
+        }
+        std::borrow::Cow::Owned(r)
+    }
+
+    /// The work's OpenAlex record as of today.
+    pub fn openalex_of(&self, w: &SynthWork) -> Option<Value> {
+        let mut r = w.openalex.clone()?;
+        if self.funding_missing(w)
+            && let Some(f) = r["funders"].as_array_mut()
+        {
+            f.retain(|f| {
+                !DOD_FUNDERS.iter().any(|(reg, _, _)| {
+                    f["id"]
+                        .as_str()
+                        .is_some_and(|id| id.ends_with(&openalex_funder_id(reg)))
+                })
+            });
+        }
+        Some(r)
+    }
+}
+
 /// The placeholder open-access URLs carry until the open-access host is running.
 pub const OA_PLACEHOLDER: &str = "http://oa.placeholder";
 
@@ -319,6 +409,11 @@ impl SynthWork {
 /// The corpus.
 pub struct Corpus {
     pub works: Vec<SynthWork>,
+    /// The imitation's today (`None`: everything is there, as it is today). With a clock,
+    /// works in `late` appear on their day and their DoD funding on its own.
+    pub clock: Mutex<Option<String>>,
+    /// Works that arrive late, by DOI.
+    pub late: HashMap<String, Late>,
     /// The open-access host's base URL, once it runs (OpenAlex answers carry it).
     pub oa_base: std::sync::OnceLock<String>,
 }
@@ -480,6 +575,8 @@ pub fn generate(n: usize, seed: u64, from: chrono::NaiveDate, to: chrono::NaiveD
     Corpus {
         works,
         oa_base: Default::default(),
+        clock: Mutex::new(None),
+        late: HashMap::new(),
     }
 }
 
@@ -808,6 +905,7 @@ pub async fn start(
             get("from-pub-date").unwrap_or_default(),
             get("until-pub-date").unwrap_or("9999".into()),
         );
+        let indexed = get("from-index-date");
         let matching: Vec<Value> = if path == "/works" {
             let dois: Vec<&str> = filter
                 .split(',')
@@ -817,8 +915,9 @@ pub async fn start(
                 // Full records by DOI.
                 c.works
                     .iter()
+                    .filter(|w| c.visible(w))
                     .filter(|w| dois.contains(&w.doi.as_str()))
-                    .map(|w| w.crossref.clone())
+                    .map(|w| c.crossref_of(w).into_owned())
                     .collect()
             } else if filter.contains("funder:10.13039/") {
                 // Works naming any of the funders itself (the same filter given twice is an OR).
@@ -829,14 +928,15 @@ pub async fn start(
                 c.works
                     .iter()
                     .filter(|w| w.date >= from && w.date <= until)
+                    .filter(|w| c.visible(w) && c.indexed_from(w, indexed.as_deref()))
                     .filter(|w| {
-                        w.crossref["funder"]
+                        c.crossref_of(w)["funder"]
                             .as_array()
                             .unwrap()
                             .iter()
                             .any(|f| f["DOI"].as_str().is_some_and(|d| ids.contains(&d)))
                     })
-                    .map(|w| w.crossref.clone())
+                    .map(|w| c.crossref_of(w).into_owned())
                     .collect()
             } else if get("has-funder").as_deref() == Some("true") {
                 // Every work with funder metadata, only the fields asked for.
@@ -844,12 +944,13 @@ pub async fn start(
                 c.works
                     .iter()
                     .filter(|w| w.date >= from && w.date <= until)
+                    .filter(|w| c.visible(w) && c.indexed_from(w, indexed.as_deref()))
                     .filter(|w| {
-                        w.crossref["funder"]
+                        c.crossref_of(w)["funder"]
                             .as_array()
                             .is_some_and(|f| !f.is_empty())
                     })
-                    .map(|w| project(&w.crossref, &select))
+                    .map(|w| project(&c.crossref_of(w), &select))
                     .collect()
             } else {
                 return (400, vec![], r#"{"status":"failed","message-type":"validation-failure","message":[{"type":"filter-not-available","value":"","message":"This imitation answers funder, has-funder and doi filters only"}]}"#.into());
@@ -868,14 +969,19 @@ pub async fn start(
             c.works
                 .iter()
                 .filter(|w| w.date >= from && w.date <= until)
+                .filter(|w| c.visible(w) && c.indexed_from(w, indexed.as_deref()))
                 .filter(|w| {
-                    w.crossref["funder"].as_array().unwrap().iter().any(|f| {
-                        f["DOI"]
-                            .as_str()
-                            .is_some_and(|d| family.iter().any(|x| d == format!("10.13039/{x}")))
-                    })
+                    c.crossref_of(w)["funder"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|f| {
+                            f["DOI"].as_str().is_some_and(|d| {
+                                family.iter().any(|x| d == format!("10.13039/{x}"))
+                            })
+                        })
                 })
-                .map(|w| w.crossref.clone())
+                .map(|w| c.crossref_of(w).into_owned())
                 .collect()
         } else {
             return (404, vec![], "Resource not found.".into());
@@ -985,10 +1091,12 @@ pub async fn start(
             .unwrap_or(25)
             .min(200);
         if let Some(dois) = filter.strip_prefix("doi:") {
-            let results: Vec<&Value> = dois
+            let results: Vec<Value> = dois
                 .split('|')
                 .filter_map(|d| by_doi.get(d))
-                .filter_map(|&i| c.works[i].openalex.as_ref())
+                .map(|&i| &c.works[i])
+                .filter(|w| c.visible(w))
+                .filter_map(|w| c.openalex_of(w))
                 .collect();
             let body = json!({"meta": {"count": results.len(), "per_page": per_page, "next_cursor": null}, "results": results}).to_string();
             return (200, budget_headers, with_oa_base(&c, body));
@@ -1009,11 +1117,12 @@ pub async fn start(
             parts.get("from_publication_date").copied().unwrap_or(""),
             parts.get("to_publication_date").copied().unwrap_or("9999"),
         );
-        let matching: Vec<&Value> = c
+        let matching: Vec<Value> = c
             .works
             .iter()
             .filter(|w| w.date.as_str() >= from && w.date.as_str() <= to)
-            .filter_map(|w| w.openalex.as_ref().map(|o| (w, o)))
+            .filter(|w| c.visible(w))
+            .filter_map(|w| c.openalex_of(w).map(|o| (w, o)))
             .filter(|(_, o)| {
                 funders.is_empty()
                     || o["funders"].as_array().unwrap().iter().any(|f| {
@@ -1033,12 +1142,7 @@ pub async fn start(
             Some("*") | None => 0,
             Some(c) => c.trim_start_matches("oa").parse().unwrap_or(0),
         };
-        let results: Vec<&Value> = matching
-            .iter()
-            .skip(start)
-            .take(per_page)
-            .copied()
-            .collect();
+        let results: Vec<&Value> = matching.iter().skip(start).take(per_page).collect();
         let next = if results.is_empty() {
             Value::Null
         } else {

@@ -85,6 +85,33 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
             queries.push(Box::new(FundedWorks::new(cfg, *w, dod.clone())));
         }
     }
+    // A scheduled run also asks, over the whole window it keeps, for what Crossref indexed
+    // since the last run looked: works registered late, funding deposited later.
+    if let Some(since) = ctx.opts.indexed_since {
+        let kept = match cfg.shard_days {
+            0 => vec![ctx.kept],
+            days => ctx.kept.shards(days),
+        };
+        for w in &kept {
+            let family = Funders::Family(DOD_REGISTRY.to_string());
+            queries.push(Box::new(
+                FunderWorks::new(cfg, family, *w).indexed_since(since),
+            ));
+        }
+        if !outside.is_empty() {
+            let any = Funders::AnyOf(outside.clone());
+            queries.push(Box::new(
+                FunderWorks::new(cfg, any, ctx.kept).indexed_since(since),
+            ));
+        }
+        if cfg.funder_names {
+            for w in &kept {
+                queries.push(Box::new(
+                    FundedWorks::new(cfg, *w, dod.clone()).indexed_since(since),
+                ));
+            }
+        }
+    }
     let on_page = |n: u64| pb.inc(n);
     let pager = ctx.pager(&ep, &on_page);
     let concurrency = ctx.opts.crossref_limits.concurrency;
@@ -119,8 +146,14 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
         .filter(|(_, r)| matches!(r, Ok(c) if !c.complete))
         .map(|(q, _)| q.key().to_string())
         .collect();
+    let mut indexed = 0;
     for (q, r) in outcomes {
         let key = q.key();
+        if key.contains("+indexed-")
+            && let Ok(c) = &r
+        {
+            indexed += c.fetched - c.skipped;
+        }
         match r {
             Ok(c) if key.starts_with(NAMES) => {
                 read += c.fetched;
@@ -134,9 +167,14 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
             }
             Err(Error::Status { status: 404, .. })
                 if key.starts_with(FAMILY)
-                    && !key.starts_with(&format!("{FAMILY}{DOD_REGISTRY}:")) =>
+                    && !key.starts_with(&format!("{FAMILY}{DOD_REGISTRY}:"))
+                    && !key.starts_with(&format!("{FAMILY}{DOD_REGISTRY}+")) =>
             {
-                let id = key.split(':').nth(1).unwrap_or_default();
+                let id = key
+                    .split(':')
+                    .nth(1)
+                    .and_then(|d| d.split('+').next())
+                    .unwrap_or_default();
                 let msg = format!(
                     "funder 10.13039/{id} is not in the registry (retired or merged); skipped"
                 );
@@ -156,6 +194,16 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
         note = Some(format!(
             "{read} works with funder metadata read, {hits} DoD by name or award number only"
         ));
+    }
+    if let Some(since) = ctx.opts.indexed_since {
+        let line = format!(
+            "indexed since {since}, published {} – {}: {indexed} works",
+            ctx.kept.from, ctx.kept.to
+        );
+        note = Some(match note {
+            Some(n) => format!("{n}; {line}"),
+            None => line,
+        });
     }
     if !short.is_empty() && status.is_ok() {
         status = SourceStatus::Incomplete(format!(

@@ -93,6 +93,8 @@ pub const ALL: &[Stage] = &[
 pub struct ScanCtx {
     pub opts: ScanOptions,
     pub window: Window,
+    /// Where lookups and reading reach: a scheduled scan's whole window, else `window`.
+    pub kept: Window,
     pub db: SharedDb,
     pub sink: RunSink,
     pub http: HttpClient,
@@ -181,6 +183,7 @@ impl ScanCtx {
         multi: MultiProgress,
     ) -> ScanCtx {
         ScanCtx {
+            kept: opts.kept.unwrap_or(window),
             opts,
             window,
             db,

@@ -55,6 +55,15 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
     } else {
         "CN|HK|MO"
     };
+    // A scheduled run asks its discovery over the whole kept window: OpenAlex's updated-date
+    // filter is paid, and this route is small (DoD-funded works with a China-based author:
+    // one list call per 200), so asking all of it again is how works registered late and
+    // funding added later are caught. The sweep stays on the new window (it is large).
+    let discover = if ctx.opts.indexed_since.is_some() {
+        ctx.kept
+    } else {
+        ctx.window
+    };
     if status.is_ok() && !resolved.is_empty() {
         let ids: Vec<String> = resolved.iter().map(|(id, _, _)| id.clone()).collect();
         let pager = ctx.pager(&ep, &on_page);
@@ -63,9 +72,9 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
                 cfg,
                 funder_ids: chunk.to_vec(),
                 countries,
-                from: from.clone(),
-                to: to.clone(),
-                key: ctx.window.key(
+                from: discover.from.to_string(),
+                to: discover.to.to_string(),
+                key: discover.key(
                     "discover",
                     &format!("{countries}:{}", digest(&chunk.join("|"))),
                 ),
@@ -111,7 +120,9 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
         loop {
             // Read before asking: works stored after this point are asked for next time.
             let last_round = ctx.discovery_over();
-            let (f, t) = (from.clone(), to.clone());
+            // Works found late (registered or indexed after their window was scanned) are
+            // looked up too: the whole kept window of a scheduled scan.
+            let (f, t) = (ctx.kept.from.to_string(), ctx.kept.to.to_string());
             let mut missing = ctx
                 .db
                 .run(move |db| db.works_missing_source(Source::OpenAlex, &f, &t, after))

@@ -20,7 +20,7 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
     ctx.classify_now(&classify).await?;
     classify.finish_and_clear();
     let fetcher = PageFetcher::new(ctx.opts.pages.clone())?;
-    let (from, to) = (ctx.window.from.to_string(), ctx.window.to.to_string());
+    let (from, to) = (ctx.kept.from.to_string(), ctx.kept.to.to_string());
     let (budget, refetch) = (ctx.opts.ack_budget, ctx.opts.refresh);
     let (todo, backlog) = ctx
         .db
