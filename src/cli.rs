@@ -462,6 +462,14 @@ pub struct ScanArgs {
     /// deposited later).
     #[arg(long, env = env::XREFSCAN_NO_UPDATE_ROUTES, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub no_update_routes: bool,
+    /// Ask OpenAlex again (by DOI, a hundred a call) about works that could become a flag —
+    /// China-linked without DoD funding, DoD-funded without a China-based author — last asked
+    /// more than N months ago, or that it did not have then; at most --revisit-budget a run.
+    #[arg(long, env = env::XREFSCAN_REVISIT_MONTHS, value_parser = clap::value_parser!(u32).range(1..))]
+    pub revisit_months: Option<u32>,
+    /// Most works asked again per run by --revisit-months.
+    #[arg(long, env = env::XREFSCAN_REVISIT_BUDGET, value_parser = parse_count, default_value_t = 10_000)]
+    pub revisit_budget: usize,
     /// Sources to crawl, comma-separated.
     #[arg(long, env = env::XREFSCAN_SOURCES, value_delimiter = ',', value_parser = parse_source, default_value = "crossref,openalex,europepmc,pages,usaspending")]
     pub sources: Vec<Source>,
@@ -677,6 +685,8 @@ impl ScanArgs {
             sweep: !self.no_sweep,
             kept: None,
             indexed_since: None,
+            revisit_months: self.revisit_months,
+            revisit_budget: self.revisit_budget,
             client: ClientConfig {
                 user_agent: ua,
                 timeout: Duration::from_secs(self.timeout.max(1)),

@@ -80,6 +80,10 @@ pub const XREFSCAN_NO_SWEEP: &str = "XREFSCAN_NO_SWEEP";
 pub const XREFSCAN_WINDOW_FROM: &str = "XREFSCAN_WINDOW_FROM";
 /// Leave out the update routes of `--since-last` runs (`--no-update-routes`).
 pub const XREFSCAN_NO_UPDATE_ROUTES: &str = "XREFSCAN_NO_UPDATE_ROUTES";
+/// Months after which works that could become a flag are asked again (`--revisit-months`).
+pub const XREFSCAN_REVISIT_MONTHS: &str = "XREFSCAN_REVISIT_MONTHS";
+/// Most works asked again per run (`--revisit-budget`).
+pub const XREFSCAN_REVISIT_BUDGET: &str = "XREFSCAN_REVISIT_BUDGET";
 /// Largest open-access PDF read (`--max-pdf-bytes`).
 pub const XREFSCAN_MAX_PDF_BYTES: &str = "XREFSCAN_MAX_PDF_BYTES";
 /// Publisher-page requests per second per host (`--page-rps`).

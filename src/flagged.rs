@@ -183,6 +183,12 @@ pub const COLUMNS: &[Column] = &[
         value: |r| &r.first_flagged_at,
     },
     Column {
+        name: "flag_reason_changed",
+        kind: Kind::Text,
+        width: 12.0,
+        value: |r| &r.flag_reason_changed,
+    },
+    Column {
         name: "review_status",
         kind: Kind::Text,
         width: 24.0,

@@ -671,6 +671,7 @@ async fn issue22_nightly_since_last_runs_end_with_the_flags_of_one_full_scan() {
                 imitation::Late {
                     registered: registered.to_string(),
                     funding: funding.map(|d| d.to_string()),
+                    openalex: None,
                 },
             );
         }
@@ -738,11 +739,131 @@ async fn issue22_nightly_since_last_runs_end_with_the_flags_of_one_full_scan() {
         missed.is_empty() && extra.is_empty(),
         "missed {missed:?}, extra {extra:?}"
     );
+    // Works already stored when their DoD funding arrived are marked as flagged because their
+    // metadata changed; only those.
+    let conn = xrefscan::store::Db::open(&nightly, xrefscan::store::Access::Read).unwrap();
+    let rows = xrefscan::flagged::load(&conn, &Default::default()).unwrap();
+    let changed: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.flag_reason_changed == "true")
+        .map(|r| r.doi.as_str())
+        .collect();
+    assert!(
+        !changed.is_empty(),
+        "some flags came from funding added later"
+    );
+    for doi in &changed {
+        assert!(
+            corpus.late.get(*doi).is_some_and(|l| l.funding.is_some()),
+            "{doi} is marked changed but its funding was not late"
+        );
+    }
+    drop(conn);
     // Without the update routes the late ones are lost: the test tells the two apart.
     assert!(
         f.difference(&c).count() >= 10,
         "the control misses the late works: {} of {}",
         f.difference(&c).count(),
         f.len()
+    );
+}
+
+/// Issue 22: a work OpenAlex ingests after Crossref has it (its China-based author known only
+/// to OpenAlex) was a miss when first asked; `--revisit-months` asks again about works that
+/// could become a flag once their answer is old enough, and the flag comes; without it, never.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue22_a_revisit_asks_again_what_an_index_did_not_have_yet() {
+    let (from, to) = (date("2024-01-01"), date("2024-06-30"));
+    let mut corpus = imitation::generate(300, 0x22b, from, to);
+    let mut slow = Vec::new();
+    for w in &corpus.works {
+        // DoD-funded in Crossref, placed in China only by OpenAlex.
+        let china_only_in_openalex = w.crossref_dod
+            && w.truth_china
+            && w.openalex.is_some()
+            && w.crossref["author"][0]["affiliation"]
+                .as_array()
+                .is_some_and(|a| a.is_empty());
+        if china_only_in_openalex && slow.len() < 12 {
+            slow.push(w.doi.clone());
+        }
+    }
+    assert!(slow.len() >= 5, "{} slow works", slow.len());
+    for w in corpus.works.iter_mut().filter(|w| slow.contains(&w.doi)) {
+        // OpenAlex does not link the funder: only a lookup by DOI brings its authors.
+        if let Some(o) = w.openalex.as_mut() {
+            o["funders"] = serde_json::json!([]);
+        }
+        w.openalex_dod = false;
+    }
+    for doi in &slow {
+        corpus.late.insert(
+            doi.clone(),
+            imitation::Late {
+                registered: "2000-01-01".into(),
+                funding: None,
+                openalex: Some("2024-08-15".into()),
+            },
+        );
+    }
+    let corpus = Arc::new(corpus);
+    let fast = ServerLimits {
+        per_second: 80,
+        in_flight: 5,
+        latency: Duration::from_millis(2),
+    };
+    let im = imitation::start(corpus.clone(), fast, fast).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (db, full) = (dir.path().join("db.sqlite"), dir.path().join("full.sqlite"));
+    tokio::task::block_in_place(|| {
+        corpus.set_today("2024-07-15");
+        scheduled_scan(&db, &im, &["--from", "2024-01-01", "--to", "2024-07-15"]);
+        corpus.set_today("2024-09-01");
+        scheduled_scan(&db, &im, &["--since-last", "--to", "2024-09-01"]);
+        scheduled_scan(&full, &im, &["--from", "2024-01-01", "--to", "2024-09-01"]);
+    });
+    let flagged = flagged_dois(&db);
+    let want = flagged_dois(&full);
+    let late: Vec<&String> = slow.iter().filter(|d| want.contains(*d)).collect();
+    assert!(
+        late.len() >= 5,
+        "the full scan flags the slow works: {late:?}"
+    );
+    assert!(
+        late.iter().all(|d| !flagged.contains(*d)),
+        "without a revisit, a miss stays a miss"
+    );
+    // A month later by the answers' clock: they are old enough to be asked again.
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute_batch(
+        "UPDATE source_misses SET checked_at = '2000-01-01T00:00:00Z';
+         UPDATE source_records SET fetched_at = '2000-01-01T00:00:00Z' WHERE source = 'openalex';",
+    )
+    .unwrap();
+    drop(c);
+    let asked_before = im.openalex.requests.load(Ordering::SeqCst);
+    tokio::task::block_in_place(|| {
+        scheduled_scan(
+            &db,
+            &im,
+            &[
+                "--since-last",
+                "--to",
+                "2024-09-01",
+                "--revisit-months",
+                "1",
+            ],
+        );
+    });
+    assert!(im.openalex.requests.load(Ordering::SeqCst) > asked_before);
+    assert_eq!(flagged_dois(&db), want, "the revisit ends like a full scan");
+    // What was asked is marked asked: the next revisit leaves it alone.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM source_records s JOIN classifications c ON c.work_id = s.work_id
+             WHERE s.source = 'openalex' AND s.fetched_at < '2001' AND c.china + c.dod = 1"
+        ),
+        0
     );
 }

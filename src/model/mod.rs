@@ -177,6 +177,10 @@ pub struct FlaggedRow {
     pub entity_listed_since: String,
     pub sources: String,
     pub first_flagged_at: String,
+    /// "true" when the work was already stored by an earlier scan than the one that flagged
+    /// it: flagged because what the sources say of it changed (funding deposited later, an
+    /// acknowledgment read, a late affiliation), not because it was new.
+    pub flag_reason_changed: String,
     /// The latest reviewer decision; "… (evidence changed since the review)" when the flag's
     /// evidence is no longer what was reviewed.
     pub review_status: String,

@@ -64,6 +64,11 @@ pub struct ScanOptions {
     /// publication date in `kept` (Crossref `from-index-date`): late registrations, funding
     /// deposited later.
     pub indexed_since: Option<chrono::NaiveDate>,
+    /// Ask OpenAlex again, by DOI, about works that could become a flag and that it was last
+    /// asked about (or did not have) more than this many months ago (`--revisit-months`).
+    pub revisit_months: Option<u32>,
+    /// Most works asked again per run by `revisit_months`.
+    pub revisit_budget: usize,
     /// Ignore checkpoints of finished shards and fetch them again.
     pub refresh: bool,
     /// Where progress bars are drawn.

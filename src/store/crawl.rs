@@ -149,6 +149,56 @@ impl Db {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Works that could become a flag — China-linked without DoD funding, or DoD-funded
+    /// without a China-based author — in `from..=to`, whose record from `source` was fetched
+    /// before `cutoff`, or that `source` said before `cutoff` it did not have (indexes ingest
+    /// works and enrich records late): `(work_id, doi)`, the longest unasked first, at most
+    /// `limit`.
+    pub fn works_to_revisit(
+        &self,
+        source: Source,
+        from: &str,
+        to: &str,
+        cutoff: &str,
+        limit: usize,
+    ) -> Result<Vec<(i64, String)>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT w.id, w.doi,
+                    COALESCE((SELECT s.fetched_at FROM source_records s
+                              WHERE s.work_id = w.id AND s.source = ?1),
+                             (SELECT m.checked_at FROM source_misses m
+                              WHERE m.work_id = w.id AND m.source = ?1)) AS asked
+             FROM works w JOIN classifications c ON c.work_id = w.id
+             WHERE w.doi IS NOT NULL AND c.china + c.dod = 1
+               AND substr(w.publication_date || '-01-01', 1, 10) BETWEEN ?2 AND ?3
+               AND asked < ?4
+             ORDER BY asked, w.id LIMIT ?5",
+        )?;
+        let rows = st.query_map(params![source, from, to, cutoff, limit as i64], |r| {
+            Ok((r.get("id")?, r.get("doi")?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Note that `source` was asked about these works now (a record that came back unchanged
+    /// is not rewritten), so a revisit does not ask them again before their time.
+    pub fn mark_asked(&mut self, source: Source, ids: &[i64]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let stamp = now();
+        for id in ids {
+            tx.prepare_cached(
+                "UPDATE source_records SET fetched_at = ?3 WHERE work_id = ?1 AND source = ?2",
+            )?
+            .execute(params![id, source, stamp])?;
+            tx.prepare_cached(
+                "UPDATE source_misses SET checked_at = ?3 WHERE work_id = ?1 AND source = ?2",
+            )?
+            .execute(params![id, source, stamp])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Works whose only record from `source` is a light one (no title, no authors): found by a
     /// filtering crawl, their full record still to be fetched. `(work_id, doi)`.
     pub fn works_with_light_records(&self, source: Source) -> Result<Vec<(i64, String)>> {

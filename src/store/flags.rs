@@ -171,7 +171,11 @@ impl Db {
                     CASE WHEN evidence_changed_since_review = 1
                          THEN review_status || ' (evidence changed since the review)'
                          ELSE COALESCE(review_status, '') END AS review_status,
-                    COALESCE(review_note, '') AS review_note, work_id, first_run_id
+                    COALESCE(review_note, '') AS review_note, work_id, first_run_id,
+                    EXISTS (SELECT 1 FROM discovered_by d JOIN scan_runs s ON s.id = d.first_run_id
+                            WHERE d.work_id = flagged_papers.work_id
+                              AND d.first_run_id < flagged_papers.first_run_id
+                              AND s.status <> 'interrupted') AS changed
              FROM flagged_papers WHERE ?1 IS NULL OR COALESCE(first_run_id, 0) > ?1
              ORDER BY COALESCE(tier, 9), publication_date DESC, doi",
         )?;
@@ -203,6 +207,7 @@ impl Db {
                 entity_hits: r.get("entity_hits")?,
                 sources: r.get("sources")?,
                 first_flagged_at: r.get("first_flagged_at")?,
+                flag_reason_changed: r.get::<_, bool>("changed")?.to_string(),
                 review_status: r.get("review_status")?,
                 review_note: r.get("review_note")?,
                 work_id: r.get("work_id")?,

@@ -105,6 +105,8 @@ pub fn options(crossref: &str, openalex: &str, sources: &[Source]) -> ScanOption
         sweep: false,
         kept: None,
         indexed_since: None,
+        revisit_months: None,
+        revisit_budget: 10_000,
         client: ClientConfig {
             user_agent: "xrefscan-test".into(),
             timeout: Duration::from_secs(5),

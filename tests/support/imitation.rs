@@ -296,6 +296,8 @@ pub enum CopyKind {
 pub struct Late {
     pub registered: String,
     pub funding: Option<String>,
+    /// The day OpenAlex ingests the work (Crossref has it from `registered`).
+    pub openalex: Option<String>,
 }
 
 impl Corpus {
@@ -314,6 +316,20 @@ impl Corpus {
             (Some(today), Some(l)) => l.registered <= today,
             _ => true,
         }
+    }
+
+    /// Whether OpenAlex has the work today.
+    pub fn in_openalex(&self, w: &SynthWork) -> bool {
+        self.visible(w)
+            && match (self.today(), self.late.get(&w.doi)) {
+                (
+                    Some(today),
+                    Some(Late {
+                        openalex: Some(d), ..
+                    }),
+                ) => *d <= today,
+                _ => true,
+            }
     }
 
     fn funding_missing(&self, w: &SynthWork) -> bool {
@@ -1095,7 +1111,7 @@ pub async fn start(
                 .split('|')
                 .filter_map(|d| by_doi.get(d))
                 .map(|&i| &c.works[i])
-                .filter(|w| c.visible(w))
+                .filter(|w| c.in_openalex(w))
                 .filter_map(|w| c.openalex_of(w))
                 .collect();
             let body = json!({"meta": {"count": results.len(), "per_page": per_page, "next_cursor": null}, "results": results}).to_string();
@@ -1121,7 +1137,7 @@ pub async fn start(
             .works
             .iter()
             .filter(|w| w.date.as_str() >= from && w.date.as_str() <= to)
-            .filter(|w| c.visible(w))
+            .filter(|w| c.in_openalex(w))
             .filter_map(|w| c.openalex_of(w).map(|o| (w, o)))
             .filter(|(_, o)| {
                 funders.is_empty()

@@ -88,7 +88,7 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
             }
         }
     }
-    let mut sweep_note = None;
+    let mut sweep_note: Option<String> = None;
     if ctx.opts.sweep && status.is_ok() {
         let sweep = Sweep {
             cfg,
@@ -158,6 +158,12 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
             ));
             ctx.discovery_progress(POLL).await;
         }
+        if let (Some(months), true) = (ctx.opts.revisit_months, status.is_ok()) {
+            match revisit(ctx, &enricher, months, pb).await {
+                Ok(line) => sweep_note = Some(join(sweep_note, line)),
+                Err(e) => ctx.failed(Source::OpenAlex, &e, &mut status).await?,
+            }
+        }
     }
     // Discovery and lookups are counted apart; discovery's totals are not summed, so no
     // "announced" total is shown for OpenAlex.
@@ -168,6 +174,49 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
         note: sweep_note,
         ..SourceSummary::from_endpoint(Source::OpenAlex, &ep)
     })
+}
+
+/// Ask OpenAlex again about works that could become a flag and that it was last asked about
+/// (or did not have) more than `months` months ago: records are enriched late (an
+/// affiliation placed, a funder linked) and works are ingested after Crossref has them. By
+/// DOI, a hundred a call, within `--revisit-budget`; unchanged records are only marked asked.
+async fn revisit<S: crate::sources::sink::Sink>(
+    ctx: &ScanCtx,
+    enricher: &Enricher<'_, S>,
+    months: u32,
+    pb: &Progress,
+) -> crate::Result<String> {
+    let cutoff = (chrono::Utc::now() - chrono::Duration::days(30 * i64::from(months)))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let (from, to) = (ctx.kept.from.to_string(), ctx.kept.to.to_string());
+    let budget = ctx.opts.revisit_budget;
+    let todo = ctx
+        .db
+        .run(move |db| db.works_to_revisit(Source::OpenAlex, &from, &to, &cutoff, budget))
+        .await?;
+    if todo.is_empty() {
+        return Ok(format!("nothing to revisit (asked within {months} months)"));
+    }
+    pb.phase("works asked again", Some(todo.len() as u64));
+    let ids: Vec<i64> = todo.iter().map(|(id, _)| *id).collect();
+    let asked = ids.len();
+    let (returned, outcome) = enricher.enrich(todo).await?;
+    ctx.db
+        .run(move |db| db.mark_asked(Source::OpenAlex, &ids))
+        .await?;
+    Ok(format!(
+        "revisited {asked} works last asked over {months} months ago: {returned} records returned, \
+         {} new, {} changed",
+        outcome.new_works, outcome.changed
+    ))
+}
+
+fn join(note: Option<String>, line: String) -> String {
+    match note {
+        Some(n) => format!("{n}; {line}"),
+        None => line,
+    }
 }
 
 /// The China-linked sweep of the window: its cost said first (one request of one result
