@@ -685,6 +685,7 @@ impl ScanArgs {
             sweep: !self.no_sweep,
             kept: None,
             indexed_since: None,
+            europepmc_indexed_since: None,
             revisit_months: self.revisit_months,
             revisit_budget: self.revisit_budget,
             client: ClientConfig {

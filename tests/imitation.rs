@@ -621,10 +621,33 @@ async fn issue18_acknowledgment_only_funding_is_found_wherever_it_is_written() {
 
 /// One `xrefscan scan` of the imitation as a scheduler runs it (Crossref and OpenAlex).
 fn scheduled_scan(db: &std::path::Path, im: &imitation::Imitation, args: &[&str]) {
-    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("xrefscan"))
-        .env_clear()
+    scheduled_scan_with(db, im, None, args)
+}
+
+/// The same, with Europe PMC when `text` is given.
+fn scheduled_scan_with(
+    db: &std::path::Path,
+    im: &imitation::Imitation,
+    text: Option<&imitation::TextImitation>,
+    args: &[&str],
+) {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("xrefscan"));
+    cmd.env_clear();
+    if let Some(t) = text {
+        cmd.env("XREFSCAN_EUROPEPMC_URL", &t.europepmc_url)
+            .env("XREFSCAN_EUROPEPMC_RPS", "50")
+            .env("XREFSCAN_FULLTEXT_BUDGET", "10000");
+    }
+    let out = cmd
         .env("XREFSCAN_DB", db)
-        .env("XREFSCAN_SOURCES", "crossref,openalex")
+        .env(
+            "XREFSCAN_SOURCES",
+            if text.is_some() {
+                "crossref,openalex,europepmc"
+            } else {
+                "crossref,openalex"
+            },
+        )
         .env("XREFSCAN_CROSSREF_URL", &im.crossref_url)
         .env("XREFSCAN_OPENALEX_URL", &im.openalex_url)
         .env("XREFSCAN_MAILTO", "staff@example.org")
@@ -672,6 +695,7 @@ async fn issue22_nightly_since_last_runs_end_with_the_flags_of_one_full_scan() {
                     registered: registered.to_string(),
                     funding: funding.map(|d| d.to_string()),
                     openalex: None,
+                    full_text: None,
                 },
             );
         }
@@ -803,6 +827,7 @@ async fn issue22_a_revisit_asks_again_what_an_index_did_not_have_yet() {
                 registered: "2000-01-01".into(),
                 funding: None,
                 openalex: Some("2024-08-15".into()),
+                full_text: None,
             },
         );
     }
@@ -866,4 +891,126 @@ async fn issue22_a_revisit_asks_again_what_an_index_did_not_have_yet() {
         ),
         0
     );
+}
+
+/// Issue 22: Europe PMC records indexed weeks after publication are caught by the scheduled
+/// runs' `FIRST_IDATE` route, and full texts that arrive after their records (missing when
+/// first asked) by `--revisit-months`; the runs end with the flags of one full scan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue22_europepmc_records_indexed_late_and_full_texts_that_arrive_late_are_caught() {
+    let (from, to) = (date("2024-01-01"), date("2024-06-30"));
+    let mut corpus = imitation::generate(150, 0x22c, from, to);
+    imitation::add_text_sources(&mut corpus, 160, 0x22d, from, to);
+    let aff_terms = xrefscan::sources::europepmc::china_aff_terms();
+    let (mut late_index, mut late_text) = (0, 0);
+    let positives: Vec<(String, String, bool)> = corpus
+        .works
+        .iter()
+        .filter(|w| w.ack_dod && w.should_flag_all_sources(&aff_terms) && w.open_access)
+        .map(|w| (w.doi.clone(), w.date.clone(), w.ack.is_some()))
+        .collect();
+    for (i, (doi, published, _)) in positives.iter().enumerate() {
+        let published = date(published);
+        let late = if i % 2 == 0 {
+            late_index += 1;
+            imitation::Late {
+                registered: (published + chrono::Days::new(45)).to_string(),
+                funding: None,
+                openalex: None,
+                full_text: None,
+            }
+        } else {
+            late_text += 1;
+            imitation::Late {
+                registered: published.to_string(),
+                funding: None,
+                openalex: None,
+                full_text: Some((published + chrono::Days::new(60)).to_string()),
+            }
+        };
+        corpus.late.insert(doi.clone(), late);
+    }
+    assert!(
+        late_index >= 5 && late_text >= 5,
+        "{late_index} {late_text}"
+    );
+    let corpus = Arc::new(corpus);
+    let fast = ServerLimits {
+        per_second: 80,
+        in_flight: 5,
+        latency: Duration::from_millis(2),
+    };
+    let im = imitation::start(corpus.clone(), fast, fast).await;
+    let text = imitation::start_text_sources(corpus.clone(), fast, fast).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (db, full) = (dir.path().join("db.sqlite"), dir.path().join("full.sqlite"));
+    let mut day = date("2024-02-01");
+    let last = date("2024-10-01");
+    tokio::task::block_in_place(|| {
+        corpus.set_today(&day.to_string());
+        scheduled_scan_with(
+            &db,
+            &im,
+            Some(&text),
+            &["--from", "2024-01-01", "--to", &day.to_string()],
+        );
+        while day < last {
+            day = (day + chrono::Days::new(14)).min(last);
+            corpus.set_today(&day.to_string());
+            scheduled_scan_with(
+                &db,
+                &im,
+                Some(&text),
+                &["--since-last", "--to", &day.to_string()],
+            );
+        }
+        scheduled_scan_with(
+            &full,
+            &im,
+            Some(&text),
+            &["--from", "2024-01-01", "--to", &day.to_string()],
+        );
+    });
+    let want = flagged_dois(&full);
+    let got = flagged_dois(&db);
+    let text_late: Vec<&String> = positives
+        .iter()
+        .filter(|(d, ..)| corpus.late[d].full_text.is_some())
+        .map(|(d, ..)| d)
+        .filter(|d| want.contains(*d))
+        .collect();
+    assert!(text_late.len() >= 3, "{text_late:?}");
+    // Records indexed late are caught night by night; full texts missing when asked are not
+    // asked again without a revisit.
+    let missed: Vec<_> = want.difference(&got).collect();
+    assert!(
+        missed.iter().all(|d| text_late.contains(d)),
+        "only late full texts may be missing before the revisit: {missed:?}"
+    );
+    assert!(
+        !missed.is_empty(),
+        "the late full texts were missing when asked"
+    );
+    // A month later by the answers' clock, a revisit asks for them again.
+    let c = rusqlite::Connection::open(&db).unwrap();
+    c.execute_batch(
+        "UPDATE documents SET fetched_at = '2000-01-01T00:00:00Z' WHERE error IS NOT NULL",
+    )
+    .unwrap();
+    drop(c);
+    tokio::task::block_in_place(|| {
+        scheduled_scan_with(
+            &db,
+            &im,
+            Some(&text),
+            &[
+                "--since-last",
+                "--to",
+                &day.to_string(),
+                "--revisit-months",
+                "1",
+            ],
+        );
+    });
+    assert_eq!(flagged_dois(&db), want, "the runs end like one full scan");
 }

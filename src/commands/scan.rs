@@ -49,6 +49,9 @@ pub fn run(args: &ScanArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                 .map_err(usage)?;
             o.kept = Some(plan.kept);
             o.indexed_since = plan.indexed_since.filter(|_| !args.no_update_routes);
+            o.europepmc_indexed_since = plan
+                .europepmc_indexed_since
+                .filter(|_| !args.no_update_routes);
             eprintln!(
                 "--since-last: scanning publications from {} to {}{}",
                 w.from,

@@ -64,6 +64,8 @@ pub struct ScanOptions {
     /// publication date in `kept` (Crossref `from-index-date`): late registrations, funding
     /// deposited later.
     pub indexed_since: Option<chrono::NaiveDate>,
+    /// The same for Europe PMC (`FIRST_IDATE`, the day a record was first indexed).
+    pub europepmc_indexed_since: Option<chrono::NaiveDate>,
     /// Ask OpenAlex again, by DOI, about works that could become a flag and that it was last
     /// asked about (or did not have) more than this many months ago (`--revisit-months`).
     pub revisit_months: Option<u32>,

@@ -48,6 +48,8 @@ pub struct Schedule {
     pub kept: Window,
     /// `None` when no successful Crossref run says as of when it looked.
     pub indexed_since: Option<NaiveDate>,
+    /// The same for Europe PMC (the day records were first indexed).
+    pub europepmc_indexed_since: Option<NaiveDate>,
 }
 
 impl Schedule {
@@ -76,16 +78,19 @@ impl Schedule {
             .or(first)
             .unwrap_or(window.from)
             .min(window.from);
-        let indexed_since = if sources.contains(&Source::Crossref) {
-            day(db.last_seen_as_of(Source::Crossref)?)
-                .map(|d| d - chrono::Days::new(u64::from(overlap_days)))
-        } else {
-            None
+        let since = |source: Source| -> Result<Option<NaiveDate>> {
+            Ok(if sources.contains(&source) {
+                day(db.last_seen_as_of(source)?)
+                    .map(|d| d - chrono::Days::new(u64::from(overlap_days)))
+            } else {
+                None
+            })
         };
         Ok(Schedule {
             window,
             kept: Window { from, to: until },
-            indexed_since,
+            indexed_since: since(Source::Crossref)?,
+            europepmc_indexed_since: since(Source::EuropePmc)?,
         })
     }
 }

@@ -9,12 +9,15 @@ use rusqlite::{OptionalExtension, params};
 
 impl Db {
     /// Works with an open-access Europe PMC record whose full text has not been fetched yet
-    /// (with `refetch`, also those fetched before, to catch changed texts):
+    /// (with `refetch`, also those fetched before, to catch changed texts; with
+    /// `retry_missing_before`, also those found missing before that moment — full texts
+    /// arrive after their records):
     /// `(work_id, pmcid, doi)`.
     pub fn works_needing_full_text(
         &self,
         limit: usize,
         refetch: bool,
+        retry_missing_before: Option<&str>,
     ) -> Result<Vec<(i64, String, String)>> {
         let mut st = self.conn.prepare(
             "SELECT s.work_id, json_extract(s.raw_json, '$.pmcid') AS pmcid, COALESCE(w.doi, '') AS doi
@@ -25,7 +28,9 @@ impl Db {
                     OR json_extract(s.raw_json, '$.inEPMC') = 'Y')
                AND NOT EXISTS (SELECT 1 FROM documents d
                                WHERE d.work_id = s.work_id AND d.kind = ?4
-                                 AND NOT (?2 AND d.error IS NULL))
+                                 AND NOT (?2 AND d.error IS NULL)
+                                 AND NOT (d.error IS NOT NULL AND ?5 IS NOT NULL
+                                          AND d.fetched_at < ?5))
              ORDER BY s.work_id LIMIT ?1",
         )?;
         let rows = st.query_map(
@@ -33,7 +38,8 @@ impl Db {
                 limit as i64,
                 refetch,
                 Source::EuropePmc,
-                DocumentKind::EuropePmcFullText
+                DocumentKind::EuropePmcFullText,
+                retry_missing_before
             ],
             |r| Ok((r.get("work_id")?, r.get("pmcid")?, r.get("doi")?)),
         )?;
@@ -243,7 +249,9 @@ impl Db {
 
     /// Full texts still waiting to be fetched (for the summary).
     pub fn full_texts_waiting(&self) -> Result<usize> {
-        Ok(self.works_needing_full_text(usize::MAX >> 1, false)?.len())
+        Ok(self
+            .works_needing_full_text(usize::MAX >> 1, false, None)?
+            .len())
     }
 }
 

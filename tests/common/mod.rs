@@ -105,6 +105,7 @@ pub fn options(crossref: &str, openalex: &str, sources: &[Source]) -> ScanOption
         sweep: false,
         kept: None,
         indexed_since: None,
+        europepmc_indexed_since: None,
         revisit_months: None,
         revisit_budget: 10_000,
         client: ClientConfig {

@@ -298,6 +298,8 @@ pub struct Late {
     pub funding: Option<String>,
     /// The day OpenAlex ingests the work (Crossref has it from `registered`).
     pub openalex: Option<String>,
+    /// The day Europe PMC has its full text (its record is there from `registered`).
+    pub full_text: Option<String>,
 }
 
 impl Corpus {
@@ -326,6 +328,20 @@ impl Corpus {
                     Some(today),
                     Some(Late {
                         openalex: Some(d), ..
+                    }),
+                ) => *d <= today,
+                _ => true,
+            }
+    }
+
+    /// Whether Europe PMC has the work's full text today.
+    pub fn full_text_ready(&self, w: &SynthWork) -> bool {
+        self.visible(w)
+            && match (self.today(), self.late.get(&w.doi)) {
+                (
+                    Some(today),
+                    Some(Late {
+                        full_text: Some(d), ..
                     }),
                 ) => *d <= today,
                 _ => true,
@@ -1410,6 +1426,7 @@ pub async fn start_text_sources_with_resolver(
     let term = regex::Regex::new(r#"(?:GRANT_AGENCY|ACK_FUNDING|GRANT_ID):(?:"([^"]+)"|(\w+)\*)"#)
         .unwrap();
     let window = regex::Regex::new(r"FIRST_PDATE:\[(\S+) TO (\S+)\]").unwrap();
+    let first_indexed = regex::Regex::new(r"FIRST_IDATE:\[(\S+) TO ([^\]\s]+)\]").unwrap();
     let aff_term = regex::Regex::new(r#"AFF:"([^"]+)""#).unwrap();
     let epmc: Handler = Arc::new(move |path, q| {
         if let Some(pmcid) = path
@@ -1418,6 +1435,7 @@ pub async fn start_text_sources_with_resolver(
         {
             return match c.works.iter().find(|w| {
                 w.open_access
+                    && c.full_text_ready(w)
                     && (w.epmc.as_ref().is_some_and(|e| e["pmcid"] == pmcid)
                         || w.openalex.as_ref().is_some_and(|o| {
                             o["ids"]["pmcid"]
@@ -1458,10 +1476,20 @@ pub async fn start_text_sources_with_resolver(
             .captures(&query)
             .map(|m| (m[1].to_string(), m[2].to_string()))
             .unwrap_or_default();
+        let indexed = first_indexed
+            .captures(&query)
+            .map(|m| (m[1].to_string(), m[2].to_string()));
         let matching: Vec<&Value> = c
             .works
             .iter()
             .filter(|w| w.date >= from && w.date <= to)
+            .filter(|w| c.visible(w))
+            .filter(|w| {
+                indexed.as_ref().is_none_or(|(a, b)| {
+                    let d = c.index_date(w);
+                    d >= *a && d <= *b
+                })
+            })
             .filter_map(|w| w.epmc.as_ref().map(|e| (w, e)))
             .filter(|(w, e)| {
                 let text = format!("{} {}", w.ack.as_deref().unwrap_or(""), e["grantsList"])

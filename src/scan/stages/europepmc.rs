@@ -20,16 +20,31 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
     let on_page = |n: u64| pb.inc(n);
     let pager = ctx.pager(&ep, &on_page);
     let (from, to) = (ctx.window.from.to_string(), ctx.window.to.to_string());
-    let searches: Vec<Search> = discovery_queries(&ctx.dod().query_terms(), &from, &to)
+    let terms = ctx.dod().query_terms();
+    let mut queries: Vec<(crate::model::Window, String)> = discovery_queries(&terms, &from, &to)
+        .into_iter()
+        .map(|q| (ctx.window, q))
+        .collect();
+    // A scheduled run also asks, over the whole kept window, for records Europe PMC first
+    // indexed since the last run looked (`FIRST_IDATE`; the record's `firstIndexDate`).
+    if let Some(since) = ctx.opts.europepmc_indexed_since {
+        let (kf, kt) = (ctx.kept.from.to_string(), ctx.kept.to.to_string());
+        queries.extend(
+            discovery_queries(&terms, &kf, &kt)
+                .into_iter()
+                .map(|q| (ctx.kept, format!("{q} AND FIRST_IDATE:[{since} TO {kt}]"))),
+        );
+    }
+    let searches: Vec<Search> = queries
         .into_iter()
         .enumerate()
-        .map(|(i, query)| {
+        .map(|(i, (window, query))| {
             let route = if query.contains("GRANT_ID:") {
                 "search-awards"
             } else {
                 "search-names"
             };
-            let key = ctx.window.key(route, &format!("{i}:{}", digest(&query)));
+            let key = window.key(route, &format!("{i}:{}", digest(&query)));
             Search { cfg, query, key }
         })
         .collect();
@@ -65,9 +80,18 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
     }
     if status.is_ok() {
         let (budget, refetch) = (ctx.opts.fulltext_budget, ctx.opts.refresh);
+        // Full texts arrive after their records: with --revisit-months, one that was missing
+        // that long ago is asked for again.
+        let retry_missing_before = ctx.opts.revisit_months.map(|m| {
+            (chrono::Utc::now() - chrono::Duration::days(30 * i64::from(m)))
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string()
+        });
         let todo = ctx
             .db
-            .run(move |db| db.works_needing_full_text(budget, refetch))
+            .run(move |db| {
+                db.works_needing_full_text(budget, refetch, retry_missing_before.as_deref())
+            })
             .await?;
         pb.phase("full texts read", Some(todo.len() as u64));
         let on_doc = |n: u64| pb.inc(n);
