@@ -763,6 +763,21 @@ async fn issue22_nightly_since_last_runs_end_with_the_flags_of_one_full_scan() {
         missed.is_empty() && extra.is_empty(),
         "missed {missed:?}, extra {extra:?}"
     );
+    // `stats` says what the latest scheduled run asked and how many of its flags came from
+    // works it already knew.
+    let stats = std::process::Command::new(assert_cmd::cargo::cargo_bin("xrefscan"))
+        .env_clear()
+        .env("XREFSCAN_DB", &nightly)
+        .arg("stats")
+        .output()
+        .unwrap();
+    let stats = String::from_utf8_lossy(&stats.stdout).to_string();
+    assert!(stats.contains("works indexed since"), "{stats}");
+    assert!(
+        stats.contains("DoD-funder discovery over the kept window"),
+        "{stats}"
+    );
+    assert!(stats.contains("on_works_stored_before"), "{stats}");
     // Works already stored when their DoD funding arrived are marked as flagged because their
     // metadata changed; only those.
     let conn = xrefscan::store::Db::open(&nightly, xrefscan::store::Access::Read).unwrap();

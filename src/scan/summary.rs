@@ -114,6 +114,7 @@ impl SourceSummary {
             errors: self.errors,
             status: self.status.run_status(),
             message: self.status.message().map(str::to_string),
+            note: self.note.clone(),
         }
     }
 }

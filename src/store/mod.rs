@@ -68,6 +68,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../../db/migrations/0011_entity_listed_since.sql"
     )),
+    M::up(include_str!("../../db/migrations/0012_run_notes.sql")),
 ];
 
 /// The schema version this build writes.

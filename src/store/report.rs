@@ -150,7 +150,7 @@ impl Db {
 
     /// The `stats` overview; `by_component` is the canned query of that name.
     pub fn stats(&self, by_component: &str) -> Result<Vec<StatsSection>> {
-        let sections: [(&'static str, &str); 10] = [
+        let sections: [(&'static str, &str); 12] = [
             (
                 "Works per source (records stored, one per work and source)",
                 "SELECT source, COUNT(*) AS records_stored FROM source_records GROUP BY source ORDER BY source",
@@ -165,6 +165,33 @@ impl Db {
             ),
             ("Flagged by DoD component", by_component),
             (
+                "The latest scan, per source (what each asked: a scheduled run's update routes and revisits are in the note)",
+                "WITH RECURSIVE said(source, status, records, rest, part, n) AS (
+                    SELECT source, status, works, COALESCE(note, '') || '; ', '', 0 FROM run_sources
+                     WHERE run_id = (SELECT MAX(run_id) FROM run_sources)
+                    UNION ALL
+                    SELECT source, status, records, substr(rest, instr(rest, '; ') + 2),
+                           substr(rest, 1, instr(rest, '; ') - 1), n + 1
+                      FROM said WHERE rest <> ''
+                 )
+                 SELECT CASE WHEN n <= 1 THEN source ELSE '' END AS source,
+                        CASE WHEN n <= 1 THEN status ELSE '' END AS status,
+                        CASE WHEN n <= 1 THEN CAST(records AS TEXT) ELSE '' END AS records,
+                        part AS said
+                 FROM said WHERE n > 0 AND (part <> '' OR n = 1)
+                 ORDER BY said.source, n",
+            ),
+            (
+                "The latest scan's flags (on_works_stored_before: flagged because what the sources say of a known work changed)",
+                "SELECT r.id AS run, r.works_new AS works_new, COUNT(f.work_id) AS new_flags,
+                        COALESCE(SUM(EXISTS (SELECT 1 FROM discovered_by d JOIN scan_runs e ON e.id = d.first_run_id
+                                             WHERE d.work_id = f.work_id AND d.first_run_id < r.id
+                                               AND e.status <> 'interrupted')), 0) AS on_works_stored_before
+                 FROM scan_runs r LEFT JOIN flags f ON f.first_run_id = r.id
+                 WHERE r.id = (SELECT MAX(run_id) FROM run_sources)
+                 GROUP BY r.id",
+            ),
+            (
                 "Found per discovery route (works; flagged among them; a work can be found by several)",
                 "SELECT d.route, COUNT(*) AS works,
                         SUM(CASE WHEN f.active = 1 THEN 1 ELSE 0 END) AS flagged
@@ -174,6 +201,7 @@ impl Db {
             (
                 "Flagged papers whose DoD funding is stated only in acknowledgments",
                 "SELECT CASE WHEN f.dod_evidence LIKE '%(Europe PMC full text)%' THEN 'Europe PMC full text'
+                             WHEN f.dod_evidence LIKE '%(open-access copy)%' THEN 'open-access copy'
                              ELSE 'publisher page' END AS read_in,
                         COUNT(*) AS flagged_papers
                  FROM flags f WHERE f.active = 1 AND f.dod_evidence NOT LIKE '%funder record%'

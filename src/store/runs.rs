@@ -50,6 +50,8 @@ pub struct SourceTotals {
     pub errors: u64,
     pub status: RunStatus,
     pub message: Option<String>,
+    /// What else the source said (routes asked, budgets left).
+    pub note: Option<String>,
 }
 
 /// One row of the scan history, as `stats` and summaries show it.
@@ -128,11 +130,11 @@ impl Db {
 
     pub fn set_run_source(&mut self, run_id: i64, source: Source, t: &SourceTotals) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO run_sources (run_id, source, works, announced, requests, retries, errors, status, message)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            "INSERT INTO run_sources (run_id, source, works, announced, requests, retries, errors, status, message, note)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (run_id, source) DO UPDATE SET works = excluded.works, announced = excluded.announced,
                 requests = excluded.requests, retries = excluded.retries, errors = excluded.errors,
-                status = excluded.status, message = excluded.message",
+                status = excluded.status, message = excluded.message, note = excluded.note",
             params![
                 run_id,
                 source,
@@ -142,7 +144,8 @@ impl Db {
                 t.retries as i64,
                 t.errors as i64,
                 t.status,
-                t.message
+                t.message,
+                t.note
             ],
         )?;
         Ok(())

@@ -197,7 +197,7 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
     }
     if let Some(since) = ctx.opts.indexed_since {
         let line = format!(
-            "indexed since {since}, published {} – {}: {indexed} works",
+            "{indexed} works indexed since {since} (published {} – {})",
             ctx.kept.from, ctx.kept.to
         );
         note = Some(match note {

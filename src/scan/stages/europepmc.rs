@@ -55,13 +55,17 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
     // (which a boxed future cannot name for every lifetime).
     let crawls: Vec<_> = searches
         .into_iter()
-        .map(|q| async move { pager.crawl(&q).await })
+        .map(|q| async move { (q.query.contains("FIRST_IDATE:"), pager.crawl(&q).await) })
         .collect();
     let mut crawls = futures::stream::iter(crawls)
         .buffer_unordered(ctx.opts.europepmc_limits.concurrency.max(1));
-    while let Some(r) = crawls.next().await {
+    let mut indexed = 0;
+    while let Some((update_route, r)) = crawls.next().await {
         match r {
             Ok(c) => {
+                if update_route {
+                    indexed += c.fetched;
+                }
                 works += c.fetched;
                 without_doi += c.skipped;
                 if let Some(a) = c.announced.filter(|_| !c.already_done) {
@@ -126,8 +130,21 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
         works,
         announced,
         status,
-        note: (without_doi > 0)
-            .then(|| format!("{without_doi} records without a DOI were not stored")),
+        note: {
+            let mut notes = Vec::new();
+            if let Some(since) = ctx.opts.europepmc_indexed_since {
+                notes.push(format!(
+                    "{indexed} records first indexed since {since} (published {} – {})",
+                    ctx.kept.from, ctx.kept.to
+                ));
+            }
+            if without_doi > 0 {
+                notes.push(format!(
+                    "{without_doi} records without a DOI were not stored"
+                ));
+            }
+            (!notes.is_empty()).then(|| notes.join("; "))
+        },
         ..SourceSummary::from_endpoint(Source::EuropePmc, &ep)
     })
 }

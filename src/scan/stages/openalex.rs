@@ -64,6 +64,13 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
     } else {
         ctx.window
     };
+    let mut notes: Option<String> = None;
+    if ctx.opts.indexed_since.is_some() {
+        notes = Some(format!(
+            "DoD-funder discovery over the kept window {} – {}",
+            discover.from, discover.to
+        ));
+    }
     if status.is_ok() && !resolved.is_empty() {
         let ids: Vec<String> = resolved.iter().map(|(id, _, _)| id.clone()).collect();
         let pager = ctx.pager(&ep, &on_page);
@@ -88,7 +95,6 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
             }
         }
     }
-    let mut sweep_note: Option<String> = None;
     if ctx.opts.sweep && status.is_ok() {
         let sweep = Sweep {
             cfg,
@@ -101,7 +107,7 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
         match sweep_window(ctx, &ep, &sweep, &on_page).await {
             Ok((fetched, note)) => {
                 works += fetched;
-                sweep_note = Some(note);
+                notes = Some(join(notes, note));
             }
             Err(e) => ctx.failed(Source::OpenAlex, &e, &mut status).await?,
         }
@@ -160,7 +166,7 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
         }
         if let (Some(months), true) = (ctx.opts.revisit_months, status.is_ok()) {
             match revisit(ctx, &enricher, months, pb).await {
-                Ok(line) => sweep_note = Some(join(sweep_note, line)),
+                Ok(line) => notes = Some(join(notes, line)),
                 Err(e) => ctx.failed(Source::OpenAlex, &e, &mut status).await?,
             }
         }
@@ -171,7 +177,7 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
         works,
         looked_up,
         status,
-        note: sweep_note,
+        note: notes,
         ..SourceSummary::from_endpoint(Source::OpenAlex, &ep)
     })
 }
@@ -196,7 +202,7 @@ async fn revisit<S: crate::sources::sink::Sink>(
         .run(move |db| db.works_to_revisit(Source::OpenAlex, &from, &to, &cutoff, budget))
         .await?;
     if todo.is_empty() {
-        return Ok(format!("nothing to revisit (asked within {months} months)"));
+        return Ok(format!("0 works revisited (all asked within {months} months)"));
     }
     pb.phase("works asked again", Some(todo.len() as u64));
     let ids: Vec<i64> = todo.iter().map(|(id, _)| *id).collect();
@@ -206,8 +212,8 @@ async fn revisit<S: crate::sources::sink::Sink>(
         .run(move |db| db.mark_asked(Source::OpenAlex, &ids))
         .await?;
     Ok(format!(
-        "revisited {asked} works last asked over {months} months ago: {returned} records returned, \
-         {} new, {} changed",
+        "{asked} works revisited (asked over {months} months ago): {returned} back, {} new, \
+         {} changed",
         outcome.new_works, outcome.changed
     ))
 }
