@@ -620,14 +620,7 @@ impl ScanArgs {
                 if polite { "polite" } else { "public" }
             );
         }
-        let mut ua = format!(
-            "xrefscan/{} (research-security scanner",
-            env!("CARGO_PKG_VERSION")
-        );
-        if let Some(m) = &self.mailto {
-            ua.push_str(&format!("; mailto:{m}"));
-        }
-        ua.push(')');
+        let ua = crate::sources::http::user_agent(self.mailto.as_deref());
         Ok(ScanOptions {
             from,
             to,

@@ -4,7 +4,7 @@
 //! office code, a program name with digits) is kept, marked as not looked up.
 
 use super::dod::DodClassifier;
-use super::work::DodEvidence;
+use super::decision::DodEvidence;
 use crate::model::CitedAward;
 
 /// Every award `evidence` cites, each canonical number once (the first citation's evidence

@@ -5,6 +5,7 @@
 pub mod awards;
 pub mod china;
 pub mod countries;
+pub mod decision;
 pub mod dod;
 pub mod entities;
 pub mod explain;

@@ -58,16 +58,8 @@ fn resolve(args: &AwardsResolveArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     )?
     .shared();
     let opts = args.usaspending.options(args.refresh);
-    let mut ua = format!(
-        "xrefscan/{} (research-security scanner",
-        env!("CARGO_PKG_VERSION")
-    );
-    if let Some(m) = &args.mailto {
-        ua.push_str(&format!("; mailto:{m}"));
-    }
-    ua.push(')');
     let http = HttpClient::new(ClientConfig {
-        user_agent: ua,
+        user_agent: xrefscan::sources::http::user_agent(args.mailto.as_deref()),
         timeout: Duration::from_secs(args.timeout.max(1)),
         max_attempts: args.max_retries.max(1),
         max_retry_after: Duration::from_secs(900),

@@ -222,6 +222,20 @@ impl Endpoint {
     }
 }
 
+/// The `User-Agent` every request carries: the tool, its version and purpose, and the contact
+/// address when there is one (Crossref's polite pool reads it there too).
+pub fn user_agent(mailto: Option<&str>) -> String {
+    let mut ua = format!(
+        "xrefscan/{} (research-security scanner",
+        env!("CARGO_PKG_VERSION")
+    );
+    if let Some(m) = mailto {
+        ua.push_str(&format!("; mailto:{m}"));
+    }
+    ua.push(')');
+    ua
+}
+
 /// A successful response: status 2xx and a JSON content type.
 /// What a request expects back: the `Accept` header and the content types that count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
