@@ -45,11 +45,22 @@ async fn main() {
         d("2023-06-01"),
         d("2025-06-30"),
     );
+    // China-linked works whose DoD funding is written only in an acknowledgment no index
+    // marks: on the publisher's page, in an open-access PDF or repository page, in a Europe
+    // PMC full text no search surfaces. The China-linked sweep finds them.
+    imitation::add_ack_only_cases(&mut corpus, n / 10, 0xac4, d("2023-06-01"), d("2025-06-30"));
     let corpus = Arc::new(corpus);
+    let terms = xrefscan::sources::europepmc::china_aff_terms();
     let expected = corpus
         .works
         .iter()
-        .filter(|w| w.should_flag_all_sources(&xrefscan::sources::europepmc::china_aff_terms()))
+        .filter(|w| {
+            if w.is_ack_only_case() {
+                w.ack_dod
+            } else {
+                w.should_flag_all_sources(&terms)
+            }
+        })
         .count();
     let openalex = imitation::ServerLimits {
         per_second: 10,
@@ -61,9 +72,12 @@ async fn main() {
         "{} works published 2023-06-01..2025-06-30; a correct scan with every source flags {expected}",
         corpus.works.len()
     ));
+    // Publisher and repository hosts allow 4 requests/s here (the scan is told so with
+    // --page-rps): the real world spreads pages over hundreds of hosts at 1/s each, this
+    // imitation over three.
     let per_host = imitation::ServerLimits {
-        per_second: 1,
-        in_flight: 1,
+        per_second: 4,
+        in_flight: 2,
         latency: Duration::from_millis(20),
     };
     let epmc = imitation::ServerLimits {
@@ -128,6 +142,10 @@ async fn main() {
             "2025-06-30".into(),
             "--ack-budget".into(),
             "10000".into(),
+            "--page-rps".into(),
+            "4".into(),
+            "--page-concurrency".into(),
+            "2".into(),
         ];
         for (k, v) in &urls {
             let flag = match *k {
@@ -175,6 +193,7 @@ async fn main() {
         ("doi resolver", &text.resolver),
         ("publisher 1", &text.publishers[0]),
         ("publisher 2", &text.publishers[1]),
+        ("open-access host", &text.open_access),
     ];
     for (name, c) in hosts {
         println!(

@@ -3,8 +3,8 @@
 //! award number; anything else a DoD funder record lists (another agency's number, a bare
 //! office code, a program name with digits) is kept, marked as not looked up.
 
-use super::dod::DodClassifier;
 use super::decision::DodEvidence;
+use super::dod::DodClassifier;
 use crate::model::CitedAward;
 
 /// Every award `evidence` cites, each canonical number once (the first citation's evidence

@@ -3,9 +3,9 @@
 //! types, apart from the classifier (`work.rs`) and from what reads them (the award citations
 //! in `awards.rs`, the store, exports), so none of those depends on another through them.
 
+use super::china::Region;
 use super::dod::Via;
 use super::entities::{EntityHit, Severity};
-use super::china::Region;
 use crate::model::{AffiliationRecord, FunderRecord, Source};
 
 /// Everything stored about one work, across sources.
@@ -240,4 +240,3 @@ pub fn canonical_institution(name: &str) -> String {
         .unwrap_or(trimmed);
     trimmed.trim().to_string()
 }
-

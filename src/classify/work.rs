@@ -3,12 +3,12 @@
 //! reads and writes are in [`super::decision`].
 
 use super::china::{AffiliationInput, ChinaClassifier, Region, RegionPolicy};
-use super::dod::{DodClassifier, Via};
-use super::entities::{EntityHit, EntityMatcher};
 pub use super::decision::{
     AckFact, AffiliationFact, ChinaEvidence, DodEvidence, WorkDecision, WorkFacts,
     canonical_institution,
 };
+use super::dod::{DodClassifier, Via};
+use super::entities::{EntityHit, EntityMatcher};
 use crate::model::OverrideKind;
 
 /// The institution named in a raw affiliation string: the comma-separated part that names a

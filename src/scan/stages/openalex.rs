@@ -202,7 +202,9 @@ async fn revisit<S: crate::sources::sink::Sink>(
         .run(move |db| db.works_to_revisit(Source::OpenAlex, &from, &to, &cutoff, budget))
         .await?;
     if todo.is_empty() {
-        return Ok(format!("0 works revisited (all asked within {months} months)"));
+        return Ok(format!(
+            "0 works revisited (all asked within {months} months)"
+        ));
     }
     pb.phase("works asked again", Some(todo.len() as u64));
     let ids: Vec<i64> = todo.iter().map(|(id, _)| *id).collect();
