@@ -8,7 +8,14 @@ use std::path::PathBuf;
 pub enum Error {
     /// The database could not be opened, migrated or written.
     #[error("database error: {0}")]
-    Db(#[from] rusqlite::Error),
+    Db(rusqlite::Error),
+
+    /// Another connection held the database past the busy timeout (a scan writing while a
+    /// reviewer saves, say): nothing was written; the same request succeeds a moment later.
+    #[error(
+        "the database is busy (another xrefscan is writing to it); nothing was changed, try again in a moment ({0})"
+    )]
+    Busy(rusqlite::Error),
 
     /// A schema migration failed; the database was left at its previous version.
     #[error("could not migrate the database: {0}")]
@@ -157,6 +164,19 @@ pub enum Error {
     Export(String),
 }
 
+impl From<rusqlite::Error> for Error {
+    /// A busy or locked database is its own case: callers answer it with "try again", not
+    /// with a failure.
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                Error::Busy(e)
+            }
+            _ => Error::Db(e),
+        }
+    }
+}
+
 impl Error {
     /// The URL a request error is about (the whole of it, for the recorded problem).
     pub fn url(&self) -> Option<&str> {
@@ -209,5 +229,24 @@ mod tests {
             super::short_url("https://a.org/b?c=d"),
             "https://a.org/b?c=d"
         );
+    }
+}
+
+#[cfg(test)]
+mod busy_tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_or_locked_database_is_its_own_case_and_says_to_try_again() {
+        for code in [rusqlite::ffi::SQLITE_BUSY, rusqlite::ffi::SQLITE_LOCKED] {
+            let e = Error::from(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(code),
+                None,
+            ));
+            assert!(matches!(e, Error::Busy(_)), "{e:?}");
+            assert!(e.to_string().contains("try again"), "{e}");
+        }
+        let other = Error::from(rusqlite::Error::QueryReturnedNoRows);
+        assert!(matches!(other, Error::Db(_)));
     }
 }

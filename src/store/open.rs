@@ -336,7 +336,7 @@ fn not_a_database_or(path: &Path, e: rusqlite::Error) -> Error {
             path: path.to_path_buf(),
             message: e.to_string(),
         },
-        _ => Error::Db(e),
+        _ => Error::from(e),
     }
 }
 

@@ -112,7 +112,7 @@ fn refuse_writes(e: rusqlite::Error) -> Error {
     if msg.contains("readonly") || msg.contains("read-only") {
         Error::WriteRefused(msg)
     } else {
-        Error::Db(e)
+        Error::from(e)
     }
 }
 

@@ -986,11 +986,7 @@ fn refused(app: &App) -> Response {
 
 /// What a write's failure tells the reviewer.
 fn write_problem(e: &Error) -> (String, StatusCode) {
-    let busy = matches!(e, Error::Db(err) if matches!(
-        err.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-    ));
-    if busy {
+    if matches!(e, Error::Busy(_)) {
         (
             format!(
                 "The database is busy (a scan is writing) and stayed busy for {} s: nothing was saved. Submit again in a moment.",
