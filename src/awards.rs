@@ -119,8 +119,8 @@ pub async fn resolve(
         }
     }
     drop(answers);
-    // Then the award pages of the awards flagged papers cite, which the searches did not give
-    // in full (base and all options, office, parent recipient).
+    // Then the award pages of the awards flagged papers cite whose recipient has a parent (or
+    // whose search answer gave no recipient id): only the page names the parent.
     if out.failure.is_none() {
         let budget = opts.budget;
         let mut todo = db.run(move |d| d.awards_needing_pages(budget)).await?;

@@ -223,9 +223,20 @@ async fn every_cited_award_is_answered_once_by_group_and_kept() {
         "a number is asked again only by the pages of its batch"
     );
 
-    // Award pages are read for the found awards flagged papers cite, and only for those.
+    // Award pages are read for the found awards flagged papers cite whose recipient has a
+    // parent (the search says `-C`; only the page names the parent), and only for those.
     let flagged = flagged_numbers(&db);
-    let with_pages: Vec<&String> = flagged.iter().filter(|n| expected[*n].len() == 1).collect();
+    let with_pages: Vec<&String> = flagged
+        .iter()
+        .filter(|n| expected[*n].len() == 1)
+        .filter(|n| expected[*n][0].parent_recipient != expected[*n][0].recipient)
+        .collect();
+    let without_pages =
+        flagged.iter().filter(|n| expected[*n].len() == 1).count() - with_pages.len();
+    assert!(
+        !with_pages.is_empty() && without_pages > 0,
+        "both kinds of recipient are cited"
+    );
     assert_eq!(
         usa.counters.details.load(Ordering::SeqCst),
         with_pages.len() as u64

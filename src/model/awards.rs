@@ -77,6 +77,8 @@ pub struct LedgerAward {
     pub awarding_sub_agency: Option<String>,
     pub awarding_office: Option<String>,
     pub recipient: Option<String>,
+    /// The recipient's USAspending id; its suffix says whether it has a parent (`-C`).
+    pub recipient_id: Option<String>,
     pub parent_recipient: Option<String>,
     pub period_start: Option<String>,
     pub period_end: Option<String>,
@@ -104,6 +106,7 @@ impl LedgerAward {
             awarding_sub_agency: None,
             awarding_office: None,
             recipient: None,
+            recipient_id: None,
             parent_recipient: None,
             period_start: None,
             period_end: None,

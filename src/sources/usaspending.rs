@@ -58,6 +58,7 @@ const FIELDS: &[&str] = &[
     "End Date",
     "Last Modified Date",
     "generated_internal_id",
+    "recipient_id",
 ];
 
 /// The groups an award number is searched in, in order: DoD research is mostly grants and
@@ -90,6 +91,7 @@ pub const GROUPS: [Group; 3] = [
             "Start Date",
             "Last Modified Date",
             "generated_internal_id",
+            "recipient_id",
         ],
     },
 ];
@@ -105,6 +107,7 @@ pub struct Hit {
     pub generated_internal_id: Option<String>,
     #[serde(rename = "Recipient Name")]
     pub recipient: Option<String>,
+    pub recipient_id: Option<String>,
     #[serde(rename = "Award Amount")]
     pub amount: Option<Box<RawValue>>,
     #[serde(rename = "Awarding Agency")]
@@ -316,6 +319,7 @@ impl Resolver<'_> {
                     a.awarding_agency = hit.awarding_agency;
                     a.awarding_sub_agency = hit.awarding_sub_agency;
                     a.recipient = hit.recipient;
+                    a.recipient_id = hit.recipient_id;
                     a.period_start = hit.start;
                     a.period_end = hit.end;
                     a.last_modified = hit.last_modified;

@@ -109,13 +109,15 @@ impl Db {
         Ok((all.into_iter().take(budget).collect(), total))
     }
 
-    /// Found awards cited by flagged papers whose award page has not been read, at most
-    /// `limit`: the headline's awards get their full record; a candidate's award keeps what the
-    /// search said until its paper is flagged.
+    /// Found awards cited by flagged papers whose award page has not been read and is needed,
+    /// at most `limit`: the page is the only source of a recipient's parent, so it is read
+    /// when the search's `recipient_id` says the recipient is a child (`-C`) or said nothing;
+    /// a candidate's award keeps what the search said until its paper is flagged.
     pub fn awards_needing_pages(&self, limit: usize) -> Result<Vec<LedgerAward>> {
         let mut st = self.conn.prepare(
             "SELECT l.canonical FROM award_ledger l
              WHERE l.status = 'found' AND l.raw_json IS NULL AND l.usaspending_id IS NOT NULL
+               AND (l.recipient_id IS NULL OR l.recipient_id LIKE '%-C')
                AND EXISTS (SELECT 1 FROM work_awards a JOIN flags f ON f.work_id = a.work_id
                            WHERE a.canonical = l.canonical AND f.active = 1)
              ORDER BY l.canonical LIMIT ?1",
@@ -139,8 +141,8 @@ impl Db {
                 "INSERT INTO award_ledger (canonical, status, usaspending_id, link, award_type, type_description,
                     total_obligation_cents, base_and_all_options_cents, awarding_agency, awarding_sub_agency,
                     awarding_office, recipient, parent_recipient, period_start, period_end, last_modified,
-                    candidates, searched, raw_json, fetched_at)
-                 VALUES (?1, ?2, ?3, ?20, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+                    candidates, searched, raw_json, fetched_at, recipient_id)
+                 VALUES (?1, ?2, ?3, ?20, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?21)
                  ON CONFLICT (canonical) DO UPDATE SET status = excluded.status,
                     usaspending_id = excluded.usaspending_id, link = excluded.link,
                     award_type = excluded.award_type,
@@ -153,7 +155,8 @@ impl Db {
                     parent_recipient = excluded.parent_recipient, period_start = excluded.period_start,
                     period_end = excluded.period_end, last_modified = excluded.last_modified,
                     candidates = excluded.candidates, searched = excluded.searched,
-                    raw_json = excluded.raw_json, fetched_at = excluded.fetched_at",
+                    raw_json = excluded.raw_json, fetched_at = excluded.fetched_at,
+                    recipient_id = COALESCE(excluded.recipient_id, recipient_id)",
             )?
             .execute(params![
                 a.canonical,
@@ -175,7 +178,8 @@ impl Db {
                 a.searched.join(", "),
                 a.raw,
                 stamp,
-                a.usaspending_id.as_deref().map(crate::model::award_link)
+                a.usaspending_id.as_deref().map(crate::model::award_link),
+                a.recipient_id
             ])?;
         }
         tx.commit()?;
@@ -209,6 +213,7 @@ impl Db {
                         awarding_sub_agency: r.get("awarding_sub_agency")?,
                         awarding_office: r.get("awarding_office")?,
                         recipient: r.get("recipient")?,
+                        recipient_id: r.get("recipient_id")?,
                         parent_recipient: r.get("parent_recipient")?,
                         period_start: r.get("period_start")?,
                         period_end: r.get("period_end")?,

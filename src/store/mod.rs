@@ -69,6 +69,9 @@ const MIGRATIONS: &[M<'static>] = &[
         "../../db/migrations/0011_entity_listed_since.sql"
     )),
     M::up(include_str!("../../db/migrations/0012_run_notes.sql")),
+    M::up(include_str!(
+        "../../db/migrations/0013_award_recipient_level.sql"
+    )),
 ];
 
 /// The schema version this build writes.

@@ -209,6 +209,16 @@ impl Imitation {
                         "generated_internal_id" => json!(a.generated_id),
                         "Award Amount" => money(a.obligation_cents),
                         "Recipient Name" => json!(a.recipient),
+                        // A child of a parent ends in -C, a recipient without one in -R.
+                        "recipient_id" => json!(format!(
+                            "{:08x}-{}",
+                            a.recipient.len() * 7919 + a.number.len(),
+                            if a.parent_recipient == a.recipient {
+                                "R"
+                            } else {
+                                "C"
+                            }
+                        )),
                         "Awarding Agency" => json!("Department of Defense"),
                         "Awarding Sub Agency" => json!(a.sub_agency),
                         "Start Date" => json!("2021-09-01"),
@@ -404,10 +414,18 @@ pub fn ledger_for(numbers: &[String]) -> Vec<Award> {
             "STANFORD UNIVERSITY",
             "RAYTHEON COMPANY",
         ][(h >> 8) as usize % 4];
+        // About half the recipients have no parent: the search says so (`-R`), and their
+        // award page is not needed.
+        let alone = |mut a: Award| {
+            if (h >> 16) % 2 == 0 {
+                a.parent_recipient = a.recipient.clone();
+            }
+            a
+        };
         match h % 100 {
-            0..=69 => out.push(Award::new(n, "grant", cents, recipient)),
-            70..=77 => out.push(Award::new(n, "contract", cents, recipient)),
-            78..=82 => out.push(Award::new(n, "idv", cents, recipient)),
+            0..=69 => out.push(alone(Award::new(n, "grant", cents, recipient))),
+            70..=77 => out.push(alone(Award::new(n, "contract", cents, recipient))),
+            78..=82 => out.push(alone(Award::new(n, "idv", cents, recipient))),
             83..=92 => {}
             _ => {
                 out.push(Award::new(n, "grant", cents, recipient));
