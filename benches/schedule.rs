@@ -69,27 +69,7 @@ fn main() {
     let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
     let (from, to) = (d("2024-01-01"), d("2024-12-31"));
     let mut corpus = imitation::generate(4000, 0x5c4e, from, to);
-    for (i, w) in corpus.works.iter().enumerate() {
-        let published = d(&w.date);
-        let registered = if i % 5 == 0 {
-            published + chrono::Days::new(20 + (i as u64 * 7) % 60)
-        } else {
-            published
-        };
-        let funding = ((w.crossref_dod || w.openalex_dod) && i % 4 == 1)
-            .then(|| registered + chrono::Days::new(30 + (i as u64 * 13) % 60));
-        if registered != published || funding.is_some() {
-            corpus.late.insert(
-                w.doi.clone(),
-                imitation::Late {
-                    registered: registered.to_string(),
-                    funding: funding.map(|f| f.to_string()),
-                    openalex: None,
-                    full_text: None,
-                },
-            );
-        }
-    }
+    corpus.make_late();
     let corpus = Arc::new(corpus);
     let arrivals = |day: chrono::NaiveDate, since: chrono::NaiveDate| {
         corpus

@@ -675,31 +675,7 @@ fn scheduled_scan_with(
 async fn issue22_nightly_since_last_runs_end_with_the_flags_of_one_full_scan() {
     let (from, to) = (date("2024-01-01"), date("2024-06-30"));
     let mut corpus = imitation::generate(500, 0x22a, from, to);
-    let mut late = 0;
-    let mut late_funding = 0;
-    for (i, w) in corpus.works.iter().enumerate() {
-        let published = date(&w.date);
-        let registered = if i % 5 == 0 {
-            published + chrono::Days::new(20 + (i as u64 * 7) % 60)
-        } else {
-            published
-        };
-        let funding = ((w.crossref_dod || w.openalex_dod) && i % 4 == 1)
-            .then(|| registered + chrono::Days::new(30 + (i as u64 * 13) % 60));
-        late += usize::from(registered != published);
-        late_funding += usize::from(funding.is_some());
-        if registered != published || funding.is_some() {
-            corpus.late.insert(
-                w.doi.clone(),
-                imitation::Late {
-                    registered: registered.to_string(),
-                    funding: funding.map(|d| d.to_string()),
-                    openalex: None,
-                    full_text: None,
-                },
-            );
-        }
-    }
+    let (late, late_funding) = corpus.make_late();
     assert!(
         late > 50 && late_funding > 20,
         "{late} late, {late_funding} funded late"

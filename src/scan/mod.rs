@@ -79,6 +79,17 @@ pub struct ScanOptions {
     pub wait: bool,
 }
 
+impl ScanOptions {
+    /// With `--revisit-months`, the moment before which an answer is old enough to ask again.
+    pub fn revisit_cutoff(&self) -> Option<String> {
+        self.revisit_months.map(|m| {
+            (chrono::Utc::now() - chrono::Duration::days(30 * i64::from(m)))
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string()
+        })
+    }
+}
+
 /// Where a scan draws its progress bars.
 #[derive(Debug, Clone, Default)]
 pub enum ProgressTo {

@@ -451,7 +451,8 @@ pub struct PageTotals {
 /// failure to record (the next run asks again).
 enum Step {
     Read(Document, Option<Box<WorkRecord>>, Option<Problem>),
-    Refused(Document, PageError),
+    /// `true` when robots.txt said no (counted apart from unavailable).
+    Refused(Document, bool),
     Failed(Problem),
 }
 
@@ -494,10 +495,11 @@ impl PageFetcher {
                         sink.document(document, record.map(|r| (Source::Publisher, *r)))
                             .await?;
                     }
-                    Step::Refused(document, e) => {
-                        match e {
-                            PageError::Disallowed { .. } => totals.disallowed += 1,
-                            _ => totals.unavailable += 1,
+                    Step::Refused(document, disallowed) => {
+                        if disallowed {
+                            totals.disallowed += 1;
+                        } else {
+                            totals.unavailable += 1;
                         }
                         sink.document(document, None).await?;
                     }
@@ -596,13 +598,7 @@ impl PageFetcher {
         };
         let mut document = document_of(work_id, kind, COPY_ORIGIN, page, Vec::new());
         document.error = Some(format!("{url}: {why} (chosen because: {reason})"));
-        Step::Refused(
-            document,
-            PageError::NotHtml {
-                url: url.to_string(),
-                content_type: "unreadable PDF".into(),
-            },
-        )
+        Step::Refused(document, false)
     }
 }
 
@@ -617,9 +613,10 @@ fn refusal(
 ) -> Step {
     if e.is_final() {
         let error = format!("{e} (chosen because: {reason})");
+        let disallowed = matches!(e, PageError::Disallowed { .. });
         Step::Refused(
             Document::unavailable(work_id, Source::Publisher, kind, origin, at, error),
-            e,
+            disallowed,
         )
     } else {
         Step::Failed(Problem::new(Source::Publisher, ErrorKind::Page, e.to_string()).at(at))

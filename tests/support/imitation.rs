@@ -314,38 +314,58 @@ impl Corpus {
 
     /// Whether the indexes know the work today.
     pub fn visible(&self, w: &SynthWork) -> bool {
-        match (self.today(), self.late.get(&w.doi)) {
-            (Some(today), Some(l)) => l.registered <= today,
-            _ => true,
-        }
+        self.arrived(w, |l| Some(&l.registered))
     }
 
     /// Whether OpenAlex has the work today.
     pub fn in_openalex(&self, w: &SynthWork) -> bool {
-        self.visible(w)
-            && match (self.today(), self.late.get(&w.doi)) {
-                (
-                    Some(today),
-                    Some(Late {
-                        openalex: Some(d), ..
-                    }),
-                ) => *d <= today,
-                _ => true,
-            }
+        self.visible(w) && self.arrived(w, |l| l.openalex.as_ref())
     }
 
     /// Whether Europe PMC has the work's full text today.
     pub fn full_text_ready(&self, w: &SynthWork) -> bool {
-        self.visible(w)
-            && match (self.today(), self.late.get(&w.doi)) {
-                (
-                    Some(today),
-                    Some(Late {
-                        full_text: Some(d), ..
-                    }),
-                ) => *d <= today,
-                _ => true,
+        self.visible(w) && self.arrived(w, |l| l.full_text.as_ref())
+    }
+
+    /// Whether the day `when` picks out of the work's `Late` (none: it was always there) has
+    /// come; without a clock everything has.
+    fn arrived(&self, w: &SynthWork, when: impl Fn(&Late) -> Option<&String>) -> bool {
+        match (self.today(), self.late.get(&w.doi).and_then(when)) {
+            (Some(today), Some(day)) => *day <= today,
+            _ => true,
+        }
+    }
+
+    /// Make every fifth work registered 20–80 days after publication, and every fourth
+    /// DoD-funded one get its funding deposited 30–90 days after registration: what the
+    /// scheduled-scan test and benchmark replay. Returns how many of each.
+    pub fn make_late(&mut self) -> (usize, usize) {
+        let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let (mut late, mut late_funding) = (0, 0);
+        for (i, w) in self.works.iter().enumerate() {
+            let published = day(&w.date);
+            let registered = if i % 5 == 0 {
+                published + chrono::Days::new(20 + (i as u64 * 7) % 60)
+            } else {
+                published
+            };
+            let funding = ((w.crossref_dod || w.openalex_dod) && i % 4 == 1)
+                .then(|| registered + chrono::Days::new(30 + (i as u64 * 13) % 60));
+            late += usize::from(registered != published);
+            late_funding += usize::from(funding.is_some());
+            if registered != published || funding.is_some() {
+                self.late.insert(
+                    w.doi.clone(),
+                    Late {
+                        registered: registered.to_string(),
+                        funding: funding.map(|d| d.to_string()),
+                        openalex: None,
+                        full_text: None,
+                    },
+                );
             }
+        }
+        (late, late_funding)
     }
 
     fn funding_missing(&self, w: &SynthWork) -> bool {

@@ -86,11 +86,7 @@ pub(super) async fn run(ctx: &ScanCtx, pb: &Progress) -> Result<SourceSummary> {
         let (budget, refetch) = (ctx.opts.fulltext_budget, ctx.opts.refresh);
         // Full texts arrive after their records: with --revisit-months, one that was missing
         // that long ago is asked for again.
-        let retry_missing_before = ctx.opts.revisit_months.map(|m| {
-            (chrono::Utc::now() - chrono::Duration::days(30 * i64::from(m)))
-                .format("%Y-%m-%dT%H:%M:%SZ")
-                .to_string()
-        });
+        let retry_missing_before = ctx.opts.revisit_cutoff();
         let todo = ctx
             .db
             .run(move |db| {

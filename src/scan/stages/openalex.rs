@@ -192,9 +192,7 @@ async fn revisit<S: crate::sources::sink::Sink>(
     months: u32,
     pb: &Progress,
 ) -> crate::Result<String> {
-    let cutoff = (chrono::Utc::now() - chrono::Duration::days(30 * i64::from(months)))
-        .format("%Y-%m-%dT%H:%M:%SZ")
-        .to_string();
+    let cutoff = ctx.opts.revisit_cutoff().unwrap_or_default();
     let (from, to) = (ctx.kept.from.to_string(), ctx.kept.to.to_string());
     let budget = ctx.opts.revisit_budget;
     let todo = ctx
