@@ -2,12 +2,153 @@
 //! authorship, however many sources spelled the name ("Wen-Chi Lin" in Crossref, "Lin WC" in
 //! Europe PMC), each affiliation once however many sources gave it (with the sources listed),
 //! and the entity-list matches under the affiliation they were found in. The review page and
-//! `/papers/ID.json` read this one grouping.
+//! `/papers/ID.json` read this one grouping, through [`Card`]: the DoD evidence with the words
+//! that decided it, the coauthors, the awards with the ledger's answer in words, and each
+//! acknowledgment as read with the words the DoD classifier finds in it.
 
+use crate::classify::dod::DodClassifier;
 use crate::classify::text::affiliation_key;
-use crate::model::EvidenceKind;
-use crate::store::EvidenceRow;
+use crate::model::{AwardStatus, EvidenceKind};
+use crate::store::{CardAck, CardAward, CardFacts, EvidenceRow};
 use serde::Serialize;
+use std::sync::LazyLock;
+
+/// A flagged paper's evidence, grouped and typed for reading.
+#[derive(Debug, Clone, Serialize)]
+pub struct Card {
+    pub dod: Vec<DodLine>,
+    pub coauthors: Vec<Coauthor>,
+    pub awards: Vec<AwardLine>,
+    pub acknowledgments: Vec<ReadAcknowledgment>,
+}
+
+/// One piece of DoD evidence: a funder record or a passage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DodLine {
+    pub source: String,
+    pub component: String,
+    pub via: String,
+    pub summary: String,
+    /// The words in `summary` that decided it: what matched and the award numbers.
+    pub marks: Vec<String>,
+}
+
+/// An award the paper cites and what the ledger said of it, in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AwardLine {
+    #[serde(flatten)]
+    pub award: CardAward,
+    pub answer: String,
+}
+
+/// An acknowledgment or funding text as read, with what the DoD classifier finds in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReadAcknowledgment {
+    #[serde(flatten)]
+    pub text: CardAck,
+    /// The classifier finds DoD funding in it.
+    pub dod: bool,
+    /// The words it decided on (names in a funding sentence, award numbers).
+    pub marks: Vec<String>,
+}
+
+impl Card {
+    pub fn new(facts: &CardFacts) -> Card {
+        Card {
+            dod: facts
+                .evidence
+                .iter()
+                .filter(|e| e.kind == EvidenceKind::Dod)
+                .map(|e| DodLine {
+                    source: e.source.clone(),
+                    component: e.component.clone().unwrap_or_default(),
+                    via: e.via.clone().unwrap_or_default(),
+                    summary: e.summary.clone(),
+                    marks: e
+                        .matched
+                        .iter()
+                        .map(|m| words_of(m).to_string())
+                        .chain(
+                            e.awards
+                                .iter()
+                                .flat_map(|a| a.split("; "))
+                                .map(str::to_string),
+                        )
+                        .filter(|m| !m.trim().is_empty())
+                        .collect(),
+                })
+                .collect(),
+            coauthors: coauthors(&facts.evidence),
+            awards: facts
+                .awards
+                .iter()
+                .map(|a| AwardLine {
+                    answer: answer(a),
+                    award: a.clone(),
+                })
+                .collect(),
+            acknowledgments: facts
+                .acknowledgments
+                .iter()
+                .map(|a| {
+                    let found = dod_text_classifier().classify_text(&a.text);
+                    ReadAcknowledgment {
+                        dod: found.dod,
+                        marks: found.matches.iter().map(|m| m.span.text.clone()).collect(),
+                        text: a.clone(),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What the ledger said of a cited award, as a reader should read it.
+fn answer(a: &CardAward) -> String {
+    match (a.lookup, a.status) {
+        (false, _) => "not a DoD award number (not looked up)".to_string(),
+        (true, None) => "not asked yet".to_string(),
+        (true, Some(AwardStatus::Ambiguous)) => format!(
+            "ambiguous: {}",
+            a.candidates.clone().unwrap_or_default().replace('\n', "; ")
+        ),
+        (true, Some(s)) => s.as_str().to_string(),
+    }
+}
+
+/// The words of a classifier match, without the span it adds (`Office of Naval Research
+/// [31..55]`).
+fn words_of(matched: &str) -> &str {
+    let m = matched.trim();
+    match m.rsplit_once(" [") {
+        Some((words, span))
+            if span.ends_with(']')
+                && span[..span.len() - 1]
+                    .split_once("..")
+                    .is_some_and(|(a, b)| {
+                        a.parse::<usize>().is_ok() && b.parse::<usize>().is_ok()
+                    }) =>
+        {
+            words.trim()
+        }
+        _ => m,
+    }
+}
+
+/// Since when list entry `entry` is listed, from the export's `entity_listed_since` cell
+/// (`"Entry [DoD 1260H]: listed 2025-01-07, after publication | …"`).
+pub fn listed_since(cell: &str, entry: &str) -> Option<String> {
+    cell.split(" | ")
+        .find(|l| l.starts_with(&format!("{entry} [")) || l.starts_with(&format!("{entry}: ")))
+        .and_then(|l| l.rsplit_once(": "))
+        .map(|(_, when)| when.to_string())
+}
+
+/// The DoD text classifier acknowledgments are marked with (built once).
+fn dod_text_classifier() -> &'static DodClassifier {
+    static DOD: LazyLock<DodClassifier> = LazyLock::new(DodClassifier::new);
+    &DOD
+}
 
 /// One coauthor of the paper placed in China, Hong Kong or Macau.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -40,10 +181,7 @@ pub struct PlacedAffiliation {
 /// The China-based coauthors in a card's evidence rows, in authorship order.
 pub fn coauthors(evidence: &[EvidenceRow]) -> Vec<Coauthor> {
     let mut out: Vec<Coauthor> = Vec::new();
-    for e in evidence
-        .iter()
-        .filter(|e| EvidenceKind::parse(&e.kind) == Some(EvidenceKind::China))
-    {
+    for e in evidence.iter().filter(|e| e.kind == EvidenceKind::China) {
         let name = e.author_name.clone().unwrap_or_default();
         // One authorship is one person: its position when known, else its name.
         let at = out
@@ -92,10 +230,7 @@ pub fn coauthors(evidence: &[EvidenceRow]) -> Vec<Coauthor> {
         }
     }
     // Entity matches under the affiliation (and person) they were found in, each once.
-    for h in evidence
-        .iter()
-        .filter(|e| EvidenceKind::parse(&e.kind) == Some(EvidenceKind::Entity))
-    {
+    for h in evidence.iter().filter(|e| e.kind == EvidenceKind::Entity) {
         let key = affiliation_key(h.affiliation.as_deref().unwrap_or(""));
         for person in out
             .iter_mut()
@@ -125,7 +260,7 @@ mod tests {
 
     fn china(position: i64, name: &str, source: &str, aff: &str) -> EvidenceRow {
         EvidenceRow {
-            kind: "china".into(),
+            kind: EvidenceKind::China,
             source: source.into(),
             author_position: Some(position),
             author_name: Some(name.into()),
@@ -171,5 +306,51 @@ mod tests {
         assert_eq!(c[1].name, "Wen-Chi Lin");
         assert_eq!(c[1].affiliations.len(), 1, "one string however punctuated");
         assert_eq!(c[1].affiliations[0].sources, ["crossref", "europepmc"]);
+    }
+
+    #[test]
+    fn a_dod_line_marks_the_words_without_the_span_the_classifier_adds() {
+        let facts = CardFacts {
+            evidence: vec![EvidenceRow {
+                kind: EvidenceKind::Dod,
+                summary: "Supported by the Office of Naval Research N00014-21-1-2345".into(),
+                matched: Some("Office of Naval Research [17..41]".into()),
+                awards: Some("N00014-21-1-2345".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let card = Card::new(&facts);
+        assert_eq!(
+            card.dod[0].marks,
+            ["Office of Naval Research", "N00014-21-1-2345"]
+        );
+        assert!(card.coauthors.is_empty());
+    }
+
+    #[test]
+    fn an_award_answer_says_what_the_ledger_said() {
+        let mut a = CardAward {
+            lookup: true,
+            status: Some(AwardStatus::Ambiguous),
+            candidates: Some("A\nB".into()),
+            ..Default::default()
+        };
+        assert_eq!(answer(&a), "ambiguous: A; B");
+        a.status = None;
+        assert_eq!(answer(&a), "not asked yet");
+        a.lookup = false;
+        assert_eq!(answer(&a), "not a DoD award number (not looked up)");
+    }
+
+    #[test]
+    fn listed_since_reads_the_entry_of_its_own_name() {
+        let cell = "Beihang University [DoD 1260H]: listed 2025-01-07, after publication | \
+                    Beihang: listed 2001-01-01";
+        assert_eq!(
+            listed_since(cell, "Beihang University").as_deref(),
+            Some("listed 2025-01-07, after publication")
+        );
+        assert_eq!(listed_since(cell, "Beijing").as_deref(), None);
     }
 }

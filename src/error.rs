@@ -155,9 +155,27 @@ pub enum Error {
     #[error("no canned query named {name:?}; available: {available}")]
     UnknownQuery { name: String, available: String },
 
-    /// Bad input from the user (dates, options).
+    /// Bad input from the user — a date, an option, a DOI, a list or labelled file — said with
+    /// what to give instead. Nothing was changed.
     #[error("{0}")]
-    Invalid(String),
+    BadInput(String),
+
+    /// A decision or correction names a paper that is not flagged in this database.
+    #[error(
+        "{0} has never been flagged in this database; reviews are for flagged papers (see `xrefscan export` or `xrefscan query flagged_papers`)"
+    )]
+    NotFlagged(String),
+
+    /// The decision on a paper changed since the reviewer was shown it; nothing was saved.
+    #[error(
+        "the decision on this paper changed since the page was shown (now: {now}); look at it again and decide"
+    )]
+    Stale { now: String },
+
+    /// Something of xrefscan's own failed (a worker thread, the HTTP client, the server):
+    /// not the user's input, not the database.
+    #[error("{0}")]
+    Internal(String),
 
     /// Export failure (CSV, JSON or XLSX writer).
     #[error("export failed: {0}")]

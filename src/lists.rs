@@ -42,7 +42,7 @@ pub fn read(path: &Path, opts: &ImportOptions) -> Result<Vec<(ListInfo, Vec<Entr
         }
     }
     if lists.iter().all(|(_, e)| e.is_empty()) {
-        return Err(Error::Invalid(format!(
+        return Err(Error::BadInput(format!(
             "{}: no entries found{}; a CSV needs a `name` column, a Consolidated Screening List \
              JSON needs `results` with China, Hong Kong or Macau addresses",
             path.display(),
@@ -150,7 +150,7 @@ fn csl_list_id(source: &str) -> (String, String) {
 
 fn read_csl(text: &str, path: &Path, opts: &ImportOptions) -> Result<Vec<(ListInfo, Vec<Entry>)>> {
     let file: CslFile = serde_json::from_str(text).map_err(|e| {
-        Error::Invalid(format!(
+        Error::BadInput(format!(
             "{}: not a Consolidated Screening List JSON ({e})",
             path.display()
         ))
@@ -259,7 +259,7 @@ fn read_csv(text: &str, path: &Path, opts: &ImportOptions) -> Result<(ListInfo, 
             .position()
             .map(|p| format!("line {}: ", p.line()))
             .unwrap_or_default();
-        Error::Invalid(format!("{}: {at}{e}; nothing was imported", path.display()))
+        Error::BadInput(format!("{}: {at}{e}; nothing was imported", path.display()))
     };
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -271,7 +271,7 @@ fn read_csv(text: &str, path: &Path, opts: &ImportOptions) -> Result<(ListInfo, 
             .position(|h| h.trim().eq_ignore_ascii_case(n))
     };
     let name_col = col("name").ok_or_else(|| {
-        Error::Invalid(format!(
+        Error::BadInput(format!(
             "{}: a CSV list needs a `name` column (optional: `aliases` separated by ; or |, `detail`, `listed` (YYYY-MM-DD), `country`)",
             path.display()
         ))
@@ -286,7 +286,7 @@ fn read_csv(text: &str, path: &Path, opts: &ImportOptions) -> Result<(ListInfo, 
         // a line end is that, not a name.
         if row.iter().any(|f| f.contains(['\n', '\r'])) {
             let line = row.position().map_or(0, |p| p.line());
-            return Err(Error::Invalid(format!(
+            return Err(Error::BadInput(format!(
                 "{}: line {line}: a field runs over the end of its line (an unclosed quote?); \
                  nothing was imported",
                 path.display()

@@ -71,7 +71,7 @@ pub fn correct_all(
 /// What `correction` of the string with key `key` would keep, or why it cannot be kept.
 fn validate(db: &Db, key: &str, correction: &Correction) -> Result<Kept> {
     if key.is_empty() {
-        return Err(Error::Invalid(
+        return Err(Error::BadInput(
             "the affiliation string is empty; give it as it appears in the export".into(),
         ));
     }
@@ -79,7 +79,7 @@ fn validate(db: &Db, key: &str, correction: &Correction) -> Result<Kept> {
         Correction::Region(region) => {
             let code = region.trim().to_ascii_uppercase();
             if Region::parse(&code).is_none() {
-                return Err(Error::Invalid(format!(
+                return Err(Error::BadInput(format!(
                     "{region:?} is not a region; use CN, HK, MO, TW or OTHER"
                 )));
             }
@@ -93,7 +93,7 @@ fn validate(db: &Db, key: &str, correction: &Correction) -> Result<Kept> {
             let matcher = EntityMatcher::with_imported(db.entity_lists()?);
             let found = matcher.entries_named(entry);
             let Some((_, first)) = found.first() else {
-                return Err(Error::Invalid(format!(
+                return Err(Error::BadInput(format!(
                     "{entry:?} is on no entity list in force; give an entry's name as `xrefscan \
                      lists` and exports show it, or import a list with it first (`xrefscan lists import`)"
                 )));

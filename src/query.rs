@@ -52,7 +52,7 @@ pub fn canned_sql(name: &str) -> &'static str {
 pub fn queries_dir(given: Option<&Path>) -> Result<Option<std::path::PathBuf>> {
     match given {
         Some(d) if d.is_dir() => Ok(Some(d.to_path_buf())),
-        Some(d) => Err(Error::Invalid(format!(
+        Some(d) => Err(Error::BadInput(format!(
             "the queries folder {} does not exist; create it or give another --queries-dir",
             d.display()
         ))),

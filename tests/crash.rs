@@ -199,11 +199,13 @@ async fn killed_at_random_moments_and_restarted_it_ends_like_a_clean_run() {
             },
         )
         .unwrap();
-        s.add_review(
-            &doi,
+        xrefscan::review::decide(
+            &mut s,
+            xrefscan::review::Paper::Doi(&doi),
             xrefscan::model::ReviewStatus::Dismissed,
             "US-only funding",
             Some("J. Staff"),
+            None,
         )
         .unwrap();
     }

@@ -174,7 +174,7 @@ impl Sink for MemSink {
     ) -> Result<PageOutcome> {
         let n = self.pages.fetch_add(1, Ordering::SeqCst);
         if self.die_at == Some(n) {
-            return Err(Error::Invalid("killed before the page was stored".into()));
+            return Err(Error::Internal("killed before the page was stored".into()));
         }
         self.dois
             .lock()

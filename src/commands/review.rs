@@ -6,7 +6,7 @@ use super::{Ctx, ok};
 use std::io::Write;
 use std::process::ExitCode;
 use xrefscan::cli::ReviewArgs;
-use xrefscan::review;
+use xrefscan::review::{self, Paper};
 use xrefscan::store::{Access, Db};
 
 pub fn run(args: &ReviewArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
@@ -18,11 +18,18 @@ pub fn run(args: &ReviewArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     };
     let mut db = Db::open(&ctx.db, access)?;
     if let Some(status) = args.status {
-        let doi = review::decide(&mut db, &args.doi, status, &args.note, args.by.as_deref())?;
+        let doi = review::decide(
+            &mut db,
+            Paper::Doi(&args.doi),
+            status,
+            &args.note,
+            args.by.as_deref(),
+            None,
+        )?;
         eprintln!("{doi}: {status}");
     }
     if args.undo {
-        let (doi, undone, now) = review::undo(&mut db, &args.doi, args.by.as_deref())?;
+        let (doi, undone, now) = review::undo(&mut db, Paper::Doi(&args.doi), args.by.as_deref())?;
         eprintln!(
             "{doi}: {undone} undone; {}",
             now.map_or("no decision in force".to_string(), |s| format!(
@@ -30,7 +37,7 @@ pub fn run(args: &ReviewArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             ))
         );
     }
-    let (doi, history) = review::history(&db, &args.doi)?;
+    let (doi, history) = review::history(&db, Paper::Doi(&args.doi))?;
     let mut out = std::io::stdout().lock();
     if history.is_empty() {
         writeln!(out, "{doi}: no review yet")?;

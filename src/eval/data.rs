@@ -31,7 +31,7 @@ fn io(path: &Path, source: std::io::Error) -> Error {
 }
 
 fn xml_error(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::Invalid(format!("{}: not well-formed XML: {e}", path.display()))
+    Error::BadInput(format!("{}: not well-formed XML: {e}", path.display()))
 }
 
 /// The text of an entity or character reference (`&amp;`, `&#x4E2D;`).
@@ -267,7 +267,7 @@ pub fn s2aff(path: &Path) -> Result<(Vec<AffItem>, usize)> {
         .iter()
         .position(|h| h.trim_start_matches('\u{feff}') == "original_affiliation")
         .ok_or_else(|| {
-            Error::Invalid(format!(
+            Error::BadInput(format!(
                 "{}: no original_affiliation column",
                 path.display()
             ))
@@ -300,7 +300,7 @@ pub fn s2aff_without_country(path: &Path) -> Result<(Vec<AffItem>, usize)> {
         headers
             .iter()
             .position(|h| h.trim_start_matches('\u{feff}') == n)
-            .ok_or_else(|| Error::Invalid(format!("{}: no {n} column", path.display())))
+            .ok_or_else(|| Error::BadInput(format!("{}: no {n} column", path.display())))
     };
     let (text_col, labels_col) = (col("original_affiliation")?, col("labels")?);
     let ror = regex::Regex::new(r"ror\.org/([0-9a-z]{9})").expect("ror regex");
@@ -363,7 +363,7 @@ pub fn s2aff_without_country(path: &Path) -> Result<(Vec<AffItem>, usize)> {
 }
 
 fn csv_error(path: &Path, e: csv::Error) -> Error {
-    Error::Invalid(format!("{}: {e}", path.display()))
+    Error::BadInput(format!("{}: {e}", path.display()))
 }
 
 /// The trap list shipped in `db/reference/`.

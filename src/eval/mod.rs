@@ -532,7 +532,7 @@ fn record_task(dir: &Path, dod: &DodClassifier) -> Result<TaskReport> {
     let mut n = 0;
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let v: serde_json::Value = serde_json::from_str(line)
-            .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+            .map_err(|e| Error::BadInput(format!("{}: {e}", path.display())))?;
         let Ok(record) = crate::sources::crossref::parse_item(&v["work"].to_string()) else {
             continue;
         };

@@ -40,7 +40,7 @@ impl Format {
                     .find(|f| f.extension() == e)
             });
         match (asked, by_extension) {
-            (Some(a), Some(b)) if a != b => Err(Error::Invalid(format!(
+            (Some(a), Some(b)) if a != b => Err(Error::BadInput(format!(
                 "--format {} does not match --out {} ({}); give a matching extension or leave --format out",
                 a.extension(),
                 out.display(),
@@ -118,7 +118,7 @@ pub fn export(db: &Db, out: &Path, opts: &ExportOptions) -> Result<usize> {
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty())
         && !dir.is_dir()
     {
-        return Err(Error::Invalid(format!(
+        return Err(Error::BadInput(format!(
             "the folder {} does not exist; create it or choose another --out",
             dir.display()
         )));

@@ -1,8 +1,6 @@
 //! Awards: what a paper cites (one canonical form per award), and what USAspending answered for
 //! it. Money is whole cents in an `i64`, never a float.
 
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
-
 /// An award a DoD-funded paper cites, in its canonical form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CitedAward {
@@ -22,44 +20,7 @@ pub struct CitedAward {
     pub component: String,
 }
 
-/// What USAspending said of an award number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AwardStatus {
-    Found,
-    /// No award of any searched type has this number.
-    NotFound,
-    /// Several awards have this number; the candidates are listed.
-    Ambiguous,
-}
-
-impl AwardStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AwardStatus::Found => "found",
-            AwardStatus::NotFound => "not-found",
-            AwardStatus::Ambiguous => "ambiguous",
-        }
-    }
-}
-
-impl ToSql for AwardStatus {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::from(self.as_str()))
-    }
-}
-
-impl FromSql for AwardStatus {
-    fn column_result(v: ValueRef<'_>) -> FromSqlResult<Self> {
-        match v.as_str()? {
-            "found" => Ok(AwardStatus::Found),
-            "not-found" => Ok(AwardStatus::NotFound),
-            "ambiguous" => Ok(AwardStatus::Ambiguous),
-            other => Err(FromSqlError::Other(
-                format!("unknown award status {other:?}").into(),
-            )),
-        }
-    }
-}
+pub use super::kinds::AwardStatus;
 
 /// One award as the ledger keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]

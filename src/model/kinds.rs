@@ -40,6 +40,13 @@ macro_rules! stored_words {
             }
         }
 
+        /// Serialized as its stored word, as exports and JSON pages write it.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
         impl FromSql for $name {
             fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
                 let word = value.as_str()?;
@@ -91,8 +98,7 @@ stored_words! {
 
 stored_words! {
     /// A reviewer's decision on a flagged paper.
-    #[derive(clap::ValueEnum, serde::Serialize)]
-    #[serde(rename_all = "kebab-case")]
+    #[derive(clap::ValueEnum)]
     pub enum ReviewStatus {
         Confirmed = "confirmed",
         Dismissed = "dismissed",
@@ -124,9 +130,22 @@ stored_words! {
 }
 
 stored_words! {
+    /// What USAspending said of an award number.
+    pub enum AwardStatus {
+        Found = "found",
+        /// No award of any searched type has this number.
+        NotFound = "not-found",
+        /// Several awards have this number; the candidates are listed.
+        Ambiguous = "ambiguous",
+    }
+}
+
+stored_words! {
     /// What one row of `flag_evidence` is evidence of.
+    #[derive(Default)]
     pub enum EvidenceKind {
         /// DoD funding: a funder record or a text passage.
+        #[default]
         Dod = "dod",
         /// A China-based coauthor's affiliation.
         China = "china",

@@ -14,7 +14,7 @@ pub struct Window {
 impl Window {
     pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Window> {
         if from > to {
-            return Err(Error::Invalid(format!("--from {from} is after --to {to}")));
+            return Err(Error::BadInput(format!("--from {from} is after --to {to}")));
         }
         Ok(Window { from, to })
     }

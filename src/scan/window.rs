@@ -22,7 +22,7 @@ impl Window {
                 .last_covered_date(*s)?
                 .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
             let Some(last) = last else {
-                return Err(Error::Invalid(format!(
+                return Err(Error::BadInput(format!(
                     "--since-last: no successful {s} run in {} yet; run one with --from and --to first",
                     db.path().display()
                 )));
@@ -30,7 +30,7 @@ impl Window {
             earliest = Some(earliest.map_or(last, |e: NaiveDate| e.min(last)));
         }
         let last =
-            earliest.ok_or_else(|| Error::Invalid("--since-last: no sources given".into()))?;
+            earliest.ok_or_else(|| Error::BadInput("--since-last: no sources given".into()))?;
         let from = last - chrono::Days::new(u64::from(overlap_days));
         Ok(Window {
             from: from.min(until),

@@ -368,7 +368,7 @@ impl HttpClient {
             .connect_timeout(config.timeout.min(Duration::from_secs(30)))
             .gzip(true)
             .build()
-            .map_err(|e| Error::Invalid(format!("could not build the HTTP client: {e}")))?;
+            .map_err(|e| Error::Internal(format!("could not build the HTTP client: {e}")))?;
         Ok(HttpClient { client, config })
     }
 

@@ -102,7 +102,7 @@ impl PageFetcher {
             .redirect(reqwest::redirect::Policy::none())
             .gzip(true)
             .build()
-            .map_err(|e| crate::Error::Invalid(format!("could not build the HTTP client: {e}")))?;
+            .map_err(|e| crate::Error::Internal(format!("could not build the HTTP client: {e}")))?;
         Ok(PageFetcher {
             cfg,
             client,

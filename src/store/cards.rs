@@ -8,8 +8,7 @@ use rusqlite::OptionalExtension;
 /// One evidence row of a flag, as `flag_evidence` keeps it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct EvidenceRow {
-    /// `dod`, `china` or `entity`.
-    pub kind: String,
+    pub kind: crate::model::EvidenceKind,
     pub source: String,
     pub summary: String,
     pub component: Option<String>,
@@ -26,6 +25,15 @@ pub struct EvidenceRow {
     pub region: Option<String>,
 }
 
+/// The decision in force on one flagged paper, as exports write it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LatestReview {
+    pub work_id: i64,
+    /// The decision's word, with "(evidence changed since the review)" when it did.
+    pub status: String,
+    pub note: String,
+}
+
 /// An award the paper cites, with the ledger's answer when there is one.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct CardAward {
@@ -33,7 +41,8 @@ pub struct CardAward {
     pub canonical: String,
     pub office: Option<String>,
     pub lookup: bool,
-    pub status: Option<String>,
+    /// The ledger's answer; `None` when not asked yet.
+    pub status: Option<crate::model::AwardStatus>,
     pub obligation_cents: Option<i64>,
     pub recipient: Option<String>,
     pub link: Option<String>,
@@ -171,9 +180,8 @@ impl Db {
         )?)
     }
 
-    /// The latest decision on every reviewed flagged paper: work id, status (as exports write
-    /// it, with "(evidence changed since the review)" when it did) and note.
-    pub fn latest_reviews(&self) -> Result<Vec<(i64, String, String)>> {
+    /// The latest decision on every reviewed flagged paper.
+    pub fn latest_reviews(&self) -> Result<Vec<LatestReview>> {
         let mut st = self.conn.prepare(
             "SELECT f.work_id,
                     CASE WHEN r.evidence_hash = f.evidence_hash THEN r.status
@@ -182,7 +190,13 @@ impl Db {
              FROM flags f JOIN reviews r ON r.id = (SELECT MAX(id) FROM reviews WHERE work_id = f.work_id AND withdrawn_at IS NULL)
              WHERE f.active = 1",
         )?;
-        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let rows = st.query_map([], |r| {
+            Ok(LatestReview {
+                work_id: r.get("work_id")?,
+                status: r.get("status")?,
+                note: r.get("note")?,
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

@@ -123,7 +123,7 @@ impl Db {
     /// is left in force (a bundled list of that id is then used again).
     pub fn restore_entity_list(&mut self, id: &str) -> Result<Option<ListVersion>> {
         let Some(current) = self.list_version_in_force(id)? else {
-            return Err(Error::Invalid(format!(
+            return Err(Error::BadInput(format!(
                 "list {id:?} has no import or removal in force in this database; nothing to restore (see `xrefscan lists history {id}`)"
             )));
         };

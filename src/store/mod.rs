@@ -32,7 +32,7 @@ mod sink;
 
 pub use crate::model::{AckBacklog, AckCandidate, Checkpoint, Document, PageOutcome};
 pub use awards::{AwardFilter, AwardGroup, AwardSummary};
-pub use cards::{CardAward, CardFacts, EvidenceRow};
+pub use cards::{CardAck, CardAward, CardFacts, EvidenceRow, LatestReview};
 pub use crawl::Page;
 pub use flags::FlagFilter;
 pub use lock::{WriteLock, holder as lock_holder};
@@ -193,7 +193,7 @@ impl SharedDb {
             f(&mut guard)
         })
         .await
-        .map_err(|e| Error::Invalid(format!("store task failed: {e}")))?
+        .map_err(|e| Error::Internal(format!("store task failed: {e}")))?
     }
 
     /// Run `f` with the database on this thread (after the async runtime has stopped).

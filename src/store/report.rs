@@ -122,7 +122,7 @@ impl Db {
     pub fn read_query(&self, sql: &str) -> Result<QueryResult> {
         let sql = sql.trim().trim_end_matches(';').trim();
         if sql.is_empty() {
-            return Err(Error::Invalid(
+            return Err(Error::BadInput(
                 "the SQL is empty; give a statement such as `SELECT COUNT(*) FROM flagged_papers`"
                     .into(),
             ));
@@ -130,7 +130,7 @@ impl Db {
         let mut st = self
             .conn
             .prepare(sql)
-            .map_err(|e| Error::Invalid(format!("the query does not parse: {e}")))?;
+            .map_err(|e| Error::BadInput(format!("the query does not parse: {e}")))?;
         if !st.readonly() {
             let verb = sql.split_whitespace().next().unwrap_or("").to_uppercase();
             return Err(Error::WriteRefused(verb));

@@ -46,38 +46,48 @@ impl Db {
             .optional()?)
     }
 
-    /// Record a reviewer's decision on a flagged paper. Returns the review's id.
+    /// The DOI of work `work_id`, when it has been flagged (active or not).
+    pub fn flagged_doi(&self, work_id: i64) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT w.doi FROM flags f JOIN works w ON w.id = f.work_id WHERE f.work_id = ?1",
+                [work_id],
+                |r| r.get("doi"),
+            )
+            .optional()?)
+    }
+
+    /// Record a reviewer's decision on flagged work `work_id`, against its current evidence.
+    /// Returns the review's id.
     pub fn add_review(
         &mut self,
-        doi: &str,
+        work_id: i64,
         status: ReviewStatus,
         note: &str,
         reviewer: Option<&str>,
     ) -> Result<i64> {
-        let Some((work_id, hash)) = self.flag_of(doi)? else {
-            return Err(Error::Invalid(format!(
-                "{doi} has never been flagged in this database; reviews are for flagged papers \
-                 (see `xrefscan export` or `xrefscan query flagged_papers`)"
-            )));
-        };
-        self.conn.execute(
+        let inserted = self.conn.execute(
             "INSERT INTO reviews (work_id, status, note, reviewer, at, evidence_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![work_id, status, note, reviewer, now(), hash],
+             SELECT work_id, ?2, ?3, ?4, ?5, evidence_hash FROM flags WHERE work_id = ?1",
+            params![work_id, status, note, reviewer, now()],
         )?;
+        if inserted == 0 {
+            return Err(Error::NotFlagged(format!("work {work_id}")));
+        }
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// Every review of a paper, oldest first.
-    pub fn review_history(&self, doi: &str) -> Result<Vec<ReviewRow>> {
+    /// Every review of flagged work `work_id`, oldest first.
+    pub fn review_history(&self, work_id: i64) -> Result<Vec<ReviewRow>> {
         let mut st = self.conn.prepare(
             "SELECT r.at, r.status, r.note, r.reviewer,
                     r.evidence_hash <> f.evidence_hash AS evidence_changed,
                     r.withdrawn_at, r.withdrawn_by
-             FROM reviews r JOIN works w ON w.id = r.work_id JOIN flags f ON f.work_id = r.work_id
-             WHERE w.doi = ?1 ORDER BY r.id",
+             FROM reviews r JOIN flags f ON f.work_id = r.work_id
+             WHERE r.work_id = ?1 ORDER BY r.id",
         )?;
-        let rows = st.query_map([doi], |r| {
+        let rows = st.query_map([work_id], |r| {
             Ok(ReviewRow {
                 at: r.get("at")?,
                 status: r.get("status")?,
@@ -94,13 +104,13 @@ impl Db {
     }
 
     /// The decision in force on a paper (the latest not undone), if any.
-    pub fn current_review(&self, doi: &str) -> Result<Option<ReviewStatus>> {
+    pub fn current_review(&self, work_id: i64) -> Result<Option<ReviewStatus>> {
         Ok(self
             .conn
             .query_row(
-                "SELECT r.status FROM reviews r JOIN works w ON w.id = r.work_id
-                 WHERE w.doi = ?1 AND r.withdrawn_at IS NULL ORDER BY r.id DESC LIMIT 1",
-                [doi],
+                "SELECT status FROM reviews
+                 WHERE work_id = ?1 AND withdrawn_at IS NULL ORDER BY id DESC LIMIT 1",
+                [work_id],
                 |r| r.get("status"),
             )
             .optional()?)
@@ -110,15 +120,15 @@ impl Db {
     /// the one before it (if any) is in force again. Returns `(undone, now in force)`.
     pub fn withdraw_review(
         &mut self,
-        doi: &str,
+        work_id: i64,
         by: Option<&str>,
     ) -> Result<Option<(ReviewStatus, Option<ReviewStatus>)>> {
         let tx = self.conn.transaction()?;
         let latest: Option<(i64, ReviewStatus)> = tx
             .query_row(
-                "SELECT r.id, r.status FROM reviews r JOIN works w ON w.id = r.work_id
-                 WHERE w.doi = ?1 AND r.withdrawn_at IS NULL ORDER BY r.id DESC LIMIT 1",
-                [doi],
+                "SELECT id, status FROM reviews
+                 WHERE work_id = ?1 AND withdrawn_at IS NULL ORDER BY id DESC LIMIT 1",
+                [work_id],
                 |r| Ok((r.get("id")?, r.get("status")?)),
             )
             .optional()?;
@@ -131,9 +141,9 @@ impl Db {
         )?;
         let now_in_force: Option<ReviewStatus> = tx
             .query_row(
-                "SELECT r.status FROM reviews r JOIN works w ON w.id = r.work_id
-                 WHERE w.doi = ?1 AND r.withdrawn_at IS NULL ORDER BY r.id DESC LIMIT 1",
-                [doi],
+                "SELECT status FROM reviews
+                 WHERE work_id = ?1 AND withdrawn_at IS NULL ORDER BY id DESC LIMIT 1",
+                [work_id],
                 |r| r.get("status"),
             )
             .optional()?;
