@@ -18,7 +18,6 @@ mod imitation;
 #[path = "../tests/support/usaspending.rs"]
 mod usaspending;
 
-use clap::Parser;
 use imitation::{Counters, ServerLimits};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -112,36 +111,16 @@ fn main() {
                 .await;
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("bench.sqlite");
-        let usa_url = usa.url();
-        let cli = xrefscan::cli::Cli::try_parse_from([
-            "xrefscan",
-            "scan",
-            "--from",
-            &from.to_string(),
-            "--to",
-            &to.to_string(),
-            "--mailto",
-            "bench@example.org",
-            "--openalex-api-key",
-            "BENCH-KEY",
-            "--crossref-url",
-            &im.crossref_url,
-            "--openalex-url",
-            &im.openalex_url,
-            "--europepmc-url",
-            &text.europepmc_url,
-            "--doi-resolver",
-            &text.resolver_url,
-            "--usaspending-url",
-            &usa_url,
-            "--ack-budget",
-            "100000",
-        ])
-        .expect("scan arguments");
-        let xrefscan::cli::Command::Scan(args) = cli.command else {
-            unreachable!("a scan was parsed")
-        };
-        let mut o = args.options(false).expect("scan options");
+        let mut o = xrefscan::scan::ScanOptions::default().with_mailto("bench@example.org");
+        o.window = xrefscan::model::Window::new(from, to).expect("a window");
+        o.openalex.api_key = Some("BENCH-KEY".into());
+        o.crossref.base_url = im.crossref_url.clone();
+        o.openalex.base_url = im.openalex_url.clone();
+        o.europepmc.base_url = text.europepmc_url.clone();
+        o.pages.resolver = text.resolver_url.clone();
+        o.awards.cfg.base_url = usa.url();
+        o.ack_budget = 100_000;
+        let mut o = o.checked().expect("scan options");
         o.client.timeout = Duration::from_secs(30);
         let t = Instant::now();
         let s = xrefscan::scan::run(&db, o).await.expect("scan");

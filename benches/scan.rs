@@ -13,11 +13,11 @@
 #[path = "../tests/support/imitation.rs"]
 mod imitation;
 
-use clap::Parser;
 use imitation::{Counters, ServerLimits};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
+use xrefscan::model::Source;
 use xrefscan::scan;
 
 const TARGET: f64 = 1.3;
@@ -73,31 +73,14 @@ async fn measure(
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("bench.sqlite");
     // The tool's defaults, as a user with --mailto and an OpenAlex key runs it.
-    let cli = xrefscan::cli::Cli::try_parse_from([
-        "xrefscan",
-        "scan",
-        "--from",
-        &from.to_string(),
-        "--to",
-        &to.to_string(),
-        "--sources",
-        "crossref,europepmc,openalex",
-        "--mailto",
-        "bench@example.org",
-        "--openalex-api-key",
-        "BENCH-KEY",
-        "--crossref-url",
-        &im.crossref_url,
-        "--openalex-url",
-        &im.openalex_url,
-        "--europepmc-url",
-        &text.europepmc_url,
-    ])
-    .expect("scan arguments");
-    let xrefscan::cli::Command::Scan(args) = cli.command else {
-        unreachable!("a scan was parsed")
-    };
-    let mut o = args.options(false).expect("scan options");
+    let mut o = scan::ScanOptions::default().with_mailto("bench@example.org");
+    o.window = xrefscan::model::Window::new(from, to).expect("a window");
+    o.sources = vec![Source::Crossref, Source::EuropePmc, Source::OpenAlex];
+    o.openalex.api_key = Some("BENCH-KEY".into());
+    o.crossref.base_url = im.crossref_url.clone();
+    o.openalex.base_url = im.openalex_url.clone();
+    o.europepmc.base_url = text.europepmc_url.clone();
+    let mut o = o.checked().expect("scan options");
     o.client.timeout = Duration::from_secs(30);
     let t = Instant::now();
     let s = scan::run(&db, o).await.expect("scan");

@@ -133,38 +133,29 @@ async fn main() {
         for suffix in ["", "-wal", "-shm", ".lock"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
         }
-        let mut argv = vec![
-            "xrefscan".to_string(),
-            "scan".into(),
-            "--from".into(),
-            "2023-06-01".into(),
-            "--to".into(),
-            "2025-06-30".into(),
-            "--ack-budget".into(),
-            "10000".into(),
-            "--page-rps".into(),
-            "4".into(),
-            "--page-concurrency".into(),
-            "2".into(),
-        ];
+        // `xrefscan scan --from 2023-06-01 --to 2025-06-30 --ack-budget 10000 --page-rps 4
+        // --page-concurrency 2` with the URLs above: the library's defaults, as the command
+        // line's.
+        let mut opts = xrefscan::scan::ScanOptions::default();
         for (k, v) in &urls {
-            let flag = match *k {
-                "XREFSCAN_CROSSREF_URL" => "--crossref-url",
-                "XREFSCAN_OPENALEX_URL" => "--openalex-url",
-                "XREFSCAN_EUROPEPMC_URL" => "--europepmc-url",
-                "XREFSCAN_DOI_RESOLVER" => "--doi-resolver",
-                "XREFSCAN_USASPENDING_URL" => "--usaspending-url",
-                _ => "--mailto",
-            };
-            argv.push(flag.into());
-            argv.push(v.clone());
+            match *k {
+                "XREFSCAN_CROSSREF_URL" => opts.crossref.base_url = v.clone(),
+                "XREFSCAN_OPENALEX_URL" => opts.openalex.base_url = v.clone(),
+                "XREFSCAN_EUROPEPMC_URL" => opts.europepmc.base_url = v.clone(),
+                "XREFSCAN_DOI_RESOLVER" => opts.pages.resolver = v.clone(),
+                "XREFSCAN_USASPENDING_URL" => opts.awards.cfg.base_url = v.clone(),
+                _ => opts = opts.with_mailto(v),
+            }
         }
-        let cli = <xrefscan::cli::Cli as clap::Parser>::parse_from(&argv);
-        let xrefscan::cli::Command::Scan(scan_args) = cli.command else {
-            unreachable!("a scan command line")
+        opts.ack_budget = 10_000;
+        opts.pages.per_host = xrefscan::sources::http::Limits {
+            requests_per_second: 4.0,
+            concurrency: 2,
         };
-        let use_bars = std::io::IsTerminal::is_terminal(&std::io::stderr());
-        let opts = scan_args.options(use_bars).expect("valid options");
+        if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            opts.progress = xrefscan::scan::ProgressTo::Stderr;
+        }
+        let opts = opts.checked().expect("valid options");
         step(&format!("scanning into {} …", db.display()));
         let summary = xrefscan::scan::run(&db, opts)
             .await

@@ -25,6 +25,25 @@ pub struct ResolveOptions {
     pub refresh: bool,
 }
 
+impl Default for ResolveOptions {
+    /// USAspending at its documented address, modestly paced (it documents no limit).
+    fn default() -> Self {
+        use crate::scan::defaults as d;
+        ResolveOptions {
+            cfg: UsaSpendingConfig {
+                base_url: d::USASPENDING_URL.into(),
+                batch: d::USASPENDING_BATCH,
+            },
+            limits: Limits {
+                requests_per_second: d::USASPENDING_RPS,
+                concurrency: d::USASPENDING_CONCURRENCY,
+            },
+            budget: d::AWARD_BUDGET,
+            refresh: false,
+        }
+    }
+}
+
 /// What a resolve did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Resolved {

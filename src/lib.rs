@@ -10,7 +10,6 @@
 pub mod awards;
 pub mod card;
 pub mod classify;
-pub mod cli;
 pub mod env;
 pub mod error;
 pub mod eval;

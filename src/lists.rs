@@ -2,8 +2,11 @@
 //! (the Consolidated Screening List JSON, which carries the BIS Entity List and is not bundled,
 //! or a plain CSV) into the database without a rebuild.
 
-use crate::classify::entities::{Entry, ListInfo, Severity, imported_severity};
+use crate::classify::entities::{
+    EntityMatcher, Entry, ListInfo, ListsInForce, Severity, imported_severity,
+};
 use crate::error::{Error, Result};
+use crate::store::{Db, ListVersion};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -21,6 +24,87 @@ pub struct ImportOptions {
     /// How defense-linked the entries are (default: the BIS Entity List and military end-user
     /// list are defense-linked, other lists "listed").
     pub severity: Option<Severity>,
+}
+
+/// One list a file brought into the database, and what it replaced.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub info: ListInfo,
+    pub entries: usize,
+    pub version: i64,
+    /// The imported version it replaced, if any …
+    pub replaced: Option<ListVersion>,
+    /// … else the bundled list of the same id it replaced, if any.
+    pub bundled: Option<ListInfo>,
+    /// Aliases left out because they name nothing on their own: (entry, alias, why).
+    pub weak: Vec<(String, String, &'static str)>,
+}
+
+/// Read `path` and import every list in it, each as a new version in force.
+pub fn import(db: &mut Db, path: &Path, opts: &ImportOptions) -> Result<Vec<Imported>> {
+    let lists = read(path, opts)?;
+    let bundled = EntityMatcher::bundled_infos();
+    let mut out = Vec::new();
+    for (info, entries) in lists {
+        let (version, replaced) =
+            db.import_entity_list(&info, &path.display().to_string(), &entries)?;
+        let m = EntityMatcher::with_imported(ListsInForce {
+            imported: vec![(info.clone(), entries.clone())],
+            removed: Vec::new(),
+        });
+        let weak = m
+            .weak_aliases()
+            .iter()
+            .filter(|(list, ..)| *list == info.id)
+            .map(|(_, entry, alias, why)| (entry.clone(), alias.clone(), *why))
+            .collect();
+        out.push(Imported {
+            bundled: bundled
+                .iter()
+                .find(|b| b.id == info.id && replaced.is_none())
+                .cloned(),
+            entries: entries.len(),
+            info,
+            version,
+            replaced,
+            weak,
+        });
+    }
+    Ok(out)
+}
+
+/// Every list id this database knows: the bundled lists and those imported here.
+pub fn known_ids(db: &Db) -> Result<Vec<String>> {
+    let mut ids: Vec<String> = EntityMatcher::bundled_infos()
+        .into_iter()
+        .map(|l| l.id)
+        .collect();
+    for v in db.list_versions(None)? {
+        if !ids.contains(&v.id) {
+            ids.push(v.id);
+        }
+    }
+    Ok(ids)
+}
+
+/// Take list `id` out of use (a new version that is a removal). Returns its title and the
+/// version.
+pub fn remove(db: &mut Db, id: &str) -> Result<(String, i64)> {
+    let known = known_ids(db)?;
+    if !known.iter().any(|k| k == id) {
+        return Err(Error::BadInput(format!(
+            "no list {id:?}; the ids are: {}",
+            known.join(", ")
+        )));
+    }
+    let title = EntityMatcher::with_imported(db.entity_lists()?)
+        .lists()
+        .iter()
+        .find(|l| l.id == id)
+        .map(|l| l.title.clone())
+        .unwrap_or_else(|| id.to_string());
+    let version = db.remove_entity_list(id, &title)?;
+    Ok((title, version))
 }
 
 /// Read a list file: Consolidated Screening List JSON (one list per CSL source, China, Hong

@@ -1,11 +1,12 @@
 //! The binary: parse the command line, set up logging, run the command, map the outcome to an
 //! exit code. Each command lives in `commands/`; the work is done by the library.
 
+mod cli;
 mod commands;
 
 use clap::Parser;
+use cli::{Cli, exit};
 use std::process::ExitCode;
-use xrefscan::cli::{Cli, exit};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {

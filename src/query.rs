@@ -30,11 +30,25 @@ pub const CANNED: &[(&str, &str)] = &[
 ];
 
 /// Output formats for `query`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueryFormat {
     Table,
     Csv,
     Json,
+}
+
+impl QueryFormat {
+    pub const ALL: &'static [QueryFormat] =
+        &[QueryFormat::Table, QueryFormat::Csv, QueryFormat::Json];
+
+    /// Its name, as `--format` takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueryFormat::Table => "table",
+            QueryFormat::Csv => "csv",
+            QueryFormat::Json => "json",
+        }
+    }
 }
 
 /// The SQL of a canned query shipped with the binary (panics on an unknown name: callers name

@@ -151,8 +151,7 @@ async fn mainland_only_drops_papers_whose_only_china_link_is_hong_kong_or_macau(
         &im.openalex_url,
         &[Source::Crossref, Source::OpenAlex],
     );
-    o.from = from;
-    o.to = to;
+    o.window = xrefscan::model::Window::new(from, to).unwrap();
     o.policy.mainland_only = true;
     let s = scan::run(&db, o).await.unwrap();
     assert!(s.complete(), "{s}");
@@ -183,8 +182,7 @@ async fn a_spent_openalex_budget_resumes_on_the_next_run() {
         &im.openalex_url,
         &[Source::Crossref, Source::OpenAlex],
     );
-    o.from = from;
-    o.to = to;
+    o.window = xrefscan::model::Window::new(from, to).unwrap();
     o.openalex.batch = 20;
     im.openalex_budget_calls.store(4, Ordering::SeqCst);
     let first = scan::run(&db, o.clone()).await.unwrap();

@@ -46,7 +46,7 @@ async fn a_window_that_fits_one_page_costs_one_request_per_route() {
     let im = imitation::start(corpus.clone(), FAST, FAST).await;
     let dir = tempfile::tempdir().unwrap();
     let mut o = crossref_options(&im);
-    (o.from, o.to) = (date("2024-03-01"), date("2024-03-31"));
+    o.window = xrefscan::model::Window::new(date("2024-03-01"), date("2024-03-31")).unwrap();
     scan::run(&dir.path().join("x.sqlite"), o).await.unwrap();
     let family = im
         .crossref

@@ -2,13 +2,13 @@
 //! `awards resolve`: ask USAspending about the award numbers not answered yet.
 
 use super::{Ctx, code, ok};
+use crate::cli::{AwardsArgs, AwardsCommand, AwardsFormat, AwardsResolveArgs, exit};
 use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 use xrefscan::awards::{self, render_csv, render_json, render_table};
 use xrefscan::classify::china::RegionPolicy;
-use xrefscan::cli::{AwardsArgs, AwardsCommand, AwardsFormat, AwardsResolveArgs, exit};
 use xrefscan::sources::http::{ClientConfig, HttpClient};
 use xrefscan::store::{Access, AwardFilter, Db};
 
@@ -57,14 +57,12 @@ fn resolve(args: &AwardsResolveArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         },
     )?
     .shared();
-    let opts = args.usaspending.options(args.refresh);
-    let http = HttpClient::new(ClientConfig {
-        user_agent: xrefscan::sources::http::user_agent(args.mailto.as_deref()),
-        timeout: Duration::from_secs(args.timeout.max(1)),
-        max_attempts: args.max_retries.max(1),
-        max_retry_after: Duration::from_secs(900),
-        min_backoff: Duration::from_millis(500),
-    })?;
+    let opts = args.usaspending.settings(args.refresh);
+    let http = HttpClient::new(ClientConfig::new(
+        args.mailto.as_deref(),
+        Duration::from_secs(args.timeout),
+        args.max_retries,
+    ))?;
     let ep = opts.cfg.endpoint(opts.limits);
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let policy = RegionPolicy {

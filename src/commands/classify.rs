@@ -3,6 +3,7 @@
 //! inputs: an empty line gets an empty answer, a line that is not UTF-8 an error answer.
 
 use super::{Ctx, ok, usage};
+use crate::cli::{ClassifyArgs, ClassifyCommand, ClassifyFormat};
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use xrefscan::classify::china::{ChinaClassifier, RegionPolicy};
@@ -10,7 +11,6 @@ use xrefscan::classify::dod::DodClassifier;
 use xrefscan::classify::entities::EntityMatcher;
 use xrefscan::classify::explain;
 use xrefscan::classify::work::Overrides;
-use xrefscan::cli::{ClassifyArgs, ClassifyCommand, ClassifyFormat};
 use xrefscan::store::{Access, Db};
 
 pub fn run(cmd: &ClassifyCommand, ctx: &Ctx) -> anyhow::Result<ExitCode> {

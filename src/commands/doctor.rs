@@ -1,12 +1,12 @@
 //! `xrefscan doctor`: is the database sound? Exit 1 when it is not.
 
 use super::{Ctx, code};
+use crate::cli::exit;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 use xrefscan::Error;
-use xrefscan::cli::exit;
 use xrefscan::store::{Access, Db, Health};
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<ExitCode> {

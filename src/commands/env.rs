@@ -1,14 +1,14 @@
 //! `xrefscan env`: every environment variable xrefscan reads, from the flags' own help.
 
 use super::{Ctx, ok};
+use crate::cli::Cli;
 use clap::CommandFactory;
 use std::io::Write;
 use std::process::ExitCode;
-use xrefscan::cli::Cli;
 
 pub fn run(_ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
-    for v in xrefscan::env::variables(&Cli::command()) {
+    for v in crate::cli::variables::variables(&Cli::command()) {
         let default = v
             .default
             .map(|d| format!(" [default: {d}]"))

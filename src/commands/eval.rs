@@ -1,12 +1,12 @@
 //! `xrefscan eval`: precision and recall of the classifiers on third-party labelled data.
 
 use super::{Ctx, code};
+use crate::cli::{EvalArgs, exit};
 use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 use xrefscan::classify::china::ChinaClassifier;
 use xrefscan::classify::dod::DodClassifier;
-use xrefscan::cli::{EvalArgs, exit};
 use xrefscan::eval;
 
 pub fn run(args: &EvalArgs, _ctx: &Ctx) -> anyhow::Result<ExitCode> {

@@ -1,25 +1,21 @@
 //! `xrefscan export`: the flagged papers for staff, in the format asked for.
 
 use super::{Ctx, ok, usage};
+use crate::cli::ExportArgs;
 use anyhow::Context;
 use std::process::ExitCode;
-use xrefscan::cli::ExportArgs;
-use xrefscan::export::{self, ExportOptions, Format};
+use xrefscan::export::{self, ExportOptions, Format, Since};
 use xrefscan::store::{Access, Db};
 
 pub fn run(args: &ExportArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let format = Format::for_output(args.format, &args.out).map_err(|e| usage(e.to_string()))?;
     let db = Db::open(&ctx.db, Access::Read)?;
-    let since_run = match (args.new_since_last_scan, args.since_scan) {
-        (true, _) => Some(db.run_before_last_crawl()?),
-        (false, Some(n)) if n != 0 && !db.run_exists(n)? => {
-            return Err(usage(format!(
-                "there is no scan #{n} in {}; `xrefscan query scan_history` lists them (0 means all)",
-                ctx.db.display()
-            )));
-        }
-        (false, n) => n,
+    let since = match (args.new_since_last_scan, args.since_scan) {
+        (true, _) => Since::LastScan,
+        (false, None | Some(0)) => Since::Always,
+        (false, Some(n)) => Since::Scan(n),
     };
+    let since_run = since.run(&db).map_err(|e| usage(e.to_string()))?;
     let to = if export::is_stdout(&args.out) {
         "standard output".to_string()
     } else {

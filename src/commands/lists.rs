@@ -2,10 +2,10 @@
 //! force, and their versions in this database.
 
 use super::{Ctx, ok};
+use crate::cli::{ListsArgs, ListsCommand};
 use std::io::Write;
 use std::process::ExitCode;
 use xrefscan::classify::entities::{EntityMatcher, ListsInForce};
-use xrefscan::cli::{ListsArgs, ListsCommand};
 use xrefscan::store::{Access, Db};
 
 fn writer(ctx: &Ctx, command: &'static str) -> anyhow::Result<Db> {
@@ -17,20 +17,6 @@ fn writer(ctx: &Ctx, command: &'static str) -> anyhow::Result<Db> {
             create: false,
         },
     )?)
-}
-
-/// The lists bundled with this xrefscan and those in force in the database: what an id names.
-fn known_ids(db: &Db) -> anyhow::Result<Vec<String>> {
-    let mut ids: Vec<String> = EntityMatcher::bundled_infos()
-        .into_iter()
-        .map(|l| l.id)
-        .collect();
-    for v in db.list_versions(None)? {
-        if !ids.contains(&v.id) {
-            ids.push(v.id);
-        }
-    }
-    Ok(ids)
 }
 
 pub fn run(args: &ListsArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
@@ -62,50 +48,37 @@ pub fn run(args: &ListsArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                 only_source: a.only_source.clone(),
                 severity: a.severity,
             };
-            let lists = xrefscan::lists::read(&a.file, &opts)?;
             let mut db = writer(ctx, "lists import")?;
-            let bundled = EntityMatcher::bundled_infos();
-            for (info, entries) in &lists {
-                let (version, replaced) =
-                    db.import_entity_list(info, &a.file.display().to_string(), entries)?;
+            for i in xrefscan::lists::import(&mut db, &a.file, &opts)? {
                 eprintln!(
-                    "imported {} ({} entries) as version {version} into {}",
-                    info.id,
-                    entries.len(),
+                    "imported {} ({} entries) as version {} into {}",
+                    i.info.id,
+                    i.entries,
+                    i.version,
                     ctx.db.display()
                 );
-                match (replaced, bundled.iter().find(|b| b.id == info.id)) {
+                match (&i.replaced, &i.bundled) {
                     (Some(old), _) => eprintln!(
                         "  it replaces {}; `xrefscan lists restore {}` brings that back",
                         old.describe(),
-                        info.id
+                        i.info.id
                     ),
                     (None, Some(b)) => eprintln!(
                         "  it replaces the bundled list {:?} ({}, {} entries); `xrefscan lists restore {}` brings that back",
-                        b.title, b.as_of, b.entries, info.id
+                        b.title, b.as_of, b.entries, i.info.id
                     ),
                     (None, None) => {}
                 }
-                // Aliases that name nothing on their own are left out, and said so.
-                let m = EntityMatcher::with_imported(xrefscan::classify::entities::ListsInForce {
-                    imported: vec![(info.clone(), entries.clone())],
-                    removed: Vec::new(),
-                });
-                let weak: Vec<_> = m
-                    .weak_aliases()
-                    .iter()
-                    .filter(|(list, ..)| *list == info.id)
-                    .collect();
-                if !weak.is_empty() {
+                if !i.weak.is_empty() {
                     eprintln!(
                         "  warning: {} alias(es) left out because they name nothing on their own:",
-                        weak.len()
+                        i.weak.len()
                     );
-                    for (_, entry, alias, why) in weak.iter().take(20) {
+                    for (entry, alias, why) in i.weak.iter().take(20) {
                         eprintln!("    {alias:?} of {entry:?} ({why})");
                     }
-                    if weak.len() > 20 {
-                        eprintln!("    … and {} more", weak.len() - 20);
+                    if i.weak.len() > 20 {
+                        eprintln!("    … and {} more", i.weak.len() - 20);
                     }
                 }
             }
@@ -113,19 +86,7 @@ pub fn run(args: &ListsArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         }
         Some(ListsCommand::Remove { id }) => {
             let mut db = writer(ctx, "lists remove")?;
-            if !known_ids(&db)?.contains(id) {
-                anyhow::bail!(
-                    "no list {id:?}; the ids are: {}",
-                    known_ids(&db)?.join(", ")
-                );
-            }
-            let title = EntityMatcher::with_imported(db.entity_lists()?)
-                .lists()
-                .iter()
-                .find(|l| &l.id == id)
-                .map(|l| l.title.clone())
-                .unwrap_or_else(|| id.clone());
-            let version = db.remove_entity_list(id, &title)?;
+            let (title, version) = xrefscan::lists::remove(&mut db, id)?;
             eprintln!(
                 "{id} ({title}) is out of use from version {version}; `xrefscan lists restore {id}` brings it back; run `xrefscan reclassify` to apply"
             );

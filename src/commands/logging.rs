@@ -1,8 +1,8 @@
 //! Log lines on stderr: text (coloured only on a terminal, and never with `NO_COLOR`) or JSON
 //! objects for unattended runs.
 
+use crate::cli::{Cli, LogFormat};
 use std::io::IsTerminal;
-use xrefscan::cli::{Cli, LogFormat};
 use xrefscan::env;
 
 /// Whether stderr may carry colour codes.

@@ -18,10 +18,10 @@ mod scan;
 mod serve;
 mod stats;
 
+use crate::cli::{Cli, Command, exit};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use xrefscan::cli::{Cli, Command, exit};
 
 /// What every command may need from the global options.
 pub struct Ctx {
@@ -30,7 +30,7 @@ pub struct Ctx {
     pub progress: bool,
     /// Queue behind another writer instead of failing.
     pub wait: bool,
-    pub log_format: xrefscan::cli::LogFormat,
+    pub log_format: crate::cli::LogFormat,
 }
 
 /// A mistake on the command line (exit 2), found after clap's own checks.

@@ -1,8 +1,8 @@
 //! `xrefscan override region|entity`: a reviewer's correction of one affiliation string.
 
 use super::{Ctx, ok};
+use crate::cli::OverrideCommand;
 use std::process::ExitCode;
-use xrefscan::cli::OverrideCommand;
 use xrefscan::overrides::{self, Correction};
 use xrefscan::store::{Access, Db};
 

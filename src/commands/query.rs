@@ -1,9 +1,9 @@
 //! `xrefscan query`: a canned query by name, or the user's own SQL, on a read-only connection.
 
 use super::{Ctx, ok, usage};
+use crate::cli::QueryArgs;
 use std::io::Write;
 use std::process::ExitCode;
-use xrefscan::cli::QueryArgs;
 use xrefscan::query;
 use xrefscan::store::{Access, Db};
 

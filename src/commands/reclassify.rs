@@ -1,11 +1,11 @@
 //! `xrefscan reclassify`: classify every stored work again, without crawling.
 
 use super::{Ctx, ok};
+use crate::cli::ReclassifyArgs;
 use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 use xrefscan::classify::china::RegionPolicy;
-use xrefscan::cli::ReclassifyArgs;
 use xrefscan::scan;
 use xrefscan::store::{Access, Db};
 

@@ -3,9 +3,9 @@
 //! review page (`Access::Annotate`).
 
 use super::{Ctx, ok};
+use crate::cli::ReviewArgs;
 use std::io::Write;
 use std::process::ExitCode;
-use xrefscan::cli::ReviewArgs;
 use xrefscan::review::{self, Paper};
 use xrefscan::store::{Access, Db};
 

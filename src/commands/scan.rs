@@ -3,27 +3,24 @@
 //! under the same lock), print the summary.
 
 use super::{Ctx, code, usage};
+use crate::cli::{LogFormat, ScanArgs, exit};
 use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
-use xrefscan::cli::{LogFormat, ScanArgs, exit};
 use xrefscan::scan::{self, Schedule};
 use xrefscan::store::{Access, Db};
 
 pub fn run(args: &ScanArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     // A bad window or option is refused before any file is touched.
-    let fixed = if args.since_last {
-        if !ctx.db.exists() {
-            return Err(xrefscan::Error::NoDatabase {
-                path: ctx.db.clone(),
-                hint: "run `xrefscan scan` first with --from and --to (--since-last continues from an earlier scan)".into(),
-            }
-            .into());
+    let window = args.window().map_err(usage)?;
+    if window.is_none() && !ctx.db.exists() {
+        return Err(xrefscan::Error::NoDatabase {
+            path: ctx.db.clone(),
+            hint: "run `xrefscan scan` first with --from and --to (--since-last continues from an earlier scan)".into(),
         }
-        None
-    } else {
-        Some(args.options(ctx.progress).map_err(usage)?)
-    };
+        .into());
+    }
+    let settings = args.settings(window, ctx.progress).map_err(usage)?;
     let db = Db::open(
         &ctx.db,
         Access::Write {
@@ -32,8 +29,8 @@ pub fn run(args: &ScanArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             create: true,
         },
     )?;
-    let mut opts = match fixed {
-        Some(o) => o,
+    let mut opts = match window {
+        Some(_) => settings,
         None => {
             let until = args.to.unwrap_or_else(|| chrono::Utc::now().date_naive());
             let plan = Schedule::since_last(
@@ -43,42 +40,14 @@ pub fn run(args: &ScanArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                 until,
                 args.window_from,
             )?;
-            let w = plan.window;
-            let mut o = args
-                .options_for(w.from, w.to, ctx.progress)
-                .map_err(usage)?;
-            o.kept = Some(plan.kept);
-            o.indexed_since = plan.indexed_since.filter(|_| !args.no_update_routes);
-            o.europepmc_indexed_since = plan
-                .europepmc_indexed_since
-                .filter(|_| !args.no_update_routes);
-            eprintln!(
-                "--since-last: scanning publications from {} to {}{}",
-                w.from,
-                w.to,
-                match o.indexed_since {
-                    Some(d) => format!(
-                        ", and what Crossref indexed since {d} published from {} to {}",
-                        plan.kept.from, plan.kept.to
-                    ),
-                    None => String::new(),
-                }
-            );
+            let o = settings.scheduled(&plan, !args.no_update_routes);
+            eprintln!("{}", o.schedule_line());
             o
         }
     };
     opts.wait = ctx.wait;
-    let today = chrono::Utc::now().date_naive();
-    if opts.from > today + chrono::Days::new(31) {
-        tracing::warn!(
-            "the window starts on {}, after today ({today}): nothing has been published in it yet",
-            opts.from
-        );
-    } else if opts.to > today + chrono::Days::new(366) {
-        tracing::warn!(
-            "the window ends on {}, more than a year from now: did you mean another year?",
-            opts.to
-        );
+    if let Some(doubt) = opts.window.doubt(chrono::Utc::now().date_naive()) {
+        tracing::warn!("{doubt}");
     }
     let db = db.shared();
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;

@@ -1,9 +1,9 @@
 //! `xrefscan serve`: the review workspace on a local port until Ctrl-C or SIGTERM.
 
 use super::{Ctx, ok};
+use crate::cli::ServeArgs;
 use anyhow::Context;
 use std::process::ExitCode;
-use xrefscan::cli::ServeArgs;
 use xrefscan::web::{App, ServeOptions};
 
 pub fn run(args: &ServeArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {

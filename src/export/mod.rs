@@ -9,8 +9,35 @@ use crate::store::Db;
 use std::io::Write;
 use std::path::Path;
 
+/// Which flagged papers an export lists, by when they were first flagged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Since {
+    /// Every flagged paper.
+    Always,
+    /// Those flagged since the scan before the latest (`--new-since-last-scan`).
+    LastScan,
+    /// Those flagged after scan run `n` (`--since-scan N`).
+    Scan(i64),
+}
+
+impl Since {
+    /// The run after which flags are listed (`None`: all); a run that does not exist is a
+    /// mistake, not an empty list.
+    pub fn run(self, db: &Db) -> Result<Option<i64>> {
+        match self {
+            Since::Always => Ok(None),
+            Since::LastScan => Ok(Some(db.run_before_last_crawl()?)),
+            Since::Scan(n) if db.run_exists(n)? => Ok(Some(n)),
+            Since::Scan(n) => Err(Error::BadInput(format!(
+                "there is no scan #{n} in {}; `xrefscan query scan_history` lists them (0 means all)",
+                db.path().display()
+            ))),
+        }
+    }
+}
+
 /// Output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Csv,
     Json,
@@ -18,6 +45,13 @@ pub enum Format {
 }
 
 impl Format {
+    pub const ALL: &'static [Format] = &[Format::Csv, Format::Json, Format::Xlsx];
+
+    /// Its name, as `--format` takes it (also its file extension).
+    pub fn as_str(self) -> &'static str {
+        self.extension()
+    }
+
     fn extension(self) -> &'static str {
         match self {
             Format::Csv => "csv",

@@ -98,7 +98,6 @@ stored_words! {
 
 stored_words! {
     /// A reviewer's decision on a flagged paper.
-    #[derive(clap::ValueEnum)]
     pub enum ReviewStatus {
         Confirmed = "confirmed",
         Dismissed = "dismissed",

@@ -19,6 +19,24 @@ impl Window {
         Ok(Window { from, to })
     }
 
+    /// What looks like a mistake in a window asked for on `today`: one that starts after
+    /// today (nothing is published in it yet) or ends more than a year ahead.
+    pub fn doubt(&self, today: NaiveDate) -> Option<String> {
+        if self.from > today + chrono::Days::new(31) {
+            Some(format!(
+                "the window starts on {}, after today ({today}): nothing has been published in it yet",
+                self.from
+            ))
+        } else if self.to > today + chrono::Days::new(366) {
+            Some(format!(
+                "the window ends on {}, more than a year from now: did you mean another year?",
+                self.to
+            ))
+        } else {
+            None
+        }
+    }
+
     /// The checkpoint key of a crawl of this window: `route:detail:from:to`.
     pub fn key(&self, route: &str, detail: &str) -> String {
         format!("{route}:{detail}:{}:{}", self.from, self.to)

@@ -94,3 +94,21 @@ impl Schedule {
         })
     }
 }
+
+impl super::ScanOptions {
+    /// What a scheduled run is about to ask, in one line.
+    pub fn schedule_line(&self) -> String {
+        let w = self.window;
+        let mut line = format!(
+            "--since-last: scanning publications from {} to {}",
+            w.from, w.to
+        );
+        if let (Some(d), Some(kept)) = (self.indexed_since, self.kept) {
+            line.push_str(&format!(
+                ", and what Crossref indexed since {d} published from {} to {}",
+                kept.from, kept.to
+            ));
+        }
+        line
+    }
+}

@@ -68,12 +68,26 @@ pub struct ClientConfig {
 
 impl Default for ClientConfig {
     fn default() -> Self {
+        use crate::scan::defaults as d;
         ClientConfig {
-            user_agent: format!("xrefscan/{}", env!("CARGO_PKG_VERSION")),
-            timeout: Duration::from_secs(60),
-            max_attempts: 6,
-            max_retry_after: Duration::from_secs(900),
-            min_backoff: Duration::from_millis(500),
+            user_agent: user_agent(None),
+            timeout: Duration::from_secs(d::TIMEOUT_SECS),
+            max_attempts: d::MAX_RETRIES,
+            max_retry_after: Duration::from_secs(d::MAX_RETRY_AFTER_SECS),
+            min_backoff: Duration::from_millis(d::MIN_BACKOFF_MILLIS),
+        }
+    }
+}
+
+impl ClientConfig {
+    /// The defaults with a contact address in the User-Agent, a request timeout and a number
+    /// of attempts.
+    pub fn new(mailto: Option<&str>, timeout: Duration, max_attempts: u32) -> ClientConfig {
+        ClientConfig {
+            user_agent: user_agent(mailto),
+            timeout: timeout.max(Duration::from_secs(1)),
+            max_attempts: max_attempts.max(1),
+            ..ClientConfig::default()
         }
     }
 }

@@ -35,6 +35,7 @@ pub use awards::{AwardFilter, AwardGroup, AwardSummary};
 pub use cards::{CardAck, CardAward, CardFacts, EvidenceRow, LatestReview};
 pub use crawl::Page;
 pub use flags::FlagFilter;
+pub use lists::ListVersion;
 pub use lock::{WriteLock, holder as lock_holder};
 pub use report::{Health, QueryResult, StatsSection, Unfinished};
 pub use reviews::{OverrideRow, ReviewRow};

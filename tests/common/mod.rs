@@ -7,13 +7,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use wiremock::matchers::{method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-use xrefscan::classify::china::RegionPolicy;
 use xrefscan::model::Source;
 use xrefscan::scan::ScanOptions;
-use xrefscan::sources::crossref::CrossrefConfig;
-use xrefscan::sources::europepmc::EuropePmcConfig;
 use xrefscan::sources::http::{ClientConfig, Limits};
-use xrefscan::sources::openalex::OpenAlexConfig;
 use xrefscan::sources::pages::PagesConfig;
 
 pub fn fixture_path(rel: &str) -> PathBuf {
@@ -37,89 +33,49 @@ pub fn date(s: &str) -> chrono::NaiveDate {
 
 /// Options for a scan against local servers: fast limits and short back-off.
 pub fn options(crossref: &str, openalex: &str, sources: &[Source]) -> ScanOptions {
-    ScanOptions {
-        from: date("2023-06-01"),
-        to: date("2025-06-30"),
-        sources: sources.to_vec(),
-        crossref: CrossrefConfig {
-            base_url: crossref.to_string(),
-            mailto: Some("staff@example.org".into()),
-            rows: 1000,
-            shard_days: 10_000,
-            funder_names: true,
-        },
-        crossref_limits: Limits {
-            requests_per_second: 50.0,
-            concurrency: 3,
-        },
-        openalex: OpenAlexConfig {
-            base_url: openalex.to_string(),
-            api_key: Some("TEST-KEY-123".into()),
-            batch: 50,
-        },
-        openalex_limits: Limits {
-            requests_per_second: 50.0,
-            concurrency: 5,
-        },
-        europepmc: EuropePmcConfig {
-            base_url: "http://127.0.0.1:9/unused".into(),
-            page_size: 1000,
-            email: None,
-        },
-        europepmc_limits: Limits {
-            requests_per_second: 50.0,
-            concurrency: 2,
-        },
-        fulltext_budget: 100,
-        awards: xrefscan::awards::ResolveOptions {
-            cfg: xrefscan::sources::usaspending::UsaSpendingConfig {
-                base_url: "http://127.0.0.1:9/unused".into(),
-                batch: 50,
-            },
-            limits: Limits {
-                requests_per_second: 50.0,
-                concurrency: 2,
-            },
-            budget: 10_000,
-            refresh: false,
-        },
-        pages: PagesConfig {
-            resolver: "http://127.0.0.1:9".into(),
-            per_host: Limits {
-                requests_per_second: 20.0,
-                concurrency: 2,
-            },
-            resolver_limits: Limits {
-                requests_per_second: 20.0,
-                concurrency: 2,
-            },
-            user_agent: "xrefscan-test (mailto:staff@example.org)".into(),
-            timeout: Duration::from_secs(5),
-            max_bytes: 1024 * 1024,
-            max_pdf_bytes: 4 * 1024 * 1024,
-            pdf_timeout: Duration::from_secs(10),
-            max_redirects: 10,
-            max_attempts: 3,
-        },
-        ack_budget: 50,
-        sweep: false,
-        kept: None,
-        indexed_since: None,
-        europepmc_indexed_since: None,
-        revisit_months: None,
-        revisit_budget: 10_000,
-        client: ClientConfig {
-            user_agent: "xrefscan-test".into(),
-            timeout: Duration::from_secs(5),
-            max_attempts: 4,
-            max_retry_after: Duration::from_secs(30),
-            min_backoff: Duration::from_millis(20),
-        },
-        policy: RegionPolicy::default(),
-        refresh: false,
-        progress: xrefscan::scan::ProgressTo::Hidden,
-        wait: false,
-    }
+    let fast = |requests_per_second: f64, concurrency: usize| Limits {
+        requests_per_second,
+        concurrency,
+    };
+    let mut o = ScanOptions::default().with_mailto("staff@example.org");
+    o.window = xrefscan::model::Window::new(date("2023-06-01"), date("2025-06-30")).unwrap();
+    o.sources = sources.to_vec();
+    o.crossref.base_url = crossref.to_string();
+    o.crossref.shard_days = 10_000;
+    o.crossref_limits = fast(50.0, 3);
+    o.openalex.base_url = openalex.to_string();
+    o.openalex.api_key = Some("TEST-KEY-123".into());
+    o.openalex.batch = 50;
+    o.openalex_limits = fast(50.0, 5);
+    o.europepmc.base_url = "http://127.0.0.1:9/unused".into();
+    o.europepmc.email = None;
+    o.europepmc_limits = fast(50.0, 2);
+    o.fulltext_budget = 100;
+    o.awards.cfg.base_url = "http://127.0.0.1:9/unused".into();
+    o.awards.limits = fast(50.0, 2);
+    o.awards.budget = 10_000;
+    o.pages = PagesConfig {
+        resolver: "http://127.0.0.1:9".into(),
+        per_host: fast(20.0, 2),
+        resolver_limits: fast(20.0, 2),
+        user_agent: "xrefscan-test (mailto:staff@example.org)".into(),
+        timeout: Duration::from_secs(5),
+        max_bytes: 1024 * 1024,
+        max_pdf_bytes: 4 * 1024 * 1024,
+        pdf_timeout: Duration::from_secs(10),
+        max_redirects: 10,
+        max_attempts: 3,
+    };
+    o.ack_budget = 50;
+    o.sweep = false;
+    o.client = ClientConfig {
+        user_agent: "xrefscan-test".into(),
+        timeout: Duration::from_secs(5),
+        max_attempts: 4,
+        max_retry_after: Duration::from_secs(30),
+        min_backoff: Duration::from_millis(20),
+    };
+    o
 }
 
 /// The DoD funder record, and an empty page for every funder route nothing else answers.

@@ -1,23 +1,22 @@
-//! The command line: clap structs, and the validated options built from flags + environment.
-//! Every flag that a scheduled job may need is also readable from an environment variable
-//! named in [`crate::env`].
+//! The command line, on the binary's side: clap structs and the parsers of their values. What
+//! a flag means is the library's: each command turns its flags into library settings
+//! (`scan.rs`: [`ScanOptions`](xrefscan::scan::ScanOptions)) and calls the library. Every
+//! flag a scheduled job may need is also readable from an environment variable named in
+//! [`xrefscan::env`]; `variables.rs` lists them from these definitions.
 
-use crate::classify::china::RegionPolicy;
-use crate::env;
-use crate::export::Format;
-use crate::model::{ReviewStatus, Source};
-use crate::query::QueryFormat;
-use crate::scan::ScanOptions;
-use crate::sources::crossref::CrossrefConfig;
-use crate::sources::europepmc::EuropePmcConfig;
-use crate::sources::http::{ClientConfig, Limits};
-use crate::sources::openalex::OpenAlexConfig;
-use crate::sources::pages::PagesConfig;
+mod scan;
+pub mod variables;
+
+pub use scan::{ScanArgs, UsaSpendingArgs};
+
 use chrono::NaiveDate;
-use clap::builder::BoolishValueParser;
+use clap::builder::{BoolishValueParser, PossibleValuesParser, TypedValueParser};
 use clap::{ArgAction, Args, Parser, Subcommand};
 use std::path::PathBuf;
-use std::time::Duration;
+use xrefscan::env;
+use xrefscan::export::Format;
+use xrefscan::model::{ReviewStatus, Source};
+use xrefscan::query::QueryFormat;
 
 /// Exit codes (documented in the README).
 pub mod exit {
@@ -181,43 +180,6 @@ pub struct AwardsResolveArgs {
     pub timeout: u64,
 }
 
-/// How award numbers are looked up (`scan` and `awards resolve`).
-#[derive(Debug, Clone, Args)]
-pub struct UsaSpendingArgs {
-    /// USAspending API base URL.
-    #[arg(long, env = env::XREFSCAN_USASPENDING_URL, value_parser = parse_base_url, default_value = "https://api.usaspending.gov")]
-    pub usaspending_url: String,
-    /// USAspending requests per second (it documents no limit; modest by default).
-    #[arg(long, env = env::XREFSCAN_USASPENDING_RPS, value_parser = parse_rate, default_value_t = 2.0)]
-    pub usaspending_rps: f64,
-    /// USAspending requests in flight.
-    #[arg(long, env = env::XREFSCAN_USASPENDING_CONCURRENCY, value_parser = parse_count, default_value_t = 2)]
-    pub usaspending_concurrency: usize,
-    /// Award numbers per USAspending search (at most 100).
-    #[arg(long, env = env::XREFSCAN_USASPENDING_BATCH, value_parser = parse_count, default_value_t = 50)]
-    pub usaspending_batch: usize,
-    /// Most award numbers asked in one run (flagged papers' first); the rest wait for the next.
-    #[arg(long, env = env::XREFSCAN_AWARD_BUDGET, value_parser = parse_count, default_value_t = 2000)]
-    pub award_budget: usize,
-}
-
-impl UsaSpendingArgs {
-    pub fn options(&self, refresh: bool) -> crate::awards::ResolveOptions {
-        crate::awards::ResolveOptions {
-            cfg: crate::sources::usaspending::UsaSpendingConfig {
-                base_url: self.usaspending_url.clone(),
-                batch: self.usaspending_batch.clamp(1, 100),
-            },
-            limits: Limits {
-                requests_per_second: self.usaspending_rps.max(0.01),
-                concurrency: self.usaspending_concurrency.max(1),
-            },
-            budget: self.award_budget,
-            refresh,
-        }
-    }
-}
-
 #[derive(Debug, Subcommand)]
 pub enum OverrideCommand {
     /// Set the region of an affiliation string (CN, HK, MO, TW, OTHER).
@@ -261,7 +223,7 @@ pub struct ReviewArgs {
     /// The flagged paper's DOI (any form: 10.…, doi:…, https://doi.org/…).
     pub doi: String,
     /// The decision; without it, the paper's review history is shown.
-    #[arg(long, value_enum, conflicts_with = "undo")]
+    #[arg(long, value_parser = one_of(ReviewStatus::ALL, ReviewStatus::as_str), conflicts_with = "undo")]
     pub status: Option<ReviewStatus>,
     /// Undo the decision in force (it stays in the history, marked undone; the one before it
     /// is in force again).
@@ -332,7 +294,7 @@ pub struct ListImportArgs {
     /// flag tier 1) or `listed` (tier 2) [default: defense-linked for the BIS Entity List and
     /// military end-user list, else listed].
     #[arg(long, value_parser = parse_severity)]
-    pub severity: Option<crate::classify::entities::Severity>,
+    pub severity: Option<xrefscan::classify::entities::Severity>,
 }
 
 #[derive(Debug, Args)]
@@ -420,8 +382,8 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
     })
 }
 
-fn parse_severity(s: &str) -> Result<crate::classify::entities::Severity, String> {
-    crate::classify::entities::Severity::parse(s)
+fn parse_severity(s: &str) -> Result<xrefscan::classify::entities::Severity, String> {
+    xrefscan::classify::entities::Severity::parse(s)
         .ok_or_else(|| format!("{s:?} is not a severity; use defense-linked or listed"))
 }
 
@@ -437,275 +399,9 @@ fn parse_source(s: &str) -> Result<Source, String> {
 }
 
 #[derive(Debug, Args)]
-pub struct ScanArgs {
-    /// First publication date of the window (YYYY-MM-DD).
-    #[arg(long, env = env::XREFSCAN_FROM, value_parser = parse_date, required_unless_present = "since_last")]
-    pub from: Option<NaiveDate>,
-    /// Last publication date of the window (YYYY-MM-DD).
-    #[arg(long, env = env::XREFSCAN_TO, value_parser = parse_date, required_unless_present = "since_last")]
-    pub to: Option<NaiveDate>,
-    /// Continue from the last successful run of each source: the window starts
-    /// --overlap-days before the latest publication date those runs covered and ends today
-    /// (or at --to).
-    #[arg(long, env = env::XREFSCAN_SINCE_LAST, conflicts_with = "from", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
-    pub since_last: bool,
-    /// Days the --since-last window reaches back over the previous one (late deposits).
-    #[arg(long, env = env::XREFSCAN_OVERLAP_DAYS, default_value_t = 14)]
-    pub overlap_days: u32,
-    /// The whole window a scheduled (--since-last) scan keeps: works registered or given
-    /// funding late are asked for anywhere from this day on (default: where the first
-    /// successful scan of the database started).
-    #[arg(long, env = env::XREFSCAN_WINDOW_FROM, value_parser = parse_date, requires = "since_last")]
-    pub window_from: Option<NaiveDate>,
-    /// A --since-last run asks only for the new publication window, not also for the works
-    /// Crossref indexed since the last run (cheaper; misses late registrations and funding
-    /// deposited later).
-    #[arg(long, env = env::XREFSCAN_NO_UPDATE_ROUTES, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
-    pub no_update_routes: bool,
-    /// Ask OpenAlex again (by DOI, a hundred a call) about works that could become a flag —
-    /// China-linked without DoD funding, DoD-funded without a China-based author — last asked
-    /// more than N months ago, or that it did not have then; at most --revisit-budget a run.
-    #[arg(long, env = env::XREFSCAN_REVISIT_MONTHS, value_parser = clap::value_parser!(u32).range(1..))]
-    pub revisit_months: Option<u32>,
-    /// Most works asked again per run by --revisit-months.
-    #[arg(long, env = env::XREFSCAN_REVISIT_BUDGET, value_parser = parse_count, default_value_t = 10_000)]
-    pub revisit_budget: usize,
-    /// Sources to crawl, comma-separated.
-    #[arg(long, env = env::XREFSCAN_SOURCES, value_delimiter = ',', value_parser = parse_source, default_value = "crossref,openalex,europepmc,pages,usaspending")]
-    pub sources: Vec<Source>,
-    /// Crossref REST API base URL.
-    #[arg(long, env = env::XREFSCAN_CROSSREF_URL, value_parser = parse_base_url, default_value = "https://api.crossref.org")]
-    pub crossref_url: String,
-    /// OpenAlex API base URL.
-    #[arg(long, env = env::XREFSCAN_OPENALEX_URL, value_parser = parse_base_url, default_value = "https://api.openalex.org")]
-    pub openalex_url: String,
-    /// Europe PMC REST API base URL.
-    #[arg(long, env = env::XREFSCAN_EUROPEPMC_URL, value_parser = parse_base_url, default_value = "https://www.ebi.ac.uk/europepmc/webservices/rest")]
-    pub europepmc_url: String,
-    /// Europe PMC requests per second.
-    #[arg(long, env = env::XREFSCAN_EUROPEPMC_RPS, value_parser = parse_rate, default_value_t = 5.0)]
-    pub europepmc_rps: f64,
-    /// Europe PMC requests in flight.
-    #[arg(long, env = env::XREFSCAN_EUROPEPMC_CONCURRENCY, value_parser = parse_count, default_value_t = 2)]
-    pub europepmc_concurrency: usize,
-    /// Europe PMC search results per page (at most 1000).
-    #[arg(long, env = env::XREFSCAN_EUROPEPMC_PAGE_SIZE, value_parser = clap::value_parser!(u32).range(1..), default_value_t = 1000)]
-    pub europepmc_page_size: u32,
-    /// Most Europe PMC full texts to fetch in one run; the rest wait for the next run.
-    #[arg(long, env = env::XREFSCAN_FULLTEXT_BUDGET, value_parser = parse_count, default_value_t = 2000)]
-    pub fulltext_budget: usize,
-    /// DOI resolver for publisher pages.
-    #[arg(long, env = env::XREFSCAN_DOI_RESOLVER, value_parser = parse_base_url, default_value = "https://doi.org")]
-    pub doi_resolver: String,
-    /// Most works whose acknowledgment is read in one run (source `pages`: Europe PMC full
-    /// text by PMCID, the open-access copy, the publisher's page — the cheapest first); the
-    /// rest wait for the next run, most promising first.
-    #[arg(long, visible_alias = "html-budget", env = env::XREFSCAN_ACK_BUDGET, value_parser = parse_count, default_value_t = 1000)]
-    pub ack_budget: usize,
-    /// Leave out the China-linked sweep (OpenAlex works of the window with an author in CN,
-    /// HK or MO, whose acknowledgments are then read): only works that metadata or Europe
-    /// PMC's searches mark as DoD-funded are examined.
-    #[arg(long, env = env::XREFSCAN_NO_SWEEP, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
-    pub no_sweep: bool,
-    /// Publisher-page requests per second, per host.
-    #[arg(long, env = env::XREFSCAN_PAGE_RPS, value_parser = parse_rate, default_value_t = 1.0)]
-    pub page_rps: f64,
-    /// Publisher-page requests in flight, per host.
-    #[arg(long, env = env::XREFSCAN_PAGE_CONCURRENCY, value_parser = parse_count, default_value_t = 1)]
-    pub page_concurrency: usize,
-    /// DOI resolver requests per second (a redirector, limited apart from publishers).
-    #[arg(long, env = env::XREFSCAN_RESOLVER_RPS, value_parser = parse_rate, default_value_t = 10.0)]
-    pub resolver_rps: f64,
-    /// DOI resolver requests in flight.
-    #[arg(long, env = env::XREFSCAN_RESOLVER_CONCURRENCY, value_parser = parse_count, default_value_t = 5)]
-    pub resolver_concurrency: usize,
-    /// Largest page read, in bytes; longer pages are cut (and the cut is recorded).
-    #[arg(long, env = env::XREFSCAN_MAX_PAGE_BYTES, value_parser = parse_count, default_value_t = 8 * 1024 * 1024)]
-    pub max_page_bytes: usize,
-    /// Largest open-access PDF read, in bytes; a longer one is recorded as unread.
-    #[arg(long, env = env::XREFSCAN_MAX_PDF_BYTES, value_parser = parse_count, default_value_t = 30 * 1024 * 1024)]
-    pub max_pdf_bytes: usize,
-    /// OpenAlex API key (keyless calls get a tiny daily budget).
-    #[arg(long, env = env::OPENALEX_API_KEY, hide_env_values = true)]
-    pub openalex_api_key: Option<String>,
-    /// Contact e-mail: Crossref's polite pool (3 req/s instead of 1) and the User-Agent.
-    #[arg(long, env = env::XREFSCAN_MAILTO)]
-    pub mailto: Option<String>,
-    /// Crossref list requests per second [default: 3 with --mailto, else 1].
-    #[arg(long, env = env::XREFSCAN_CROSSREF_RPS, value_parser = parse_rate)]
-    pub crossref_rps: Option<f64>,
-    /// Crossref requests in flight [default: 3 with --mailto, else 1].
-    #[arg(long, env = env::XREFSCAN_CROSSREF_CONCURRENCY, value_parser = parse_count)]
-    pub crossref_concurrency: Option<usize>,
-    /// OpenAlex requests per second (hard cap 100).
-    #[arg(long, env = env::XREFSCAN_OPENALEX_RPS, value_parser = parse_rate, default_value_t = 10.0)]
-    pub openalex_rps: f64,
-    /// OpenAlex requests in flight.
-    #[arg(long, env = env::XREFSCAN_OPENALEX_CONCURRENCY, value_parser = parse_count, default_value_t = 5)]
-    pub openalex_concurrency: usize,
-    /// DOIs per OpenAlex lookup call (at most 100): every list call costs the same, so fuller
-    /// batches stretch the daily budget.
-    #[arg(long, env = env::XREFSCAN_OPENALEX_BATCH, value_parser = parse_count, default_value_t = 100)]
-    pub openalex_batch: usize,
-    /// Also page through every work with funder metadata in the window (light pages) to find
-    /// DoD funding named without a registry id or stated only by an award number.
-    #[arg(long, env = env::XREFSCAN_FUNDER_NAMES, default_value_t = true, action = ArgAction::Set, value_parser = BoolishValueParser::new())]
-    pub funder_names: bool,
-    /// Crossref rows per page (at most 1000).
-    #[arg(long, env = env::XREFSCAN_CROSSREF_ROWS, value_parser = clap::value_parser!(u32).range(1..), default_value_t = 1000)]
-    pub crossref_rows: u32,
-    /// Days per Crossref date shard, crawled in parallel up to the in-flight cap; 0 sizes
-    /// shards from the counts Crossref announces (a window that fits one page costs one request).
-    #[arg(long, env = env::XREFSCAN_SHARD_DAYS, default_value_t = 0)]
-    pub shard_days: u32,
-    /// Attempts per request before giving up.
-    #[arg(long, env = env::XREFSCAN_MAX_RETRIES, value_parser = clap::value_parser!(u32).range(1..), default_value_t = 6)]
-    pub max_retries: u32,
-    /// Per-request timeout in seconds.
-    #[arg(long, env = env::XREFSCAN_TIMEOUT, value_parser = clap::value_parser!(u64).range(1..), default_value_t = 60)]
-    pub timeout: u64,
-    /// Longest Retry-After (seconds) to wait out; a longer one stops the source for this run.
-    #[arg(long, env = env::XREFSCAN_MAX_RETRY_AFTER, default_value_t = 900)]
-    pub max_retry_after: u64,
-    /// Count mainland China only (not Hong Kong or Macau). Taiwan never counts.
-    #[arg(long, env = env::XREFSCAN_MAINLAND_ONLY, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
-    pub mainland_only: bool,
-    /// Fetch shards again even when an earlier run finished them.
-    #[arg(long, env = env::XREFSCAN_REFRESH, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
-    pub refresh: bool,
-    #[command(flatten)]
-    pub usaspending: UsaSpendingArgs,
-    /// Exit with status 3 when a source returned fewer records than it announced.
-    #[arg(long, env = env::XREFSCAN_STRICT, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
-    pub strict: bool,
-}
-
-impl ScanArgs {
-    /// Options for the window given by --from/--to.
-    pub fn options(&self, progress: bool) -> Result<ScanOptions, String> {
-        match (self.from, self.to) {
-            (Some(from), Some(to)) => self.options_for(from, to, progress),
-            _ => Err("give --from and --to, or --since-last".into()),
-        }
-    }
-
-    /// Validate and build the scan options for the window `from..=to` (from the flags, or
-    /// from `--since-last`).
-    pub fn options_for(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-        progress: bool,
-    ) -> Result<ScanOptions, String> {
-        if from > to {
-            return Err(format!("--from {from} is after --to {to}"));
-        }
-        if self.crossref_rows == 0 || self.crossref_rows > 1000 {
-            return Err("--crossref-rows must be between 1 and 1000 (Crossref's limit)".into());
-        }
-        if self.openalex_rps <= 0.0 || self.openalex_rps > 100.0 {
-            return Err(
-                "--openalex-rps must be above 0 and at most 100 (OpenAlex's hard cap)".into(),
-            );
-        }
-        let polite = self.mailto.is_some();
-        let (cr_rps, cr_conc) = if polite { (3.0, 3) } else { (1.0, 1) };
-        let crossref_limits = Limits {
-            requests_per_second: self.crossref_rps.unwrap_or(cr_rps),
-            concurrency: self.crossref_concurrency.unwrap_or(cr_conc).max(1),
-        };
-        if crossref_limits.requests_per_second > cr_rps || crossref_limits.concurrency > cr_conc {
-            tracing::warn!(
-                "Crossref limits above the documented {} pool ({cr_rps} req/s, {cr_conc} in flight): expect 429s",
-                if polite { "polite" } else { "public" }
-            );
-        }
-        let ua = crate::sources::http::user_agent(self.mailto.as_deref());
-        Ok(ScanOptions {
-            from,
-            to,
-            sources: self.sources.clone(),
-            crossref: CrossrefConfig {
-                base_url: self.crossref_url.clone(),
-                mailto: self.mailto.clone(),
-                rows: self.crossref_rows,
-                shard_days: self.shard_days,
-                funder_names: self.funder_names,
-            },
-            crossref_limits,
-            openalex: OpenAlexConfig {
-                base_url: self.openalex_url.clone(),
-                api_key: self
-                    .openalex_api_key
-                    .clone()
-                    .filter(|k| !k.trim().is_empty()),
-                batch: self.openalex_batch.clamp(1, 100),
-            },
-            openalex_limits: Limits {
-                requests_per_second: self.openalex_rps,
-                concurrency: self.openalex_concurrency.max(1),
-            },
-            europepmc: EuropePmcConfig {
-                base_url: self.europepmc_url.clone(),
-                page_size: self.europepmc_page_size.clamp(1, 1000),
-                email: self.mailto.clone(),
-            },
-            europepmc_limits: Limits {
-                requests_per_second: self.europepmc_rps.max(0.01),
-                concurrency: self.europepmc_concurrency.max(1),
-            },
-            fulltext_budget: self.fulltext_budget,
-            awards: self.usaspending.options(self.refresh),
-            pages: PagesConfig {
-                resolver: self.doi_resolver.clone(),
-                per_host: Limits {
-                    requests_per_second: self.page_rps.max(0.01),
-                    concurrency: self.page_concurrency.max(1),
-                },
-                resolver_limits: Limits {
-                    requests_per_second: self.resolver_rps.max(0.01),
-                    concurrency: self.resolver_concurrency.max(1),
-                },
-                user_agent: ua.clone(),
-                timeout: Duration::from_secs(self.timeout.max(1)),
-                max_bytes: self.max_page_bytes.max(1024),
-                max_pdf_bytes: self.max_pdf_bytes.max(1024),
-                pdf_timeout: Duration::from_secs(30),
-                max_redirects: 10,
-                max_attempts: self.max_retries.max(1),
-            },
-            ack_budget: self.ack_budget,
-            sweep: !self.no_sweep,
-            kept: None,
-            indexed_since: None,
-            europepmc_indexed_since: None,
-            revisit_months: self.revisit_months,
-            revisit_budget: self.revisit_budget,
-            client: ClientConfig {
-                user_agent: ua,
-                timeout: Duration::from_secs(self.timeout.max(1)),
-                max_attempts: self.max_retries.max(1),
-                max_retry_after: Duration::from_secs(self.max_retry_after),
-                min_backoff: Duration::from_millis(500),
-            },
-            policy: RegionPolicy {
-                mainland_only: self.mainland_only,
-            },
-            refresh: self.refresh,
-            progress: if progress {
-                crate::scan::ProgressTo::Stderr
-            } else {
-                crate::scan::ProgressTo::Hidden
-            },
-            wait: false,
-        })
-    }
-}
-
-#[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Output format [default: from the --out extension (.csv, .json, .xlsx), else csv].
-    #[arg(long, value_enum, env = env::XREFSCAN_EXPORT_FORMAT)]
+    #[arg(long, value_parser = one_of(Format::ALL, Format::as_str), env = env::XREFSCAN_EXPORT_FORMAT)]
     pub format: Option<Format>,
     /// Output file, or `-` for standard output.
     #[arg(long, env = env::XREFSCAN_EXPORT_OUT)]
@@ -739,7 +435,7 @@ pub struct QueryArgs {
     #[arg(long)]
     pub list: bool,
     /// Output format.
-    #[arg(long, value_enum, env = env::XREFSCAN_QUERY_FORMAT, default_value = "table")]
+    #[arg(long, value_parser = one_of(QueryFormat::ALL, QueryFormat::as_str), env = env::XREFSCAN_QUERY_FORMAT, default_value = "table")]
     pub format: QueryFormat,
     /// Folder of your own queries (NAME.sql) [default: ./queries when it exists].
     #[arg(long, env = env::XREFSCAN_QUERIES_DIR)]
@@ -792,4 +488,14 @@ fn parse_bind(s: &str) -> Result<std::net::IpAddr, String> {
     s.trim_matches(['[', ']']).parse().map_err(|_| {
         format!("{s:?} is not an IP address or localhost (e.g. 127.0.0.1, ::1, 0.0.0.0)")
     })
+}
+
+/// A parser for one of a closed set of the library's words (a review decision, an output
+/// format): the help lists them, a wrong one is refused with the list.
+fn one_of<T: Copy + Send + Sync + 'static>(
+    all: &'static [T],
+    word: fn(T) -> &'static str,
+) -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(all.iter().map(|t| word(*t)))
+        .map(move |w| *all.iter().find(|t| word(**t) == w).expect("a listed word"))
 }
