@@ -28,7 +28,7 @@ pub struct ResolveOptions {
 impl Default for ResolveOptions {
     /// USAspending at its documented address, modestly paced (it documents no limit).
     fn default() -> Self {
-        use crate::scan::defaults as d;
+        use crate::defaults as d;
         ResolveOptions {
             cfg: UsaSpendingConfig {
                 base_url: d::USASPENDING_URL.into(),

@@ -10,6 +10,7 @@
 pub mod awards;
 pub mod card;
 pub mod classify;
+pub mod defaults;
 pub mod env;
 pub mod error;
 pub mod eval;

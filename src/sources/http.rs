@@ -68,7 +68,7 @@ pub struct ClientConfig {
 
 impl Default for ClientConfig {
     fn default() -> Self {
-        use crate::scan::defaults as d;
+        use crate::defaults as d;
         ClientConfig {
             user_agent: user_agent(None),
             timeout: Duration::from_secs(d::TIMEOUT_SECS),

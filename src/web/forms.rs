@@ -1,14 +1,13 @@
 //! What a POSTed form brings: its token checked before anything else (a form that did not come
 //! from this server's pages is refused), its fields, the list view it was shown in, and where
-//! a saved form leads. Both write routes take a [`Posted`]; none parses a body itself.
+//! a saved form leads. Every write route takes a [`Posted`]; none parses a body itself.
 
 use super::App;
-use super::pages::card::render_card;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
 /// A form posted from one of this server's pages, its token checked.
@@ -77,53 +76,12 @@ impl Posted {
             with_view(&format!("/papers/{id}"), &self.view, flag)
         }
     }
-
-    /// The card again saying what was wrong with the form; nothing was saved.
-    pub async fn wrong(&self, app: &Arc<App>, id: i64, message: &str) -> Response {
-        render_card(
-            app,
-            id,
-            &self.view,
-            Some((message.to_string(), "error")),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await
-    }
-
-    /// After a write: on to `to`, or the card saying why nothing was saved.
-    pub async fn after(&self, app: &Arc<App>, id: i64, saved: Result<String>) -> Response {
-        match saved {
-            Ok(to) => Redirect::to(&to).into_response(),
-            Err(e) => {
-                let (message, status) = write_problem(&e);
-                render_card(app, id, &self.view, Some((message, "error")), status).await
-            }
-        }
-    }
 }
 
 /// The token must come back with every write, compared in constant time.
 fn token_ok(app: &App, got: &str) -> bool {
     let (got, want) = (got.as_bytes(), app.csrf.as_bytes());
     got.len() == want.len() && got.iter().zip(want).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
-}
-
-/// What a write's failure tells the reviewer.
-fn write_problem(e: &Error) -> (String, StatusCode) {
-    if matches!(e, Error::Busy(_)) {
-        (
-            format!(
-                "The database is busy (a scan is writing) and stayed busy for {} s: nothing was saved. Submit again in a moment.",
-                crate::store::ANNOTATE_BUSY.as_secs()
-            ),
-            StatusCode::SERVICE_UNAVAILABLE,
-        )
-    } else {
-        (
-            format!("Nothing was saved: {e}"),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-    }
 }
 
 /// `path?view&extra`: where a saved form leads, the list's view kept.

@@ -2,12 +2,11 @@
 
 use super::App;
 use super::guard::guard;
-use super::pages::{card, decisions, downloads, list, overview};
+use super::pages::{card, decisions, downloads, list, not_found, overview};
 use crate::error::{Error, Result};
 use axum::Router;
-use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::header;
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -45,14 +44,6 @@ async fn js() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
         include_str!("assets/app.js"),
-    )
-}
-
-pub(super) async fn not_found(State(app): State<Arc<App>>) -> Response {
-    app.problem(
-        StatusCode::NOT_FOUND,
-        "Not found",
-        "There is no such page here.",
     )
 }
 

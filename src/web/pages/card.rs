@@ -2,14 +2,13 @@
 //! acknowledgment as read, the awards, the decision forms — and the same as JSON at
 //! `/papers/ID.json`.
 
-use super::{decision_word, flash_of, marked, query_suffix};
+use super::{decision_word, flash_of, marked, not_found, query_suffix};
 use crate::card::{Card, listed_since};
 use crate::error::{Error, Result};
 use crate::export::{Format, to_bytes};
 use crate::model::dollars_grouped;
 use crate::review::{self, Paper};
 use crate::store::CardFacts;
-use crate::web::router::not_found;
 use crate::web::snapshot::Snapshot;
 use crate::web::view::href;
 use crate::web::{App, Row, View, blocking, failed, reader};

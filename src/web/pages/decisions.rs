@@ -2,7 +2,8 @@
 //! string. Each is one short `Access::Annotate` transaction beside a running scan, through the
 //! same library functions as `xrefscan review` and `xrefscan override`.
 
-use crate::error::Result;
+use super::card::render_card;
+use crate::error::{Error, Result};
 use crate::model::ReviewStatus;
 use crate::overrides::{self, Correction};
 use crate::review::{self, Paper};
@@ -10,15 +11,14 @@ use crate::store::{Access, Db};
 use crate::web::forms::Posted;
 use crate::web::{App, blocking};
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use std::sync::Arc;
 
 /// Record a decision (confirm, dismiss, needs info).
 pub async fn review(State(app): State<Arc<App>>, Path(id): Path<i64>, form: Posted) -> Response {
     let Some(status) = ReviewStatus::parse(form.field("status")) else {
-        return form
-            .wrong(&app, id, "Choose confirm, dismiss or needs info.")
-            .await;
+        return wrong(&form, &app, id, "Choose confirm, dismiss or needs info.").await;
     };
     // The decision the form was shown with ("" for none), when it says: one made since is not
     // replaced unseen.
@@ -41,7 +41,7 @@ pub async fn review(State(app): State<Arc<App>>, Path(id): Path<i64>, form: Post
     })
     .await
     .map(|_| form.next(id, &format!("saved={}", status.as_str())));
-    form.after(&app, id, saved).await
+    after(&form, &app, id, saved).await
 }
 
 /// Undo the decision in force on a paper: kept in its history, marked undone.
@@ -59,7 +59,7 @@ pub async fn undo(State(app): State<Arc<App>>, Path(id): Path<i64>, form: Posted
     })
     .await;
     let to = undone.map(|flag| form.next(id, &flag));
-    form.after(&app, id, to).await
+    after(&form, &app, id, to).await
 }
 
 /// Correct one affiliation string: its region, an entity match removed or added.
@@ -82,13 +82,13 @@ pub async fn correct(State(app): State<Arc<App>>, Path(id): Path<i64>, form: Pos
         )
         .collect();
     if corrections.is_empty() {
-        return form
-            .wrong(
-                &app,
-                id,
-                "Choose a region, an entity match to remove or an entry to add.",
-            )
-            .await;
+        return wrong(
+            &form,
+            &app,
+            id,
+            "Choose a region, an entity match to remove or an entry to add.",
+        )
+        .await;
     }
     let affiliation = form.field("affiliation").to_string();
     let (note, reviewer) = (
@@ -102,5 +102,46 @@ pub async fn correct(State(app): State<Arc<App>>, Path(id): Path<i64>, form: Pos
     })
     .await
     .map(|_| form.next(id, "corrected=1"));
-    form.after(&app, id, saved).await
+    after(&form, &app, id, saved).await
+}
+
+/// The card again saying what was wrong with the form; nothing was saved.
+async fn wrong(form: &Posted, app: &Arc<App>, id: i64, message: &str) -> Response {
+    render_card(
+        app,
+        id,
+        &form.view,
+        Some((message.to_string(), "error")),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+/// After a write: on to `to`, or the card saying why nothing was saved.
+async fn after(form: &Posted, app: &Arc<App>, id: i64, saved: Result<String>) -> Response {
+    match saved {
+        Ok(to) => Redirect::to(&to).into_response(),
+        Err(e) => {
+            let (message, status) = write_problem(&e);
+            render_card(app, id, &form.view, Some((message, "error")), status).await
+        }
+    }
+}
+
+/// What a write's failure tells the reviewer.
+fn write_problem(e: &Error) -> (String, StatusCode) {
+    if matches!(e, Error::Busy(_)) {
+        (
+            format!(
+                "The database is busy (a scan is writing) and stayed busy for {} s: nothing was saved. Submit again in a moment.",
+                crate::store::ANNOTATE_BUSY.as_secs()
+            ),
+            StatusCode::SERVICE_UNAVAILABLE,
+        )
+    } else {
+        (
+            format!("Nothing was saved: {e}"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+    }
 }

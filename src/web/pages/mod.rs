@@ -7,9 +7,22 @@ pub mod downloads;
 pub mod list;
 pub mod overview;
 
-use super::View;
 use super::charts;
+use super::{App, View};
 use crate::model::ReviewStatus;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use std::sync::Arc;
+
+/// Any URL the workspace does not answer.
+pub async fn not_found(State(app): State<Arc<App>>) -> Response {
+    app.problem(
+        StatusCode::NOT_FOUND,
+        "Not found",
+        "There is no such page here.",
+    )
+}
 
 fn query_suffix(view: &View) -> String {
     let q = view.query();
