@@ -13,9 +13,9 @@
 //! Run with `cargo bench --bench acknowledgments`; it exits non-zero above the target. The
 //! figures are ratios within one run, so a slow or busy machine moves both sides.
 
-#[path = "../tests/support/imitation.rs"]
+#[path = "../tests/common/imitation/mod.rs"]
 mod imitation;
-#[path = "../tests/support/usaspending.rs"]
+#[path = "../tests/common/usaspending.rs"]
 mod usaspending;
 
 use imitation::{Counters, ServerLimits};
@@ -25,21 +25,9 @@ use std::time::{Duration, Instant};
 
 const TARGET: f64 = 1.3;
 
-const CROSSREF: ServerLimits = ServerLimits {
-    per_second: 3,
-    in_flight: 3,
-    latency: Duration::from_millis(600),
-};
-const OPENALEX: ServerLimits = ServerLimits {
-    per_second: 100,
-    in_flight: 100,
-    latency: Duration::from_millis(300),
-};
-const EUROPEPMC: ServerLimits = ServerLimits {
-    per_second: 5,
-    in_flight: 2,
-    latency: Duration::from_millis(300),
-};
+const CROSSREF: ServerLimits = imitation::CROSSREF_POLITE;
+const OPENALEX: ServerLimits = imitation::OPENALEX_REAL;
+const EUROPEPMC: ServerLimits = imitation::EUROPEPMC_REAL;
 /// A publisher or repository host at the tool's default per-host limit (1/s, 1 in flight).
 const HOST: ServerLimits = ServerLimits {
     per_second: 1,
@@ -59,13 +47,9 @@ const USASPENDING: ServerLimits = ServerLimits {
     latency: Duration::from_millis(200),
 };
 
+/// The shortest time `n` requests can take on a host with limits `l`, in seconds.
 fn host_bound(n: u64, l: ServerLimits) -> f64 {
-    if n == 0 {
-        return 0.0;
-    }
-    let by_rate = (n - 1) as f64 / l.per_second as f64 + l.latency.as_secs_f64();
-    let by_cap = l.latency.as_secs_f64() * (n as f64 / l.in_flight as f64).ceil();
-    by_rate.max(by_cap)
+    l.bound(n).as_secs_f64()
 }
 
 fn main() {

@@ -10,7 +10,7 @@
 //! ratio is above the target (1.3). The figures are ratios measured in the same run, so a slow
 //! or busy machine moves both sides.
 
-#[path = "../tests/support/imitation.rs"]
+#[path = "../tests/common/imitation/mod.rs"]
 mod imitation;
 
 use imitation::{Counters, ServerLimits};
@@ -22,39 +22,14 @@ use xrefscan::scan;
 
 const TARGET: f64 = 1.3;
 
-/// Crossref's polite pool (Dec 2025), with the latency of a 1000-row list call.
-const CROSSREF: ServerLimits = ServerLimits {
-    per_second: 3,
-    in_flight: 3,
-    latency: Duration::from_millis(600),
-};
-/// OpenAlex: 100 requests/s for every user (2026); no in-flight cap is documented.
-const OPENALEX: ServerLimits = ServerLimits {
-    per_second: 100,
-    in_flight: 100,
-    latency: Duration::from_millis(300),
-};
-/// Europe PMC: no documented limit; the tool's defaults (5/s, 2 in flight) are enforced.
-const EUROPEPMC: ServerLimits = ServerLimits {
-    per_second: 5,
-    in_flight: 2,
-    latency: Duration::from_millis(400),
-};
+const CROSSREF: ServerLimits = imitation::CROSSREF_POLITE;
+const OPENALEX: ServerLimits = imitation::OPENALEX_REAL;
+const EUROPEPMC: ServerLimits = imitation::EUROPEPMC_REAL;
 const PUBLISHER: ServerLimits = ServerLimits {
     per_second: 1,
     in_flight: 1,
     latency: Duration::from_millis(200),
 };
-
-/// The shortest time `n` requests can take on a host with these limits.
-fn host_bound(n: u64, l: ServerLimits) -> Duration {
-    if n == 0 {
-        return Duration::ZERO;
-    }
-    let by_rate = Duration::from_secs_f64((n - 1) as f64 / l.per_second as f64) + l.latency;
-    let by_cap = l.latency.mul_f64((n as f64 / l.in_flight as f64).ceil());
-    by_rate.max(by_cap)
-}
 
 struct Measured {
     wall: Duration,
@@ -94,9 +69,9 @@ async fn measure(
         assert_eq!(violations(c), 0, "a limit was exceeded");
     }
     let (cr, oa, ep) = (n(&im.crossref), n(&im.openalex), n(&text.europepmc));
-    let bound = (host_bound(cr, CROSSREF) + OPENALEX.latency)
-        .max(host_bound(oa, OPENALEX))
-        .max(host_bound(ep, EUROPEPMC));
+    let bound = (CROSSREF.bound(cr) + OPENALEX.latency)
+        .max(OPENALEX.bound(oa))
+        .max(EUROPEPMC.bound(ep));
     Measured {
         wall,
         bound,

@@ -8,7 +8,7 @@
 //! Run with `cargo bench --bench schedule`; it exits non-zero when a night costs more than a
 //! quarter of the full re-scan, or when the flags differ.
 
-#[path = "../tests/support/imitation.rs"]
+#[path = "../tests/common/imitation/mod.rs"]
 mod imitation;
 
 use imitation::ServerLimits;

@@ -8,7 +8,7 @@
 //! (the list is read again because the database changed). Target: every list page's p95 under
 //! 100 ms; the bench exits non-zero when one is above. Run with `cargo bench --bench serve`.
 
-#[path = "../tests/support/imitation.rs"]
+#[path = "../tests/common/imitation/mod.rs"]
 mod imitation;
 
 use std::sync::Arc;

@@ -13,9 +13,9 @@
 //! requests/s for OpenAlex and the DOI resolver, 5/s for Europe PMC and 1/s per publisher host,
 //! and say at the end whether any was exceeded (a 429 answered is counted there too).
 
-#[path = "../tests/support/imitation.rs"]
+#[path = "../tests/common/imitation/mod.rs"]
 mod imitation;
-#[path = "../tests/support/usaspending.rs"]
+#[path = "../tests/common/usaspending.rs"]
 mod usaspending;
 
 use std::sync::Arc;

@@ -4,10 +4,8 @@
 //! and `xrefscan awards` totals are the sum of the distinct resolved awards.
 
 mod common;
-#[path = "support/imitation.rs"]
-mod imitation;
-#[path = "support/usaspending.rs"]
-mod usaspending;
+
+use common::{imitation, usaspending};
 
 use common::*;
 use imitation::ServerLimits;

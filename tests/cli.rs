@@ -230,22 +230,11 @@ fn classify_explains_one_text_or_every_line_of_stdin() {
         .stdout(
             predicate::str::contains("region: TW").and(predicate::str::contains("China-based: no")),
         );
-    let out = xrefscan(&db)
-        .args(["classify", "funding", "--stdin", "--format", "jsonl"])
-        .write_stdin(
-            "Supported by the Office of Naval Research under grant N00014-21-1-2345.\n\
-             Funded by NSFC (22073073).\n",
-        )
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let lines: Vec<serde_json::Value> = String::from_utf8(out)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = classify_funding(
+        &db,
+        "Supported by the Office of Naval Research under grant N00014-21-1-2345.\n\
+         Funded by NSFC (22073073).\n",
+    );
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["dod"], true);
     assert_eq!(lines[0]["awards"][0]["prefix"], "N00014");
@@ -412,19 +401,7 @@ async fn issue21_9_ctrl_c_stops_after_the_current_transaction_counts_what_it_sto
     let bin = assert_cmd::cargo::cargo_bin("xrefscan");
     let mut slow = std::process::Command::new(&bin);
     env(&mut slow, "1");
-    let child = slow
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
+    let out = interrupt(slow, "-INT", std::time::Duration::from_millis(2500)).await;
     assert_eq!(
         out.status.code(),
         Some(130),

@@ -4,8 +4,8 @@
 //! reviews as a clean run — no duplicates, no rate-limit violation, no review lost.
 
 mod common;
-#[path = "support/imitation.rs"]
-mod imitation;
+
+use common::imitation;
 
 use common::*;
 use imitation::ServerLimits;

@@ -3,8 +3,8 @@
 //! only the hits' full records are fetched.
 
 mod common;
-#[path = "support/imitation.rs"]
-mod imitation;
+
+use common::imitation;
 
 use common::*;
 use imitation::ServerLimits;

@@ -6,8 +6,8 @@
 //! `Retry-After`, and its rate comes down to what it accepts.
 
 mod common;
-#[path = "support/imitation.rs"]
-mod imitation;
+
+use common::imitation;
 
 use common::*;
 use futures::StreamExt;

@@ -64,19 +64,10 @@ fn issue9_boolean_env_vars_accept_1_0_true_false_yes_no() {
 fn issue9_classify_stdin_answers_every_line_so_outputs_stay_aligned() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("x.sqlite");
-    let out = xrefscan(&db)
-        .args(["classify", "funding", "--stdin", "--format", "jsonl"])
-        .write_stdin("Supported by ONR grant N00014-21-1-2345.\n\nFunded by NSFC (22073073).\n   \nAFOSR FA9550-22-1-0012\n")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let lines: Vec<String> = String::from_utf8(out)
-        .unwrap()
-        .lines()
-        .map(str::to_string)
-        .collect();
+    let lines = classify_funding_lines(
+        &db,
+        "Supported by ONR grant N00014-21-1-2345.\n\nFunded by NSFC (22073073).\n   \nAFOSR FA9550-22-1-0012\n",
+    );
     assert_eq!(lines.len(), 5, "{lines:?}");
     assert!(lines[0].contains("\"dod\":true"));
     assert_eq!(lines[1], "");
@@ -231,19 +222,7 @@ fn issue13_1_a_department_of_defense_of_another_country_is_not_the_us_one() {
         .copied()
         .collect::<Vec<_>>()
         .join("\n");
-    let out = xrefscan(&db)
-        .args(["classify", "funding", "--stdin", "--format", "jsonl"])
-        .write_stdin(input)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let answers: Vec<serde_json::Value> = String::from_utf8(out)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let answers = classify_funding(&db, input);
     for (text, a) in foreign.iter().zip(&answers) {
         assert_eq!(a["dod"], false, "{text}: {a}");
     }
@@ -549,27 +528,16 @@ async fn issue13_5_sigterm_stops_a_scan_like_ctrl_c_and_the_run_is_marked_interr
     mount_dod_page(&cr).await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("x.sqlite");
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("xrefscan"))
-        .env_clear()
+    let mut scan = std::process::Command::new(assert_cmd::cargo::cargo_bin("xrefscan"));
+    scan.env_clear()
         .env("XREFSCAN_DB", &db)
         .env("XREFSCAN_SOURCES", "crossref,openalex")
         .env("XREFSCAN_CROSSREF_URL", cr.uri())
         .env("XREFSCAN_OPENALEX_URL", oa.uri())
         .env("XREFSCAN_CROSSREF_RPS", "1")
         .env("XREFSCAN_SHARD_DAYS", "20000")
-        .args(["scan", "--from", "2000-01-01", "--to", "2026-06-30"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
-    std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
+        .args(["scan", "--from", "2000-01-01", "--to", "2026-06-30"]);
+    let out = interrupt(scan, "-TERM", std::time::Duration::from_millis(2500)).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(143), "{stderr}");
     assert!(stderr.contains("interrupted (SIGTERM)"), "{stderr}");
@@ -890,19 +858,7 @@ fn issue13_10_classify_stdin_answers_a_bad_line_with_its_number_and_long_lines_i
     let mut input = b"Supported by ONR grant N00014-21-1-2345.\n".to_vec();
     input.extend_from_slice(b"Funded by \xff\xfe the Army.\n");
     input.extend_from_slice(b"AFOSR FA9550-22-1-0012\n");
-    let out = xrefscan(&db)
-        .args(["classify", "funding", "--stdin", "--format", "jsonl"])
-        .write_stdin(input)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let lines: Vec<serde_json::Value> = String::from_utf8(out)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = classify_funding(&db, input);
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[1]["line"], 2);
     assert!(lines[1]["error"].as_str().unwrap().contains("not UTF-8"));

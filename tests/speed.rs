@@ -3,8 +3,8 @@
 //! scan` measures the time).
 
 mod common;
-#[path = "support/imitation.rs"]
-mod imitation;
+
+use common::imitation;
 
 use common::*;
 use imitation::ServerLimits;

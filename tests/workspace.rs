@@ -6,10 +6,8 @@
 //! hostile title stays text.
 
 mod common;
-#[path = "support/imitation.rs"]
-mod imitation;
-#[path = "support/usaspending.rs"]
-mod usaspending;
+
+use common::{imitation, usaspending};
 
 use common::*;
 use imitation::ServerLimits;

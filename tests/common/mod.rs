@@ -1,5 +1,12 @@
-//! Shared helpers: recorded fixtures, local servers that replay them, fast scan options.
+//! The one support module of the tests: recorded fixtures and the local servers that replay
+//! them, fast scan options, running the binary — and the imitations, split by what they
+//! imitate (`imitation/`: Crossref, OpenAlex, Europe PMC, publishers and an open-access host
+//! over a generated corpus with a clock; `usaspending.rs`). Each test binary takes what it
+//! needs (`mod common;`); benches and the demo include the imitations by path.
 #![allow(dead_code)]
+
+pub mod imitation;
+pub mod usaspending;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -192,6 +199,53 @@ pub fn xrefscan(db: &Path) -> Command {
         .env("XREFSCAN_SOURCES", "crossref,openalex")
         .env("NO_COLOR", "1");
     c
+}
+
+/// `xrefscan classify funding --stdin --format jsonl` over `input`: its output lines (one
+/// per input line, an empty input line answered by an empty line).
+pub fn classify_funding_lines(db: &Path, input: impl Into<Vec<u8>>) -> Vec<String> {
+    let out = xrefscan(db)
+        .args(["classify", "funding", "--stdin", "--format", "jsonl"])
+        .write_stdin(input.into())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// The same, each answer read as JSON (for inputs without empty lines).
+pub fn classify_funding(db: &Path, input: impl Into<Vec<u8>>) -> Vec<serde_json::Value> {
+    classify_funding_lines(db, input)
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Start `cmd` (a scan), send it `signal` (`-INT`, `-TERM`) after `after`, and wait for it.
+pub async fn interrupt(
+    mut cmd: std::process::Command,
+    signal: &str,
+    after: Duration,
+) -> std::process::Output {
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(after).await;
+    std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap()
 }
 
 /// A database scanned from the recorded DoD page, through the binary.

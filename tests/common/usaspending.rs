@@ -5,6 +5,8 @@
 //! otherwise; `limit` ≤ 100; `page` with `page_metadata.hasNext`) and `GET
 //! /api/v2/awards/{generated_internal_id}/`. It can inject 429s (with Retry-After) and 500
 //! HTML pages, and answer slowly.
+
+// Benches and the demo include this module by path, each using a part of it.
 #![allow(dead_code)]
 
 use serde_json::{Value, json};
