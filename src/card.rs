@@ -18,6 +18,8 @@ use std::sync::LazyLock;
 pub struct Card {
     pub dod: Vec<DodLine>,
     pub coauthors: Vec<Coauthor>,
+    /// Authors placed both in the US and in China on this paper.
+    pub dual: Vec<DualLine>,
     pub awards: Vec<AwardLine>,
     pub acknowledgments: Vec<ReadAcknowledgment>,
 }
@@ -31,6 +33,21 @@ pub struct DodLine {
     pub summary: String,
     /// The words in `summary` that decided it: what matched and the award numbers.
     pub marks: Vec<String>,
+}
+
+/// One author placed in the US and in China on this paper, with both affiliations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DualLine {
+    pub position: Option<i64>,
+    pub name: String,
+    /// The person's key (their page), when the people tables know it.
+    pub person: Option<String>,
+    pub us_affiliation: String,
+    /// What placed it in the US ("state code MA").
+    pub us_matched: String,
+    pub china_affiliation: String,
+    pub china_region: String,
+    pub source: String,
 }
 
 /// An award the paper cites and what the ledger said of it, in words.
@@ -78,7 +95,33 @@ impl Card {
                         .collect(),
                 })
                 .collect(),
-            coauthors: coauthors(&facts.evidence),
+            coauthors: coauthors(&facts.evidence)
+                .into_iter()
+                .map(|mut c| {
+                    c.person = person_at(facts, c.position);
+                    c
+                })
+                .collect(),
+            dual: facts
+                .evidence
+                .iter()
+                .filter(|e| e.kind == EvidenceKind::Dual)
+                .map(|e| DualLine {
+                    position: e.author_position,
+                    name: e.author_name.clone().unwrap_or_default(),
+                    person: person_at(facts, e.author_position),
+                    us_affiliation: e.matched.clone().unwrap_or_default(),
+                    us_matched: e
+                        .summary
+                        .split_once("\" [")
+                        .and_then(|(_, r)| r.split_once(", "))
+                        .map(|(m, _)| m.to_string())
+                        .unwrap_or_default(),
+                    china_affiliation: e.affiliation.clone().unwrap_or_default(),
+                    china_region: e.region.clone().unwrap_or_default(),
+                    source: e.source.clone(),
+                })
+                .collect(),
             awards: facts
                 .awards
                 .iter()
@@ -101,6 +144,16 @@ impl Card {
                 .collect(),
         }
     }
+}
+
+/// The person key of the authorship at `position`.
+fn person_at(facts: &CardFacts, position: Option<i64>) -> Option<String> {
+    let position = position?;
+    facts
+        .people
+        .iter()
+        .find(|(p, _)| *p == position)
+        .map(|(_, k)| k.clone())
 }
 
 /// What the ledger said of a cited award, as a reader should read it.
@@ -159,6 +212,8 @@ pub struct Coauthor {
     pub name: String,
     /// Other spellings the other sources used.
     pub also: Vec<String>,
+    /// The person's key (their page), when the people tables know it.
+    pub person: Option<String>,
     pub affiliations: Vec<PlacedAffiliation>,
 }
 
@@ -197,6 +252,7 @@ pub fn coauthors(evidence: &[EvidenceRow]) -> Vec<Coauthor> {
                     position: e.author_position,
                     name: name.clone(),
                     also: Vec::new(),
+                    person: None,
                     affiliations: Vec::new(),
                 });
                 out.last_mut().expect("just pushed")

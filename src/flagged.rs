@@ -171,6 +171,18 @@ pub const COLUMNS: &[Column] = &[
         value: |r| &r.entity_listed_since,
     },
     Column {
+        name: "dual_appointment",
+        kind: LINES,
+        width: 60.0,
+        value: |r| &r.dual_appointment,
+    },
+    Column {
+        name: "repeat_collaborator_papers",
+        kind: NAMES,
+        width: 40.0,
+        value: |r| &r.repeat_collaborator_papers,
+    },
+    Column {
         name: "sources",
         kind: NAMES,
         width: 18.0,

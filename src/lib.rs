@@ -19,6 +19,7 @@ pub mod flagged;
 pub mod lists;
 pub mod model;
 pub mod overrides;
+pub mod people;
 pub mod progress;
 pub mod query;
 pub mod reference;

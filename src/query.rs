@@ -27,6 +27,14 @@ pub const CANNED: &[(&str, &str)] = &[
         include_str!("../queries/top_china_institutions.sql"),
     ),
     ("scan_history", include_str!("../queries/scan_history.sql")),
+    (
+        "repeat_collaborators",
+        include_str!("../queries/repeat_collaborators.sql"),
+    ),
+    (
+        "dual_appointments",
+        include_str!("../queries/dual_appointments.sql"),
+    ),
 ];
 
 /// Output formats for `query`.

@@ -37,6 +37,7 @@ async fn every_write_command_is_refused_while_another_writer_holds_the_lock() {
         vec!["reclassify"],
         vec!["override", "region", "Dept. X, Somewhere", "OTHER"],
         vec!["lists", "import", list.to_str().unwrap(), "--id", "watch"],
+        vec!["override", "person", "merge", "orcid:0000-0001-0000-0001", "openalex:A1"],
     ];
     for args in writes {
         xrefscan(&db)
@@ -77,6 +78,8 @@ async fn read_commands_answer_while_a_writer_holds_the_lock_and_write_nothing() 
         vec!["doctor"],
         vec!["review", doi],
         vec!["lists"],
+        vec!["people"],
+        vec!["override", "person", "list"],
     ];
     for args in reads {
         xrefscan(&db)

@@ -1315,3 +1315,343 @@ async fn issue18_the_card_shows_the_acknowledgment_with_its_deciding_words_marke
         Some("https://repository.example.org/paper.pdf")
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 20, people: who is behind the flagged papers. The people cases (`imitation::people`)
+// are scanned beside ordinary imitation works; the people view, the CLI, the export and the
+// canned queries must name exactly the right people.
+
+/// One scanned database of the people cases (each test copies it), and who is who.
+fn people_db() -> &'static (tempfile::TempDir, PathBuf, imitation::PeopleTruth) {
+    static DB: OnceLock<(tempfile::TempDir, PathBuf, imitation::PeopleTruth)> = OnceLock::new();
+    DB.get_or_init(|| {
+        std::thread::spawn(|| {
+            tokio::runtime::Runtime::new().unwrap().block_on(async {
+                let (from, to) = (date("2023-06-01"), date("2025-06-30"));
+                let mut corpus = imitation::generate(150, 0x9e0, from, to);
+                let truth = imitation::add_people_cases(&mut corpus, from);
+                let im = imitation::start(Arc::new(corpus), FAST, FAST).await;
+                let dir = tempfile::tempdir().unwrap();
+                let db = dir.path().join("people.sqlite");
+                let mut o = options(
+                    &im.crossref_url,
+                    &im.openalex_url,
+                    &[Source::Crossref, Source::OpenAlex],
+                );
+                o.crossref_limits.requests_per_second = 150.0;
+                o.openalex_limits.requests_per_second = 150.0;
+                let s = scan::run(&db, o).await.unwrap();
+                assert!(s.complete(), "{s}");
+                (dir, db, truth)
+            })
+        })
+        .join()
+        .unwrap()
+    })
+}
+
+fn people_json(db: &Path, min: u32) -> serde_json::Value {
+    let out = xrefscan(db)
+        .args([
+            "people",
+            "--format",
+            "json",
+            "--min-papers",
+            &min.to_string(),
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
+fn keys_of(side: &serde_json::Value) -> Vec<(String, i64)> {
+    side.as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["key"].as_str().unwrap().to_string(),
+                p["china_papers"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn issue20_repeat_collaborators_and_dual_appointments_name_exactly_the_right_people() {
+    let (_, base, truth) = people_db();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("people.sqlite");
+    std::fs::copy(base, &db).unwrap();
+
+    // China-based coauthors on two or more flagged papers: exactly Li Na (her ORCID, her
+    // OpenAlex id alone, her ORCID under a second OpenAlex id) and Zhang Wei.
+    let r = people_json(&db, 2);
+    let want: Vec<(String, i64)> = truth
+        .repeat_china
+        .iter()
+        .map(|(k, _, n)| (k.clone(), *n as i64))
+        .collect();
+    assert_eq!(keys_of(&r["china"]), want, "{:#}", r["china"]);
+    assert_eq!(r["china"][0]["name"], "Li Na");
+    assert!(
+        r["china"][0]["entities"]
+            .to_string()
+            .contains("National University of Defense Technology"),
+        "{}",
+        r["china"][0]["entities"]
+    );
+    assert!(
+        r["china"][0]["dod_components"]
+            .to_string()
+            .contains("Office of Naval Research")
+    );
+    assert!(
+        r["china"][0]["us_collaborators"]
+            .to_string()
+            .contains("John Smith (4 papers)")
+    );
+    // The US side: John Smith, with Li Na and the awards his papers acknowledge.
+    let us = r["us"].as_array().unwrap();
+    assert_eq!(us.len(), truth.repeat_us.len(), "{:#}", r["us"]);
+    for (key, name, papers, collaborator, award) in &truth.repeat_us {
+        let u = us.iter().find(|u| u["key"] == key.as_str()).expect(name);
+        assert_eq!(u["us_papers"], *papers as i64);
+        assert!(
+            u["china_collaborators"]
+                .to_string()
+                .contains(collaborator.as_str()),
+            "{u}"
+        );
+        assert!(u["awards"].to_string().contains(award.as_str()), "{u}");
+    }
+
+    // Namesakes without ids stay apart: four people called Wei Zhang, one paper each; the
+    // two ORCIDs OpenAlex merged stay two, and its id-only paper is a third person.
+    let all = people_json(&db, 1);
+    let named = |n: &str| -> Vec<(String, i64)> {
+        all["china"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["name"] == n)
+            .map(|p| {
+                (
+                    p["key"].as_str().unwrap().to_string(),
+                    p["china_papers"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let wei = named("Wei Zhang");
+    assert_eq!(wei.len(), truth.namesakes[0].1.len(), "{wei:?}");
+    // Each its own OpenAlex author id, none an ORCID: never joined by the name they share.
+    let distinct: std::collections::HashSet<&String> = wei.iter().map(|(k, _)| k).collect();
+    assert_eq!(distinct.len(), wei.len(), "{wei:?}");
+    assert!(wei.iter().all(|(_, n)| *n == 1), "{wei:?}");
+    let chen = named("Chen Yu");
+    assert_eq!(chen.len(), 3, "{chen:?}");
+    assert!(
+        chen.iter().any(|(k, _)| k == "openalex:A900002"),
+        "{chen:?}"
+    );
+
+    // The export: dual appointments exactly on the dual cases, naming the author; repeat
+    // collaborators exactly on Li Na's and Zhang Wei's papers.
+    let rows = exported(&db);
+    let mut dual: Vec<(String, String)> = rows
+        .iter()
+        .filter(|r| {
+            r["dual_appointment"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty())
+        })
+        .map(|r| {
+            let doi = r["doi"].as_str().unwrap().to_string();
+            let who = truth
+                .dual
+                .iter()
+                .find(|(d, _)| *d == doi)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default();
+            assert!(
+                r["dual_appointment"].to_string().contains(&who),
+                "{doi}: {}",
+                r["dual_appointment"]
+            );
+            (doi, who)
+        })
+        .collect();
+    dual.sort();
+    let mut want_dual = truth.dual.clone();
+    want_dual.sort();
+    assert_eq!(dual, want_dual);
+    for d in &truth.not_dual {
+        let row = rows
+            .iter()
+            .find(|r| r["doi"] == d.as_str())
+            .expect("flagged");
+        assert_eq!(row["dual_appointment"], serde_json::json!([]), "{d}");
+    }
+    let repeat: Vec<&str> = rows
+        .iter()
+        .filter(|r| {
+            r["repeat_collaborator_papers"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty())
+        })
+        .map(|r| r["doi"].as_str().unwrap())
+        .collect();
+    assert_eq!(repeat.len(), 8, "{repeat:?}");
+    let li_row = rows
+        .iter()
+        .find(|r| r["doi"] == "10.99999/people.000")
+        .unwrap();
+    assert_eq!(
+        li_row["repeat_collaborator_papers"],
+        serde_json::json!(["Li Na (5 flagged papers)"])
+    );
+
+    // The canned queries say the same.
+    let query = |name: &str| -> Vec<serde_json::Value> {
+        let out = xrefscan(&db)
+            .args(["query", name, "--format", "json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        serde_json::from_slice(&out).unwrap()
+    };
+    let mut q: Vec<String> = query("dual_appointments")
+        .iter()
+        .map(|r| r["doi"].as_str().unwrap().to_string())
+        .collect();
+    q.sort();
+    assert_eq!(
+        q,
+        want_dual.iter().map(|(d, _)| d.clone()).collect::<Vec<_>>()
+    );
+    let names: Vec<String> = query("repeat_collaborators")
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["Li Na", "Zhang Wei"]);
+
+    // Reviewers correct who is who, at once, and can take it back.
+    xrefscan(&db)
+        .args([
+            "override",
+            "person",
+            "split",
+            "10.99999/people.004",
+            "1",
+            "--note",
+            "another Li Na",
+        ])
+        .assert()
+        .success();
+    assert_eq!(keys_of(&people_json(&db, 2)["china"])[0].1, 4);
+    xrefscan(&db)
+        .args([
+            "override",
+            "person",
+            "merge",
+            "orcid:0000-0002-6666-0001",
+            "openalex:A900002",
+        ])
+        .assert()
+        .success();
+    let merged = keys_of(&people_json(&db, 2)["china"]);
+    assert!(
+        merged.contains(&("orcid:0000-0002-6666-0001".to_string(), 2)),
+        "{merged:?}"
+    );
+    let listed = xrefscan(&db)
+        .args(["override", "person", "list"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let listed = String::from_utf8(listed).unwrap();
+    assert!(
+        listed.contains("#1") && listed.contains("split"),
+        "{listed}"
+    );
+    xrefscan(&db)
+        .args(["override", "person", "withdraw", "1"])
+        .assert()
+        .success();
+    assert_eq!(keys_of(&people_json(&db, 2)["china"])[0].1, 5);
+    // A key that is not a person key is refused, with what to give.
+    xrefscan(&db)
+        .args(["override", "person", "merge", "Li Na", "Zhang Wei"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("is not a person key"));
+    // The table names them too.
+    xrefscan(&db)
+        .args(["people"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("Li Na"))
+        .stdout(predicates::str::contains("John Smith"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue20_the_people_view_in_a_browser_narrows_by_facet_and_links_cards_to_people() {
+    let (_, base, truth) = people_db();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("people.sqlite");
+    std::fs::copy(base, &db).unwrap();
+    let (url, _app) = serve(&db, true).await;
+    let (_driver, c) = browser::start().await;
+    c.goto(&format!("{url}/people")).await.unwrap();
+    assert_eq!(
+        browser::facet_count(&c, "dual", "yes").await,
+        truth.dual.len()
+    );
+    browser::click(&c, "section[data-facet=\"dual\"] a[data-value=\"yes\"]").await;
+    browser::until_url(&c, "the dual facet", |u| u.contains("dual=yes")).await;
+    let shown = browser::js(
+        &c,
+        "return document.querySelectorAll('tr.person-row').length",
+    )
+    .await;
+    assert_eq!(shown.as_u64().unwrap() as usize, truth.dual.len());
+    browser::screenshot(&c, "people-dual.png").await;
+    // Li Na's page: her five papers, the NUDT affiliation over time.
+    c.goto(&format!("{url}/people?q=li+na")).await.unwrap();
+    browser::click(&c, "tr.person-row td.name a").await;
+    browser::until_url(&c, "Li Na's page", |u| u.contains("/people/orcid")).await;
+    assert_eq!(browser::text(&c, "#person-name").await, "Li Na");
+    assert_eq!(browser::text(&c, "#papers").await, "5");
+    assert!(
+        browser::text(&c, "table.person-papers")
+            .await
+            .contains("National University of Defense Technology")
+    );
+    browser::screenshot(&c, "person.png").await;
+    // A dual appointment's card shows it, and the author's name leads to their page.
+    let (doi, name) = &truth.dual[1];
+    let id = work_id(&db, doi);
+    c.goto(&format!("{url}/papers/{id}")).await.unwrap();
+    let section = browser::text(&c, "section.dual").await;
+    assert!(
+        section.contains(name.as_str()) && section.contains("US:"),
+        "{section}"
+    );
+    browser::click(&c, "section.dual li a").await;
+    browser::until_url(&c, "the author's page", |u| u.contains("/people/")).await;
+    assert_eq!(browser::text(&c, "#person-name").await, *name);
+    assert_eq!(browser::text(&c, "#dual").await, "1");
+    let (status, body) = get(&format!("{url}/papers/{id}.json")).await;
+    assert_eq!(status, StatusCode::OK);
+    let card: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(card["dual_appointments"][0]["name"], name.as_str());
+    c.close().await.unwrap();
+}

@@ -132,11 +132,84 @@ impl ChinaEvidence {
     }
 }
 
+/// An author placed in the United States by one affiliation (the people view's US side).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsEvidence {
+    pub source: Source,
+    pub author_position: u32,
+    pub author_name: String,
+    pub affiliation: String,
+    /// What placed it ("state code MA", "usa", "institution country code US").
+    pub matched: String,
+}
+
+/// One author of the paper placed both in the United States and in China (CN, HK or MO as
+/// the policy counts): a dual appointment, from the same or different sources of the work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DualAppointment {
+    pub author_position: u32,
+    pub author_name: String,
+    pub us: UsEvidence,
+    pub china_affiliation: String,
+    pub china_region: Region,
+    pub china_institution: Option<String>,
+}
+
+impl DualAppointment {
+    /// One line for exports: `author 2 (Wei Zhang): US "…" [state code MA] + CN "…"`.
+    pub fn describe(&self) -> String {
+        format!(
+            "author {} ({}): US \"{}\" [{}, {}] + {} \"{}\"",
+            self.author_position,
+            self.author_name,
+            self.us.affiliation,
+            self.us.matched,
+            self.us.source,
+            self.china_region.as_str(),
+            self.china_affiliation
+        )
+    }
+}
+
+/// The dual appointments among a work's placed authors: each author (by position) placed in
+/// China with one affiliation and in the US with another, once.
+pub fn dual_appointments(china: &[ChinaEvidence], us: &[UsEvidence]) -> Vec<DualAppointment> {
+    let mut out: Vec<DualAppointment> = Vec::new();
+    for c in china {
+        if out.iter().any(|d| d.author_position == c.author_position) {
+            continue;
+        }
+        if let Some(u) = us
+            .iter()
+            .find(|u| u.author_position == c.author_position && u.affiliation != c.affiliation)
+            .or_else(|| {
+                // One string holding both appointments ("…, USA; …, China").
+                us.iter()
+                    .find(|u| u.author_position == c.author_position && u.affiliation.contains(';'))
+            })
+        {
+            out.push(DualAppointment {
+                author_position: c.author_position,
+                author_name: c.author_name.clone(),
+                us: u.clone(),
+                china_affiliation: c.affiliation.clone(),
+                china_region: c.region,
+                china_institution: c.institution.clone(),
+            });
+        }
+    }
+    out
+}
+
 /// The decision for one work.
 #[derive(Debug, Clone, Default)]
 pub struct WorkDecision {
     pub dod: Vec<DodEvidence>,
     pub china: Vec<ChinaEvidence>,
+    /// Authors placed in the United States.
+    pub us: Vec<UsEvidence>,
+    /// Authors placed both in the US and in China.
+    pub dual: Vec<DualAppointment>,
     /// The awards the DoD evidence cites, each once (what the award ledger looks up).
     pub awards: Vec<crate::model::CitedAward>,
 }

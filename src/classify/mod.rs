@@ -9,5 +9,6 @@ pub mod decision;
 pub mod dod;
 pub mod entities;
 pub mod explain;
+pub mod people;
 pub mod text;
 pub mod work;

@@ -4,8 +4,8 @@
 
 use super::china::{AffiliationInput, ChinaClassifier, Region, RegionPolicy};
 pub use super::decision::{
-    AckFact, AffiliationFact, ChinaEvidence, DodEvidence, WorkDecision, WorkFacts,
-    canonical_institution,
+    AckFact, AffiliationFact, ChinaEvidence, DodEvidence, DualAppointment, UsEvidence,
+    WorkDecision, WorkFacts, canonical_institution, dual_appointments,
 };
 use super::dod::{DodClassifier, Via};
 use super::entities::{EntityHit, EntityMatcher};
@@ -390,6 +390,32 @@ impl Classifier {
                 decision.china.push(ev);
             }
         }
+        for a in &facts.affiliations {
+            let aff = &a.affiliation;
+            let Some(matched) = self.china.us_place(AffiliationInput {
+                raw: aff.raw.as_deref(),
+                institution_name: aff.institution_name.as_deref(),
+                country_code: aff.country_code.as_deref(),
+                author_countries: &[],
+            }) else {
+                continue;
+            };
+            let ev = UsEvidence {
+                source: a.source,
+                author_position: a.author_position,
+                author_name: a.author_name.clone(),
+                affiliation: aff
+                    .raw
+                    .clone()
+                    .or_else(|| aff.institution_name.clone())
+                    .unwrap_or_default(),
+                matched,
+            };
+            if !decision.us.contains(&ev) {
+                decision.us.push(ev);
+            }
+        }
+        decision.dual = dual_appointments(&decision.china, &decision.us);
         decision.awards = super::awards::cited_awards(&self.dod, &decision.dod);
         decision
     }

@@ -105,6 +105,20 @@ pub enum Command {
     /// The review workspace in the browser: the flagged list with facets and search, an
     /// evidence card per paper, review buttons.
     Serve(ServeArgs),
+    /// Who is behind the flagged papers: China-based coauthors ranked by flagged papers (with
+    /// institutions, entity-list hits and the DoD components funding them), and US-based
+    /// authors with their China-based collaborators and the awards they acknowledge.
+    People(PeopleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PeopleArgs {
+    /// Only people on at least this many flagged papers (1 lists everyone).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
+    pub min_papers: u32,
+    /// Output: a screen for people, or CSV/JSON for spreadsheets and scripts.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, Args)]
@@ -138,14 +152,14 @@ pub struct AwardsArgs {
     pub exclude_dismissed: bool,
     /// Output: a screen for people, or CSV/JSON for spreadsheets and scripts.
     #[arg(long, value_enum, default_value = "table")]
-    pub format: AwardsFormat,
+    pub format: ReportFormat,
     /// Lines per breakdown in the table.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum AwardsFormat {
+pub enum ReportFormat {
     Table,
     Csv,
     Json,
@@ -181,7 +195,44 @@ pub struct AwardsResolveArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum PersonAction {
+    /// KEY and OTHER are one person (keys as `xrefscan people` shows them: orcid:…,
+    /// openalex:A…, paper:DOI#POSITION).
+    Merge {
+        key: String,
+        other: String,
+        /// Why (kept with the correction).
+        #[arg(long, default_value = "", allow_hyphen_values = true)]
+        note: String,
+        /// Who decided.
+        #[arg(long, env = env::XREFSCAN_REVIEWER)]
+        by: Option<String>,
+    },
+    /// The paper's author number POSITION (1 = the first author) is not the person their ids
+    /// name.
+    Split {
+        doi: String,
+        #[arg(value_parser = clap::value_parser!(i64).range(1..))]
+        position: i64,
+        /// Why (kept with the correction).
+        #[arg(long, default_value = "", allow_hyphen_values = true)]
+        note: String,
+        /// Who decided.
+        #[arg(long, env = env::XREFSCAN_REVIEWER)]
+        by: Option<String>,
+    },
+    /// The identity corrections in force.
+    List,
+    /// Withdraw correction ID (it is kept, marked withdrawn).
+    Withdraw { id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum OverrideCommand {
+    /// Correct who is who: merge two people, or split one authorship off its person. Applied
+    /// at once.
+    #[command(subcommand)]
+    Person(PersonAction),
     /// Set the region of an affiliation string (CN, HK, MO, TW, OTHER).
     Region {
         /// The affiliation string as exports show it (case, spacing and punctuation do not

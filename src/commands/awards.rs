@@ -2,7 +2,7 @@
 //! `awards resolve`: ask USAspending about the award numbers not answered yet.
 
 use super::{Ctx, code, ok};
-use crate::cli::{AwardsArgs, AwardsCommand, AwardsFormat, AwardsResolveArgs, exit};
+use crate::cli::{AwardsArgs, AwardsCommand, AwardsResolveArgs, ReportFormat, exit};
 use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
@@ -31,7 +31,7 @@ fn summary(args: &AwardsArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     )?;
     let mut out = std::io::stdout().lock();
     match args.format {
-        AwardsFormat::Table => {
+        ReportFormat::Table => {
             write!(out, "{}", render_table(&s, args.top))?;
             if s.pending > 0 {
                 writeln!(
@@ -41,8 +41,8 @@ fn summary(args: &AwardsArgs, ctx: &Ctx) -> anyhow::Result<ExitCode> {
                 )?;
             }
         }
-        AwardsFormat::Csv => write!(out, "{}", render_csv(&s)?)?,
-        AwardsFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&render_json(&s))?)?,
+        ReportFormat::Csv => write!(out, "{}", render_csv(&s)?)?,
+        ReportFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&render_json(&s))?)?,
     }
     ok()
 }

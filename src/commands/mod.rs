@@ -11,6 +11,7 @@ mod export;
 mod lists;
 pub mod logging;
 mod overrides;
+mod people;
 mod query;
 mod reclassify;
 mod review;
@@ -73,5 +74,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Override(a) => overrides::run(a, &ctx),
         Command::Awards(a) => awards::run(a, &ctx),
         Command::Serve(a) => serve::run(a, &ctx),
+        Command::People(a) => people::run(a, &ctx),
     }
 }

@@ -150,6 +150,10 @@ stored_words! {
         China = "china",
         /// A defense-linked list entry named in that affiliation.
         Entity = "entity",
+        /// An author's affiliation placed in the United States.
+        Us = "us",
+        /// One author placed both in the US and in China on this paper.
+        Dual = "dual",
     }
 }
 

@@ -175,6 +175,12 @@ pub struct FlaggedRow {
     /// Since when each entry named in `entity_hits` is on its list, and whether that was
     /// before or after publication ("Entry: listed 2025-01-07, after publication").
     pub entity_listed_since: String,
+    /// Authors placed both in the US and in China on this paper, with both affiliations
+    /// (`author 2 (Wei Zhang): US "…" [state code MA, crossref] + CN "…"`).
+    pub dual_appointment: String,
+    /// The paper's China-based coauthors who are on other flagged papers too, with how many
+    /// ("Li Na (4 flagged papers)"); only authors an ORCID or OpenAlex id follows count.
+    pub repeat_collaborator_papers: String,
     pub sources: String,
     pub first_flagged_at: String,
     /// "true" when the work was already stored by an earlier scan than the one that flagged

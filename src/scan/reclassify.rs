@@ -121,6 +121,10 @@ pub async fn classify_dirty(
         };
         pb.inc(n);
     }
+    if done.works() > 0 {
+        // Who is who follows the flags (an ORCID a source added, a flag raised or dropped).
+        db.run(|d| d.rebuild_people().map(|_| ())).await?;
+    }
     Ok(done)
 }
 

@@ -70,6 +70,8 @@ pub struct CardFacts {
     pub sources: Vec<String>,
     /// Its acknowledgment and funding texts, as read (staff quote them).
     pub acknowledgments: Vec<CardAck>,
+    /// The person key of each authorship (position, key): the people view's pages.
+    pub people: Vec<(i64, String)>,
 }
 
 impl Db {
@@ -154,12 +156,19 @@ impl Db {
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
+        let mut st = c.prepare(
+            "SELECT position, person FROM person_authorships WHERE work_id = ?1 ORDER BY position",
+        )?;
+        let people = st
+            .query_map([work_id], |r| Ok((r.get("position")?, r.get("person")?)))?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(Some(CardFacts {
             openalex_id,
             evidence,
             awards,
             sources,
             acknowledgments,
+            people,
         }))
     }
 

@@ -57,10 +57,11 @@ impl Db {
                 tx.prepare_cached(
                     "INSERT INTO flags (work_id, active, first_flagged_at, first_run_id, last_run_id, updated_at,
                         dod_components, award_numbers, dod_evidence, china_institutions, china_regions,
-                        china_evidence, tier, risk, entity_hits, entity_listed_since, evidence_hash)
+                        china_evidence, tier, risk, entity_hits, entity_listed_since, dual_appointment,
+                        evidence_hash)
                      VALUES (:work_id, 1, :stamp, :run_id, :run_id, :stamp, :dod_components, :award_numbers,
                         :dod_evidence, :china_institutions, :china_regions, :china_evidence, :tier,
-                        :risk, :entity_hits, :entity_listed_since, :evidence_hash)
+                        :risk, :entity_hits, :entity_listed_since, :dual_appointment, :evidence_hash)
                      ON CONFLICT (work_id) DO UPDATE SET active = 1, last_run_id = excluded.last_run_id,
                         updated_at = excluded.updated_at, dod_components = excluded.dod_components,
                         award_numbers = excluded.award_numbers, dod_evidence = excluded.dod_evidence,
@@ -68,6 +69,7 @@ impl Db {
                         china_regions = excluded.china_regions, china_evidence = excluded.china_evidence,
                         tier = excluded.tier, risk = excluded.risk, entity_hits = excluded.entity_hits,
                         entity_listed_since = excluded.entity_listed_since,
+                        dual_appointment = excluded.dual_appointment,
                         evidence_hash = excluded.evidence_hash",
                 )?
                 .execute(rusqlite::named_params! {
@@ -84,6 +86,7 @@ impl Db {
                     ":risk": d.risk(),
                     ":entity_hits": cols.entity_hits,
                     ":entity_listed_since": cols.entity_listed_since,
+                    ":dual_appointment": d.dual.iter().map(|x| x.describe()).collect::<Vec<_>>().join(" | "),
                     ":evidence_hash": cols.evidence_hash(),
                 })?;
                 tx.prepare_cached("DELETE FROM flag_evidence WHERE work_id = ?1")?
@@ -148,6 +151,47 @@ impl Db {
                         ])?;
                     }
                 }
+                // Where the paper places its other authors (the people view's US side) and who
+                // is placed on both sides.
+                for e in &d.us {
+                    tx.prepare_cached(
+                        "INSERT INTO flag_evidence (work_id, kind, source, summary, via, matched,
+                            author_position, author_name, affiliation, region)
+                         VALUES (?1, ?2, ?3, ?4, 'US affiliation', ?5, ?6, ?7, ?8, 'US')",
+                    )?
+                    .execute(params![
+                        work_id,
+                        EvidenceKind::Us,
+                        e.source,
+                        format!(
+                            "{} author {} ({}): \"{}\" [{}]",
+                            e.source, e.author_position, e.author_name, e.affiliation, e.matched
+                        ),
+                        e.matched,
+                        e.author_position,
+                        e.author_name,
+                        e.affiliation
+                    ])?;
+                }
+                for x in &d.dual {
+                    tx.prepare_cached(
+                        "INSERT INTO flag_evidence (work_id, kind, source, summary, via, matched,
+                            author_position, author_name, affiliation, institution, region)
+                         VALUES (?1, ?2, ?3, ?4, 'dual appointment', ?5, ?6, ?7, ?8, ?9, ?10)",
+                    )?
+                    .execute(params![
+                        work_id,
+                        EvidenceKind::Dual,
+                        x.us.source,
+                        x.describe(),
+                        x.us.affiliation,
+                        x.author_position,
+                        x.author_name,
+                        x.china_affiliation,
+                        x.china_institution.as_deref().map(canonical_institution),
+                        x.china_region.as_str()
+                    ])?;
+                }
             } else if existing == Some(1) {
                 tx.prepare_cached("UPDATE flags SET active = 0, last_run_id = ?2, updated_at = ?3 WHERE work_id = ?1")?
                     .execute(params![work_id, run_id, stamp])?;
@@ -168,6 +212,7 @@ impl Db {
                     COALESCE(award_links, '') AS award_links, dod_evidence, china_institutions,
                     china_regions, china_evidence, COALESCE(sources, '') AS sources, first_flagged_at,
                     COALESCE(CAST(tier AS TEXT), '') AS tier, risk, entity_hits, entity_listed_since,
+                    dual_appointment, COALESCE(repeat_collaborator_papers, '') AS repeat_collaborator_papers,
                     CASE WHEN evidence_changed_since_review = 1
                          THEN review_status || ' (evidence changed since the review)'
                          ELSE COALESCE(review_status, '') END AS review_status,
@@ -205,6 +250,8 @@ impl Db {
                 china_regions: r.get("china_regions")?,
                 china_evidence: r.get("china_evidence")?,
                 entity_hits: r.get("entity_hits")?,
+                dual_appointment: r.get("dual_appointment")?,
+                repeat_collaborator_papers: r.get("repeat_collaborator_papers")?,
                 sources: r.get("sources")?,
                 first_flagged_at: r.get("first_flagged_at")?,
                 flag_reason_changed: r.get::<_, bool>("changed")?.to_string(),

@@ -24,6 +24,7 @@ mod flags;
 mod lists;
 mod lock;
 mod open;
+mod people;
 mod records;
 mod report;
 mod reviews;
@@ -37,6 +38,7 @@ pub use crawl::Page;
 pub use flags::FlagFilter;
 pub use lists::ListVersion;
 pub use lock::{WriteLock, holder as lock_holder};
+pub use people::{PersonOverrideRow, PersonPaper, PersonRow, PlacedRow};
 pub use report::{Health, QueryResult, StatsSection, Unfinished};
 pub use reviews::{OverrideRow, ReviewRow};
 pub use runs::{RECLASSIFY_SOURCES, RunSummaryRow, RunTotals, SourceTotals};
@@ -73,6 +75,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../../db/migrations/0013_award_recipient_level.sql"
     )),
+    M::up(include_str!("../../db/migrations/0014_people.sql")),
 ];
 
 /// The schema version this build writes.

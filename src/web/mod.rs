@@ -59,6 +59,8 @@ fn template_env() -> Environment<'static> {
         ("list.html", include_str!("templates/list.html")),
         ("paper.html", include_str!("templates/paper.html")),
         ("error.html", include_str!("templates/error.html")),
+        ("people.html", include_str!("templates/people.html")),
+        ("person.html", include_str!("templates/person.html")),
     ] {
         env.add_template(name, source)
             .expect("the bundled templates parse");

@@ -2,7 +2,7 @@
 
 use super::App;
 use super::guard::guard;
-use super::pages::{card, decisions, downloads, list, not_found, overview};
+use super::pages::{card, decisions, downloads, list, not_found, overview, people};
 use crate::error::{Error, Result};
 use axum::Router;
 use axum::http::header;
@@ -20,6 +20,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/papers.xlsx", get(downloads::xlsx))
         .route("/papers.json", get(downloads::json))
         .route("/papers/{id}", get(card::page))
+        .route("/people", get(people::list))
+        .route("/people/{key}", get(people::page))
         .route("/assets/app.css", get(css))
         .route("/assets/app.js", get(js));
     if !app.opts.read_only {

@@ -151,6 +151,16 @@ impl Row {
             "list" => self.lists.iter().map(String::as_str).collect(),
             "listed" => self.listed.iter().map(String::as_str).collect(),
             "review" => one(&self.review),
+            "dual" => vec![if self.row.dual_appointment.is_empty() {
+                "no"
+            } else {
+                "yes"
+            }],
+            "repeat" => vec![if self.row.repeat_collaborator_papers.is_empty() {
+                "no"
+            } else {
+                "yes"
+            }],
             "scan" => one(&self.scan),
             "year" => one(&self.year),
             "month" => one(&self.month),
@@ -219,6 +229,16 @@ pub const FACETS: &[Facet] = &[
         key: "listed",
         label: "Entity listed",
         order: Order::Count,
+    },
+    Facet {
+        key: "dual",
+        label: "Dual appointment",
+        order: Order::Value,
+    },
+    Facet {
+        key: "repeat",
+        label: "Repeat collaborator",
+        order: Order::Value,
     },
     Facet {
         key: "institution",

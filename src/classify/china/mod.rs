@@ -25,6 +25,7 @@
 //! places. Trap phrases (`China Lake`, `New Mexico`) are matched first and mean "not here".
 
 mod terms;
+mod us;
 
 use super::text::{Lexicon, normalize};
 use crate::reference;

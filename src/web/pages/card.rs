@@ -79,6 +79,7 @@ async fn json(app: &Arc<App>, id: i64) -> Response {
             "paper": paper.get(0),
             "evidence": l.facts.evidence,
             "coauthors": card.coauthors,
+            "dual_appointments": card.dual,
             "awards": card.awards,
             "sources": l.facts.sources,
             "acknowledgments": card.acknowledgments,
@@ -190,10 +191,24 @@ pub(in crate::web) async fn render_card(
                 })
                 .collect();
             context! {
+                href => person.person.as_deref().map(super::people::href),
                 author_name => if person.name.is_empty() { "(unnamed author)".to_string() } else { person.name.clone() },
                 also => person.also.join(", "),
                 position => person.position,
                 affiliations => affiliations,
+            }
+        })
+        .collect();
+    let dual: Vec<_> = card
+        .dual
+        .iter()
+        .map(|d| {
+            context! {
+                name => d.name.clone(), position => d.position,
+                href => d.person.as_deref().map(super::people::href),
+                us_affiliation => d.us_affiliation.clone(), us_matched => d.us_matched.clone(),
+                china_affiliation => d.china_affiliation.clone(),
+                china_region => d.china_region.clone(), source => d.source.clone(),
             }
         })
         .collect();
@@ -238,6 +253,7 @@ pub(in crate::web) async fn render_card(
             work_id => id,
             dod => dod,
             china => china,
+            dual => dual,
             awards => awards,
             acknowledgments => acknowledgments,
             history => l.history,

@@ -6,6 +6,7 @@ pub mod decisions;
 pub mod downloads;
 pub mod list;
 pub mod overview;
+pub mod people;
 
 use super::charts;
 use super::{App, View};
