@@ -37,7 +37,13 @@ async fn every_write_command_is_refused_while_another_writer_holds_the_lock() {
         vec!["reclassify"],
         vec!["override", "region", "Dept. X, Somewhere", "OTHER"],
         vec!["lists", "import", list.to_str().unwrap(), "--id", "watch"],
-        vec!["override", "person", "merge", "orcid:0000-0001-0000-0001", "openalex:A1"],
+        vec![
+            "override",
+            "person",
+            "merge",
+            "orcid:0000-0001-0000-0001",
+            "openalex:A1",
+        ],
     ];
     for args in writes {
         xrefscan(&db)
