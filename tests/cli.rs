@@ -136,7 +136,7 @@ async fn canned_queries_and_stats_answer_staff_questions() {
         .assert()
         .failure()
         .stderr(predicate::str::contains(
-            "available: award_totals, awards_by_recipient, flagged_by_component, flagged_by_entity_list",
+            "available: award_totals, awards_by_recipient, dual_appointments, flagged_by_component, flagged_by_entity_list, flagged_papers, repeat_collaborators",
         ));
     xrefscan(&db).arg("stats").assert().success().stdout(
         predicate::str::contains("Works per source")

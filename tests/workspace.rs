@@ -70,17 +70,28 @@ async fn scan_imitation() -> (tempfile::TempDir, PathBuf) {
         usaspending::Behaviour::default(),
     )
     .await;
+    scan_corpus(corpus, Some(usa.url())).await
+}
+
+/// Scan `corpus` from the imitated Crossref and OpenAlex (and USAspending at `usaspending`)
+/// into a new database.
+async fn scan_corpus(
+    corpus: imitation::Corpus,
+    usaspending: Option<String>,
+) -> (tempfile::TempDir, PathBuf) {
     let im = imitation::start(Arc::new(corpus), FAST, FAST).await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("base.sqlite");
-    let mut o = options(
-        &im.crossref_url,
-        &im.openalex_url,
-        &[Source::Crossref, Source::OpenAlex, Source::UsaSpending],
-    );
+    let mut sources = vec![Source::Crossref, Source::OpenAlex];
+    if usaspending.is_some() {
+        sources.push(Source::UsaSpending);
+    }
+    let mut o = options(&im.crossref_url, &im.openalex_url, &sources);
     o.crossref_limits.requests_per_second = 150.0;
     o.openalex_limits.requests_per_second = 150.0;
-    o.awards.cfg.base_url = usa.url();
+    if let Some(url) = usaspending {
+        o.awards.cfg.base_url = url;
+    }
     let s = scan::run(&db, o).await.unwrap();
     assert!(s.complete(), "{s}");
     (dir, db)
@@ -1330,18 +1341,7 @@ fn people_db() -> &'static (tempfile::TempDir, PathBuf, imitation::PeopleTruth) 
                 let (from, to) = (date("2023-06-01"), date("2025-06-30"));
                 let mut corpus = imitation::generate(150, 0x9e0, from, to);
                 let truth = imitation::add_people_cases(&mut corpus, from);
-                let im = imitation::start(Arc::new(corpus), FAST, FAST).await;
-                let dir = tempfile::tempdir().unwrap();
-                let db = dir.path().join("people.sqlite");
-                let mut o = options(
-                    &im.crossref_url,
-                    &im.openalex_url,
-                    &[Source::Crossref, Source::OpenAlex],
-                );
-                o.crossref_limits.requests_per_second = 150.0;
-                o.openalex_limits.requests_per_second = 150.0;
-                let s = scan::run(&db, o).await.unwrap();
-                assert!(s.complete(), "{s}");
+                let (dir, db) = scan_corpus(corpus, None).await;
                 (dir, db, truth)
             })
         })

@@ -66,6 +66,14 @@ impl Posted {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The note and the reviewer's name every write form carries.
+    pub fn note_and_reviewer(&self) -> (String, String) {
+        (
+            self.field("note").to_string(),
+            self.field("reviewer").to_string(),
+        )
+    }
+
     /// Where a form saved about paper `id` leads, saying `flag`: back to the list at the same
     /// page with that row selected when it was decided from the list (keys c/d/n on a row),
     /// else its card; the view kept either way.

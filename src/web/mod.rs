@@ -59,6 +59,7 @@ fn template_env() -> Environment<'static> {
         ("list.html", include_str!("templates/list.html")),
         ("paper.html", include_str!("templates/paper.html")),
         ("error.html", include_str!("templates/error.html")),
+        ("facets.html", include_str!("templates/facets.html")),
         ("people.html", include_str!("templates/people.html")),
         ("person.html", include_str!("templates/person.html")),
     ] {

@@ -23,21 +23,9 @@ pub async fn review(State(app): State<Arc<App>>, Path(id): Path<i64>, form: Post
     // The decision the form was shown with ("" for none), when it says: one made since is not
     // replaced unseen.
     let shown = form.get("replaces").map(ReviewStatus::parse);
-    let (note, reviewer) = (
-        form.field("note").to_string(),
-        form.field("reviewer").to_string(),
-    );
-    let db = app.opts.db.clone();
-    let saved = blocking(move || {
-        let mut db = Db::open(&db, Access::Annotate)?;
-        review::decide(
-            &mut db,
-            Paper::Work(id),
-            status,
-            &note,
-            Some(&reviewer),
-            shown,
-        )
+    let (note, reviewer) = form.note_and_reviewer();
+    let saved = annotate(&app, move |db| {
+        review::decide(db, Paper::Work(id), status, &note, Some(&reviewer), shown)
     })
     .await
     .map(|_| form.next(id, &format!("saved={}", status.as_str())));
@@ -46,11 +34,9 @@ pub async fn review(State(app): State<Arc<App>>, Path(id): Path<i64>, form: Post
 
 /// Undo the decision in force on a paper: kept in its history, marked undone.
 pub async fn undo(State(app): State<Arc<App>>, Path(id): Path<i64>, form: Posted) -> Response {
-    let reviewer = form.field("reviewer").to_string();
-    let db = app.opts.db.clone();
-    let undone: Result<String> = blocking(move || {
-        let mut db = Db::open(&db, Access::Annotate)?;
-        let (_, undone, now) = review::undo(&mut db, Paper::Work(id), Some(&reviewer))?;
+    let (_, reviewer) = form.note_and_reviewer();
+    let undone: Result<String> = annotate(&app, move |db| {
+        let (_, undone, now) = review::undo(db, Paper::Work(id), Some(&reviewer))?;
         Ok(format!(
             "undone={}:{}",
             undone.as_str(),
@@ -91,18 +77,23 @@ pub async fn correct(State(app): State<Arc<App>>, Path(id): Path<i64>, form: Pos
         .await;
     }
     let affiliation = form.field("affiliation").to_string();
-    let (note, reviewer) = (
-        form.field("note").to_string(),
-        form.field("reviewer").to_string(),
-    );
-    let db = app.opts.db.clone();
-    let saved = blocking(move || {
-        let mut db = Db::open(&db, Access::Annotate)?;
-        overrides::correct_all(&mut db, &affiliation, &corrections, &note, Some(&reviewer))
+    let (note, reviewer) = form.note_and_reviewer();
+    let saved = annotate(&app, move |db| {
+        overrides::correct_all(db, &affiliation, &corrections, &note, Some(&reviewer))
     })
     .await
     .map(|_| form.next(id, "corrected=1"));
     after(&form, &app, id, saved).await
+}
+
+/// Run `write` in one short `Access::Annotate` transaction beside any scan, off the async
+/// threads.
+async fn annotate<T: Send + 'static>(
+    app: &App,
+    write: impl FnOnce(&mut Db) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let path = app.opts.db.clone();
+    blocking(move || write(&mut Db::open(&path, Access::Annotate)?)).await
 }
 
 /// The card again saying what was wrong with the form; nothing was saved.

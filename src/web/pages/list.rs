@@ -111,6 +111,9 @@ pub async fn page(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Respons
         "list.html",
         context! {
             rows => rows,
+            search_action => "/papers",
+            search_placeholder => "Search title, DOI, institution, evidence",
+            search_label => "Search",
             total => total,
             all => snap.rows.len(),
             q => view.q.clone(),

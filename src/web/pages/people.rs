@@ -234,6 +234,8 @@ pub async fn list(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Respons
         "people.html",
         context! {
             rows => table, total => shown.len(), all => all, q => words.clone(),
+            search_action => "/people", search_placeholder => "Search name, ORCID, institution",
+            search_label => "Search people",
             facets => facets, chosen => chosen, hidden => filters.clone(),
             flash => "", flash_kind => "",
         },
