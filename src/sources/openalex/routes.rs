@@ -48,10 +48,7 @@ impl CursorQuery for Discovery<'_> {
     }
 
     fn parse_item(&self, raw: &str) -> Item {
-        match parse_work(raw) {
-            Ok(r) => Item::Record(r),
-            Err(m) => Item::Malformed(m),
-        }
+        work_item(raw)
     }
 }
 
@@ -117,9 +114,14 @@ impl CursorQuery for Sweep<'_> {
     }
 
     fn parse_item(&self, raw: &str) -> Item {
-        match parse_work(raw) {
-            Ok(r) => Item::Record(r),
-            Err(m) => Item::Malformed(m),
-        }
+        work_item(raw)
+    }
+}
+
+/// One work of a list page, or why it could not be read (kept as malformed, never dropped).
+fn work_item(raw: &str) -> Item {
+    match parse_work(raw) {
+        Ok(r) => Item::Record(r),
+        Err(m) => Item::Malformed(m),
     }
 }
