@@ -16,6 +16,9 @@ use std::sync::LazyLock;
 pub struct AffItem {
     pub text: String,
     pub gold: Region,
+    /// The labelled country is the United States (GROBID's `<country>` only; false where the
+    /// set does not say).
+    pub us: bool,
 }
 
 /// A funding or acknowledgment text with its annotated spans.
@@ -60,6 +63,26 @@ fn squash(s: &str) -> String {
 
 /// The gold region of a `<country>` mention: the ISO code when GROBID gives one, else the
 /// words. "Republic of China" and "ROC" are Taiwan; "People's Republic of China" is not.
+/// Whether a labelled country (its text, or its `key=` ISO code) is the United States.
+/// GROBID's annotators sometimes mark a US state as the `<country>` ("Farmington,
+/// <country>Connecticut</country> 06030"): a state is the US too.
+pub fn is_us_country(text: &str, key: Option<&str>) -> bool {
+    if let Some(k) = key.map(str::trim).filter(|k| k.len() == 2) {
+        return k.eq_ignore_ascii_case("US");
+    }
+    let t: String = normalize(text)
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let t = squash(&t);
+    matches!(
+        t.as_str(),
+        "usa" | "us" | "u s a" | "u s" | "united states" | "united states of america" | "america"
+    ) || reference::rows(reference::US_STATES_CSV)
+        .iter()
+        .any(|r| r["name"].to_lowercase() == t && t != "georgia")
+}
+
 pub fn gold_region_of_country(text: &str, key: Option<&str>) -> Region {
     if let Some(k) = key.map(str::trim).filter(|k| k.len() == 2) {
         return Region::from_country_code(k);
@@ -202,6 +225,9 @@ pub fn grobid_affiliations(dir: &Path) -> Result<Vec<AffItem>> {
         let mut text = String::new();
         let mut country = String::new();
         let mut key: Option<String> = None;
+        // Where the current `<country>`'s text starts, and whether any of the affiliation's
+        // countries is the US.
+        let (mut country_at, mut us) = (0usize, false);
         loop {
             match reader.read_event().map_err(|e| xml_error(&path, e))? {
                 Event::Start(e) => {
@@ -212,9 +238,11 @@ pub fn grobid_affiliations(dir: &Path) -> Result<Vec<AffItem>> {
                             text.clear();
                             country.clear();
                             key = None;
+                            us = false;
                         }
                     } else if depth_in_aff > 0 && name.as_ref() == b"country" {
                         in_country += 1;
+                        country_at = country.len();
                         key = e
                             .attributes()
                             .flatten()
@@ -226,13 +254,17 @@ pub fn grobid_affiliations(dir: &Path) -> Result<Vec<AffItem>> {
                     let name = e.local_name();
                     if name.as_ref() == b"country" && in_country > 0 {
                         in_country -= 1;
+                        us |= is_us_country(
+                            &country[country_at.min(country.len())..],
+                            key.as_deref(),
+                        );
                     } else if name.as_ref() == b"affiliation" && depth_in_aff > 0 {
                         depth_in_aff -= 1;
                         if depth_in_aff == 0 && !country.trim().is_empty() {
                             let gold = gold_region_of_country(&country, key.as_deref());
                             let t = squash(&text);
                             if gold != Region::Unknown && !t.is_empty() {
-                                out.push(AffItem { text: t, gold });
+                                out.push(AffItem { text: t, gold, us });
                             }
                         }
                     }
@@ -282,7 +314,11 @@ pub fn s2aff(path: &Path) -> Result<(Vec<AffItem>, usize)> {
             continue;
         }
         match named_country(&text) {
-            Some(gold) => out.push(AffItem { text, gold }),
+            Some(gold) => out.push(AffItem {
+                text,
+                gold,
+                us: false,
+            }),
             None => skipped += 1,
         }
     }
@@ -354,7 +390,11 @@ pub fn s2aff_without_country(path: &Path) -> Result<(Vec<AffItem>, usize)> {
                         Region::Other
                     }
                 });
-                out.push(AffItem { text, gold });
+                out.push(AffItem {
+                    text,
+                    gold,
+                    us: false,
+                });
             }
             None => skipped += 1,
         }
@@ -373,6 +413,7 @@ pub fn traps() -> Vec<AffItem> {
         .map(|r| AffItem {
             text: r["affiliation"].clone(),
             gold: Region::from_country_code(&r["expected_country"]),
+            us: r["expected_country"] == "US",
         })
         .collect()
 }

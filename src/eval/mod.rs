@@ -121,6 +121,49 @@ impl Report {
     }
 }
 
+/// Placed in the United States (the people view's US side and dual appointments), on GROBID's
+/// labelled affiliations: the same strings as the China task, the gold their `<country>`.
+fn us_task(china: &ChinaClassifier, items: &[data::AffItem]) -> TaskReport {
+    let mut counts = Counts::default();
+    let mut misses = Vec::new();
+    for item in items {
+        let placed = china.us_place(crate::classify::china::AffiliationInput {
+            raw: Some(&item.text),
+            ..Default::default()
+        });
+        counts.add(item.us, placed.is_some());
+        if item.us != placed.is_some() {
+            misses.push(Miss {
+                kind: if item.us {
+                    "false negative"
+                } else {
+                    "false positive"
+                },
+                input: item.text.clone(),
+                gold: if item.us { "US" } else { item.gold.as_str() }.to_string(),
+                predicted: placed.clone().unwrap_or_else(|| "not the US".into()),
+                why: placed.unwrap_or_default(),
+            });
+        }
+    }
+    TaskReport {
+        id: "us-grobid",
+        title: "Placed in the United States (people view, dual appointments): GROBID affiliation corpus",
+        data: format!(
+            "grobid_affiliation_address/corpus: the same {} `<affiliation>` elements with a `<country>`",
+            items.len()
+        ),
+        gold_rule: "any `<country>` element of the affiliation is the United States (`key=\"US\"`, \
+            USA / U.S.A. / United States / United States of America, or a US state, which the \
+            annotators sometimes mark as the country); an affiliation naming several addresses is \
+            US when one of them is. Input: the whole affiliation text.",
+        counts,
+        target: Some((0.98, 0.9)),
+        misses,
+        notes: Vec::new(),
+    }
+}
+
 /// Run every task on the data in `dir` (the layout of `../shared/data/eval/`).
 pub fn run(dir: &Path, china: &ChinaClassifier, dod: &DodClassifier) -> Result<Report> {
     if !dir.is_dir() {
@@ -190,6 +233,7 @@ pub fn run(dir: &Path, china: &ChinaClassifier, dod: &DodClassifier) -> Result<R
         };
 
     let grobid = data::grobid_affiliations(&dir.join("grobid_affiliation_address/corpus"))?;
+    let grobid_for_us = grobid.clone();
     affiliation_task(
         "china-grobid",
         "China-based affiliation (CN∪HK∪MO): GROBID affiliation corpus",
@@ -203,6 +247,8 @@ pub fn run(dir: &Path, china: &ChinaClassifier, dod: &DodClassifier) -> Result<R
         grobid,
         &mut report,
     );
+
+    report.tasks.push(us_task(china, &grobid_for_us));
 
     let (s2aff, skipped) = data::s2aff(&dir.join("s2aff_gold/gold_affiliation_annotations.csv"))?;
     let n = s2aff.len();

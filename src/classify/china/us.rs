@@ -8,7 +8,7 @@
 //! Taiwan is never the US. A source's country code `US` counts only when the string does not
 //! place the affiliation in China or Taiwan (a matched institution can be wrong).
 
-use super::{AffiliationInput, ChinaClassifier, Region};
+use super::{AffiliationInput, ChinaClassifier, Level, Region};
 use crate::reference;
 use std::sync::LazyLock;
 
@@ -51,7 +51,18 @@ impl ChinaClassifier {
                     raw: Some(part),
                     ..Default::default()
                 });
-                if in_china(verdict.region) {
+                // Placed in China or Taiwan, or ending with another country's name ("Université
+                // Paris VI, 66651 Banyuls-sur-Mer, France"): not the US, whatever else it says.
+                let other_country = verdict
+                    .signals
+                    .iter()
+                    .filter(|s| s.level == Level::StringCountry && s.region == Region::Other)
+                    .max_by_key(|s| s.position)
+                    .is_some_and(|last| {
+                        ends_with_us_name(&last.matched).is_none()
+                            && !last.matched.contains("america")
+                    });
+                if in_china(verdict.region) || other_country {
                     continue;
                 }
                 if let Some((code, _)) = self.us_state_code(part) {
@@ -78,7 +89,8 @@ impl ChinaClassifier {
 
 /// The US name (country or state) that ends `part`, after its ZIP code and punctuation.
 fn ends_with_us_name(part: &str) -> Option<&'static str> {
-    let lower = part.to_lowercase();
+    // "U. S. A." is "U.S.A." spaced out.
+    let lower = part.to_lowercase().replace(". ", ".");
     let tail = lower.trim_end_matches(|c: char| !c.is_alphabetic());
     // "U.S.A." and "U.S." lose their final dot above; compare without it.
     US_NAMES.iter().map(String::as_str).find(|name| {
@@ -110,6 +122,8 @@ mod tests {
             "Ohio State University, Columbus, Ohio",
             "Naval Research Laboratory, Washington, DC 20375, U.S.A.",
             "Stanford University, Stanford, California, United States of America",
+            "Noveon, Inc. 9911 Brecksville Road Cleveland, Ohio 44141 U. S. A.",
+            "IMRA America, Inc., 1044 Woodridge Ave., Ann Arbor, MI 48105, USA",
         ] {
             assert!(us(raw).is_some(), "{raw}");
         }
@@ -123,6 +137,7 @@ mod tests {
             "Tbilisi State University, Tbilisi, Georgia",
             "University of Macau, Taipa, Macau",
             "Campus of Excellence",
+            "Université Paris VI, 66651 Banyuls-sur-Mer, France",
         ] {
             assert_eq!(us(raw), None, "{raw}");
         }
