@@ -71,6 +71,9 @@ pub async fn run_on(db: SharedDb, opts: ScanOptions) -> Result<ScanSummary> {
     let pb = ctx.bar("classify");
     ctx.classify_now(&pb).await?;
     pb.finish_and_clear();
+    // Who is who follows the flags (an ORCID a source added, a flag raised or dropped): once
+    // a run, at its end — also after a run that resumed a killed one and classified nothing.
+    db.run(|d| d.rebuild_people().map(|_| ())).await?;
     // The summary says how every source fared: the bars go, so it starts on a line of its own.
     let _ = ctx.multi.clear();
     let classified = ctx.classified();

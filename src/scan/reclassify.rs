@@ -52,7 +52,11 @@ pub async fn stored_dod_classifier(db: &SharedDb) -> Result<DodClassifier> {
 /// migration left to be classified again (`awards resolve` needs their cited awards).
 pub async fn classify_pending(db: &SharedDb, policy: RegionPolicy) -> Result<Classified> {
     let c = classifier(db, stored_dod_classifier(db).await?, policy).await?;
-    classify_dirty(db, None, c, &ProgressBar::hidden()).await
+    let done = classify_dirty(db, None, c, &ProgressBar::hidden()).await?;
+    if done.works() > 0 {
+        db.run(|d| d.rebuild_people().map(|_| ())).await?;
+    }
+    Ok(done)
 }
 
 /// The whole classifier for this database: `dod`, the lists in force, the corrections.
@@ -121,10 +125,6 @@ pub async fn classify_dirty(
         };
         pb.inc(n);
     }
-    if done.works() > 0 {
-        // Who is who follows the flags (an ORCID a source added, a flag raised or dropped).
-        db.run(|d| d.rebuild_people().map(|_| ())).await?;
-    }
     Ok(done)
 }
 
@@ -148,6 +148,7 @@ pub async fn reclassify(
     };
     let done = classify_dirty(db, Some(run_id), classifier, &pb).await?;
     pb.finish_and_clear();
+    db.run(|d| d.rebuild_people().map(|_| ())).await?;
     let (candidates, flagged, tier1) = db.run(|d| d.flag_counts()).await?;
     let totals = RunTotals {
         status: RunStatus::Ok,
