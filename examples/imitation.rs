@@ -49,11 +49,15 @@ async fn main() {
     // marks: on the publisher's page, in an open-access PDF or repository page, in a Europe
     // PMC full text no search surfaces. The China-linked sweep finds them.
     imitation::add_ack_only_cases(&mut corpus, n / 10, 0xac4, d("2023-06-01"), d("2025-06-30"));
+    // People: repeat collaborators followed by ORCID and OpenAlex ids, namesakes without ids,
+    // dual appointments written several ways (see `xrefscan people`).
+    let people = imitation::add_people_cases(&mut corpus, d("2023-06-01"));
     let corpus = Arc::new(corpus);
     let terms = xrefscan::sources::europepmc::china_aff_terms();
     let expected = corpus
         .works
         .iter()
+        .filter(|w| !people.dois.contains(&w.doi))
         .filter(|w| {
             if w.is_ack_only_case() {
                 w.ack_dod
@@ -61,7 +65,8 @@ async fn main() {
                 w.should_flag_all_sources(&terms)
             }
         })
-        .count();
+        .count()
+        + people.dois.len();
     let openalex = imitation::ServerLimits {
         per_second: 10,
         in_flight: 5,
@@ -176,6 +181,11 @@ async fn main() {
         );
         println!("  cargo run --release -- --db {} awards", db.display());
         println!("  cargo run --release -- --db {} stats", db.display());
+        println!(
+            "  cargo run --release -- --db {} people          # repeat collaborators (Li Na, 5 papers), {} dual appointments",
+            db.display(),
+            people.dual.len()
+        );
     }
     let hosts = [
         ("crossref", &im.crossref),

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::model::EvidenceKind;
 use crate::store::{Db, PersonPaper, PersonRow, PlacedRow};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A China-based coauthor on `papers` flagged papers.
 #[derive(Debug, Clone, Serialize)]
@@ -46,29 +46,65 @@ pub struct PeopleReport {
     pub us: Vec<UsSide>,
 }
 
-/// What the people tables hold, grouped once.
+/// What the people tables hold, grouped once and indexed by person and by work, so a report
+/// over tens of thousands of authorships stays linear.
 struct Index {
     people: Vec<PersonRow>,
     papers: Vec<PersonPaper>,
+    /// Person key → their index in `people`.
+    person_at: HashMap<String, usize>,
+    /// Person key → their authorships (indexes into `papers`).
+    by_person: HashMap<String, Vec<usize>>,
+    /// Work → its authorships.
+    by_work: HashMap<i64, Vec<usize>>,
     /// (work, position) → placed affiliations and entity matches.
-    placed: BTreeMap<(i64, i64), Vec<PlacedRow>>,
+    placed: HashMap<(i64, i64), Vec<PlacedRow>>,
 }
 
 impl Index {
     fn load(db: &Db, person: Option<&str>) -> Result<Index> {
-        let mut placed: BTreeMap<(i64, i64), Vec<PlacedRow>> = BTreeMap::new();
+        let mut placed: HashMap<(i64, i64), Vec<PlacedRow>> = HashMap::new();
         for p in db.placed_affiliations(person)? {
             placed.entry((p.work_id, p.position)).or_default().push(p);
         }
+        let people = db.people(None)?;
+        let papers = db.person_papers(None)?;
+        let mut by_person: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_work: HashMap<i64, Vec<usize>> = HashMap::new();
+        for (i, p) in papers.iter().enumerate() {
+            by_person.entry(p.person.clone()).or_default().push(i);
+            by_work.entry(p.work_id).or_default().push(i);
+        }
         Ok(Index {
-            people: db.people(None)?,
-            papers: db.person_papers(None)?,
+            person_at: people
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.key.clone(), i))
+                .collect(),
+            people,
+            papers,
+            by_person,
+            by_work,
             placed,
         })
     }
 
-    fn of<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a PersonPaper> + 'a {
-        self.papers.iter().filter(move |p| p.person == key)
+    fn of<'a>(&'a self, key: &str) -> impl Iterator<Item = &'a PersonPaper> + 'a {
+        self.by_person
+            .get(key)
+            .into_iter()
+            .flatten()
+            .map(|i| &self.papers[*i])
+    }
+
+    /// The other authorships of `p`'s paper.
+    fn beside<'a>(&'a self, p: &'a PersonPaper) -> impl Iterator<Item = &'a PersonPaper> + 'a {
+        self.by_work
+            .get(&p.work_id)
+            .into_iter()
+            .flatten()
+            .map(|i| &self.papers[*i])
+            .filter(move |o| o.person != p.person)
     }
 
     fn placed_of(&self, p: &PersonPaper, kind: EvidenceKind) -> impl Iterator<Item = &PlacedRow> {
@@ -82,23 +118,16 @@ impl Index {
     /// The people on the same papers as `key`'s that `side` selects, with how many papers
     /// they share, most first.
     fn collaborators(&self, key: &str, side: fn(&PersonPaper) -> bool) -> Vec<String> {
-        let works: BTreeSet<i64> = self.of(key).map(|p| p.work_id).collect();
-        let mut shared: BTreeMap<&str, (String, BTreeSet<i64>)> = BTreeMap::new();
-        for p in self
-            .papers
-            .iter()
-            .filter(|p| p.person != key && works.contains(&p.work_id) && side(p))
-        {
-            let e = shared.entry(&p.person).or_insert_with(|| {
-                (
-                    self.name(&p.person).unwrap_or(&p.name).to_string(),
-                    BTreeSet::new(),
-                )
-            });
-            e.1.insert(p.work_id);
+        let mut shared: BTreeMap<&str, BTreeSet<i64>> = BTreeMap::new();
+        for mine in self.of(key) {
+            for o in self.beside(mine).filter(|o| side(o)) {
+                shared.entry(&o.person).or_default().insert(o.work_id);
+            }
         }
-        let mut out: Vec<(String, usize)> =
-            shared.into_values().map(|(n, w)| (n, w.len())).collect();
+        let mut out: Vec<(String, usize)> = shared
+            .into_iter()
+            .map(|(k, w)| (self.name(k).unwrap_or(k).to_string(), w.len()))
+            .collect();
         out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         out.into_iter()
             .map(|(n, k)| format!("{n} ({k} paper{})", if k == 1 { "" } else { "s" }))
@@ -106,10 +135,9 @@ impl Index {
     }
 
     fn name(&self, key: &str) -> Option<&str> {
-        self.people
-            .iter()
-            .find(|p| p.key == key)
-            .map(|p| p.name.as_str())
+        self.person_at
+            .get(key)
+            .map(|i| self.people[*i].name.as_str())
     }
 }
 
@@ -245,9 +273,7 @@ pub fn page(db: &Db, key: &str) -> Result<Option<PersonPage>> {
                         .map(|r| format!("{} [{}]", r.institution, r.matched)),
                 ),
                 coauthors: ix
-                    .papers
-                    .iter()
-                    .filter(|o| o.work_id == p.work_id && o.person != key)
+                    .beside(p)
                     .map(|o| {
                         (
                             ix.name(&o.person).unwrap_or(&o.name).to_string(),

@@ -60,6 +60,9 @@ impl Row {
     }
 }
 
+/// Rows shown at most (most flagged papers first); facets and search narrow the rest.
+const ROWS: usize = 500;
+
 const FACETS: &[(&str, &str)] = &[
     ("side", "Placed"),
     ("dual", "Dual appointment"),
@@ -169,6 +172,7 @@ pub async fn list(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Respons
         .collect::<Vec<_>>()
         .join("\n");
     }
+    rows.sort_by(|a, b| b.papers.cmp(&a.papers).then(a.name.cmp(&b.name)));
     let all = rows.len();
     let needles: Vec<String> = words.split_whitespace().map(str::to_lowercase).collect();
     let shown: Vec<&Row> = rows
@@ -221,6 +225,7 @@ pub async fn list(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Respons
     let list = |v: &[String]| v.iter().take(4).cloned().collect::<Vec<_>>().join("; ");
     let table: Vec<_> = shown
         .iter()
+        .take(ROWS)
         .map(|r| {
             context! {
                 key => r.key.clone(), name => r.name.clone(), href => href(&r.key),
@@ -234,6 +239,7 @@ pub async fn list(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Respons
         "people.html",
         context! {
             rows => table, total => shown.len(), all => all, q => words.clone(),
+            cut => (shown.len() > ROWS).then_some(ROWS),
             search_action => "/people", search_placeholder => "Search name, ORCID, institution",
             search_label => "Search people",
             facets => facets, chosen => chosen, hidden => filters.clone(),
