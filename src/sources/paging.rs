@@ -231,14 +231,8 @@ impl<S: Sink> Pager<'_, S> {
                 && total > limit
                 && !done
             {
-                let checkpoint = Checkpoint {
-                    cursor: None,
-                    done: false,
-                    items: 0,
-                    announced: Some(total),
-                };
-                self.sink.page(source, key, records, checkpoint).await?;
-                (self.on_page)(count);
+                self.keep_and_split(source, key, records, count, total)
+                    .await?;
                 return Ok(Step::Split { announced: total });
             }
             out.items += count;
@@ -269,6 +263,28 @@ impl<S: Sink> Pager<'_, S> {
         }
         out.complete = true;
         Ok(Step::Done(out))
+    }
+
+    /// The window announces more than one crawl may take: keep what this first page brought,
+    /// with a checkpoint that says so (no cursor, the total announced), so the caller cuts the
+    /// window and its parts are crawled instead.
+    async fn keep_and_split(
+        &self,
+        source: Source,
+        key: &str,
+        records: Vec<WorkRecord>,
+        count: u64,
+        total: u64,
+    ) -> Result<()> {
+        let checkpoint = Checkpoint {
+            cursor: None,
+            done: false,
+            items: 0,
+            announced: Some(total),
+        };
+        self.sink.page(source, key, records, checkpoint).await?;
+        (self.on_page)(count);
+        Ok(())
     }
 
     /// A server-side scroll (see the module doc): always from `*`, again from `*` after
@@ -387,14 +403,8 @@ impl<S: Sink> Pager<'_, S> {
                 && total > limit
                 && !end
             {
-                let checkpoint = Checkpoint {
-                    cursor: None,
-                    done: false,
-                    items: 0,
-                    announced: Some(total),
-                };
-                self.sink.page(source, key, records, checkpoint).await?;
-                (self.on_page)(count);
+                self.keep_and_split(source, key, records, count, total)
+                    .await?;
                 return Ok(Scrolled::Split(total));
             }
             let distinct = seen_keys.len() as u64 + keyless;
