@@ -1,7 +1,7 @@
 //! The DoD tasks: funding sentences in acknowledgments (GROBID's labelled corpus), funder
 //! names as assertions give them, and whole records.
 
-use super::{Counts, Miss, TaskReport, clip, data};
+use super::{Counts, Miss, TaskReport, clip, data, miss_kind};
 use crate::classify::dod::DodClassifier;
 use crate::error::{Error, Result};
 use std::path::Path;
@@ -62,11 +62,7 @@ pub(super) fn dod_text_task(dir: &Path, dod: &DodClassifier) -> Result<TaskRepor
                         .map(|i| format!("set aside {:?}: {}", i.span.text, i.reason)),
                 );
                 misses.push(Miss {
-                    kind: if v.dod {
-                        "false positive"
-                    } else {
-                        "false negative"
-                    },
+                    kind: miss_kind(v.dod),
                     input: item.text.clone(),
                     gold: if gold {
                         format!("DoD ({})", labels.dod_spans(&item).join("; ")).replace(" ()", "")
@@ -99,13 +95,8 @@ pub(super) fn dod_text_task(dir: &Path, dod: &DodClassifier) -> Result<TaskRepor
         misses,
         notes: {
             let mut notes = vec![format!(
-                "Against the annotation as it is (no corrections): precision {:.3}, recall {:.3} \
-                 (TP {}, FP {}, FN {}).",
-                raw.precision(),
-                raw.recall(),
-                raw.tp,
-                raw.fp,
-                raw.fn_
+                "Against the annotation as it is (no corrections): {}.",
+                raw.summary()
             )];
             if !corrected.is_empty() {
                 notes.push(format!(
@@ -155,11 +146,7 @@ pub(super) fn funder_name_task(dir: &Path, dod: &DodClassifier) -> Result<TaskRe
         counts.add(gold, predicted);
         if gold != predicted {
             misses.push(Miss {
-                kind: if predicted {
-                    "false positive"
-                } else {
-                    "false negative"
-                },
+                kind: miss_kind(predicted),
                 input: name.clone(),
                 gold: format!("10.13039/{id} ({})", if gold { "DoD" } else { "not DoD" }),
                 predicted: if predicted {
@@ -179,13 +166,8 @@ pub(super) fn funder_name_task(dir: &Path, dod: &DodClassifier) -> Result<TaskRe
         }
     }
     let mut notes = vec![format!(
-        "Against the registry ids as deposited (no corrections): precision {:.3}, recall {:.3} \
-         (TP {}, FP {}, FN {}).",
-        raw.precision(),
-        raw.recall(),
-        raw.tp,
-        raw.fp,
-        raw.fn_
+        "Against the registry ids as deposited (no corrections): {}.",
+        raw.summary()
     )];
     if !corrected.is_empty() {
         notes.push(format!(
@@ -268,11 +250,7 @@ pub(super) fn record_task(dir: &Path, dod: &DodClassifier) -> Result<TaskReport>
                 })
                 .collect();
             misses.push(Miss {
-                kind: if predicted {
-                    "false positive"
-                } else {
-                    "false negative"
-                },
+                kind: miss_kind(predicted),
                 input: format!("{}: {}", record.doi.unwrap_or_default(), funders.join("; ")),
                 gold: if gold { "DoD" } else { "not DoD" }.into(),
                 predicted: if predicted { "DoD" } else { "not DoD" }.into(),

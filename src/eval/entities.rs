@@ -82,11 +82,7 @@ pub fn task(china: &ChinaClassifier) -> TaskReport {
         }
         if !wrong.is_empty() || (!l.entries.is_empty() && !right) {
             misses.push(Miss {
-                kind: if wrong.is_empty() {
-                    "false negative"
-                } else {
-                    "false positive"
-                },
+                kind: super::miss_kind(!wrong.is_empty()),
                 input: l.affiliation.clone(),
                 gold: if l.entries.is_empty() {
                     "no entry".into()

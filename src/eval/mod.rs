@@ -32,6 +32,18 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// "precision 0.981, recall 0.975 (TP 154, FP 3, FN 4)".
+    pub fn summary(&self) -> String {
+        format!(
+            "precision {:.3}, recall {:.3} (TP {}, FP {}, FN {})",
+            self.precision(),
+            self.recall(),
+            self.tp,
+            self.fp,
+            self.fn_
+        )
+    }
+
     pub fn add(&mut self, gold: bool, predicted: bool) {
         match (gold, predicted) {
             (true, true) => self.tp += 1,
@@ -67,6 +79,15 @@ impl Counts {
 
 fn ratio(a: usize, b: usize) -> f64 {
     if b == 0 { 1.0 } else { a as f64 / b as f64 }
+}
+
+/// What a miss is when the classifier said `predicted` (and the gold said the opposite).
+fn miss_kind(predicted: bool) -> &'static str {
+    if predicted {
+        "false positive"
+    } else {
+        "false negative"
+    }
 }
 
 /// A misclassified example.
@@ -134,11 +155,7 @@ fn us_task(china: &ChinaClassifier, items: &[data::AffItem]) -> TaskReport {
         counts.add(item.us, placed.is_some());
         if item.us != placed.is_some() {
             misses.push(Miss {
-                kind: if item.us {
-                    "false negative"
-                } else {
-                    "false positive"
-                },
+                kind: miss_kind(placed.is_some()),
                 input: item.text.clone(),
                 gold: if item.us { "US" } else { item.gold.as_str() }.to_string(),
                 predicted: placed.clone().unwrap_or_else(|| "not the US".into()),
@@ -313,11 +330,7 @@ fn traps_task(china: &ChinaClassifier, report: &mut Report) {
         }
         if gold != predicted {
             misses.push(Miss {
-                kind: if predicted {
-                    "false positive"
-                } else {
-                    "false negative"
-                },
+                kind: miss_kind(predicted),
                 input: item.text.clone(),
                 gold: item.gold.as_str().to_string(),
                 predicted: v.region.as_str().to_string(),
