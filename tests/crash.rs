@@ -29,9 +29,9 @@ fn scan_cmd(db: &std::path::Path, srv: &Servers) -> std::process::Command {
         .env("XREFSCAN_EUROPEPMC_RPS", "15")
         .env("XREFSCAN_EUROPEPMC_CONCURRENCY", "2")
         .env("XREFSCAN_DOI_RESOLVER", &srv.text.resolver_url)
-        .env("XREFSCAN_PAGE_RPS", "10")
+        .env("XREFSCAN_PAGE_RPS", "20")
         .env("XREFSCAN_PAGE_CONCURRENCY", "2")
-        .env("XREFSCAN_RESOLVER_RPS", "10")
+        .env("XREFSCAN_RESOLVER_RPS", "20")
         .env("XREFSCAN_RESOLVER_CONCURRENCY", "2")
         .env("XREFSCAN_ACK_BUDGET", "10000")
         .env("XREFSCAN_FULLTEXT_BUDGET", "10000")
@@ -116,10 +116,10 @@ async fn killed_at_random_moments_and_restarted_it_ends_like_a_clean_run() {
         in_flight: 5,
         latency: Duration::from_millis(15),
     };
-    // Text servers allow a few more in flight than the client uses: a stalled request the
-    // client gave up on is still being answered.
+    // Text servers allow a few more in flight than the client uses (a stalled request the
+    // client gave up on is still being answered) and twice its rate.
     let text_limits = ServerLimits {
-        per_second: 20,
+        per_second: 40,
         in_flight: 5,
         latency: Duration::from_millis(5),
     };
