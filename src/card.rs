@@ -20,6 +20,8 @@ pub struct Card {
     pub coauthors: Vec<Coauthor>,
     /// Authors placed both in the US and in China on this paper.
     pub dual: Vec<DualLine>,
+    /// Authors placed in the United States, one per authorship.
+    pub us: Vec<UsLine>,
     pub awards: Vec<AwardLine>,
     pub acknowledgments: Vec<ReadAcknowledgment>,
 }
@@ -33,6 +35,18 @@ pub struct DodLine {
     pub summary: String,
     /// The words in `summary` that decided it: what matched and the award numbers.
     pub marks: Vec<String>,
+}
+
+/// An author placed in the United States, with each US affiliation once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UsLine {
+    pub position: Option<i64>,
+    pub name: String,
+    /// The person's key (their page), when the people tables know it.
+    pub person: Option<String>,
+    /// Each affiliation with what placed it and the source ("…, MI 48109, USA [state code
+    /// MI; crossref]").
+    pub affiliations: Vec<String>,
 }
 
 /// One author placed in the US and in China on this paper, with both affiliations.
@@ -102,6 +116,7 @@ impl Card {
                     c
                 })
                 .collect(),
+            us: us_authors(facts),
             dual: facts
                 .evidence
                 .iter()
@@ -144,6 +159,34 @@ impl Card {
                 .collect(),
         }
     }
+}
+
+/// The authors placed in the US, one per authorship, in authorship order.
+fn us_authors(facts: &CardFacts) -> Vec<UsLine> {
+    let mut out: Vec<UsLine> = Vec::new();
+    for e in facts.evidence.iter().filter(|e| e.kind == EvidenceKind::Us) {
+        let line = format!(
+            "{} [{}; {}]",
+            e.affiliation.as_deref().unwrap_or(""),
+            e.matched.as_deref().unwrap_or(""),
+            e.source
+        );
+        match out.iter_mut().find(|u| u.position == e.author_position) {
+            Some(u) => {
+                if !u.affiliations.contains(&line) {
+                    u.affiliations.push(line);
+                }
+            }
+            None => out.push(UsLine {
+                position: e.author_position,
+                name: e.author_name.clone().unwrap_or_default(),
+                person: person_at(facts, e.author_position),
+                affiliations: vec![line],
+            }),
+        }
+    }
+    out.sort_by_key(|u| u.position.unwrap_or(i64::MAX));
+    out
 }
 
 /// The person key of the authorship at `position`.

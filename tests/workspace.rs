@@ -1653,5 +1653,17 @@ async fn issue20_the_people_view_in_a_browser_narrows_by_facet_and_links_cards_t
     assert_eq!(status, StatusCode::OK);
     let card: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(card["dual_appointments"][0]["name"], name.as_str());
+    // A US-based coauthor on Li Na's paper leads to his page: John Smith, four papers.
+    let li = work_id(&db, "10.99999/people.000");
+    c.goto(&format!("{url}/papers/{li}")).await.unwrap();
+    assert!(
+        browser::text(&c, "section.us")
+            .await
+            .contains("University of Michigan")
+    );
+    browser::click(&c, "section.us li a").await;
+    browser::until_url(&c, "John Smith's page", |u| u.contains("/people/orcid")).await;
+    assert_eq!(browser::text(&c, "#person-name").await, "John Smith");
+    assert_eq!(browser::text(&c, "#papers").await, "4");
     c.close().await.unwrap();
 }

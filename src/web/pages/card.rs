@@ -80,6 +80,7 @@ async fn json(app: &Arc<App>, id: i64) -> Response {
             "evidence": l.facts.evidence,
             "coauthors": card.coauthors,
             "dual_appointments": card.dual,
+            "us_authors": card.us,
             "awards": card.awards,
             "sources": l.facts.sources,
             "acknowledgments": card.acknowledgments,
@@ -212,6 +213,17 @@ pub(in crate::web) async fn render_card(
             }
         })
         .collect();
+    let us: Vec<_> = card
+        .us
+        .iter()
+        .map(|u| {
+            context! {
+                name => u.name.clone(), position => u.position,
+                href => u.person.as_deref().map(super::people::href),
+                affiliations => u.affiliations.clone(),
+            }
+        })
+        .collect();
     let awards: Vec<_> = card
         .awards
         .iter()
@@ -254,6 +266,7 @@ pub(in crate::web) async fn render_card(
             dod => dod,
             china => china,
             dual => dual,
+            us => us,
             awards => awards,
             acknowledgments => acknowledgments,
             history => l.history,
