@@ -13,6 +13,9 @@ use crate::model::{AffiliationRecord, FunderRecord, Source};
 pub struct WorkFacts {
     pub funders: Vec<(Source, FunderRecord)>,
     pub affiliations: Vec<AffiliationFact>,
+    /// How many authors each source lists (a source that gives affiliations to one author of
+    /// several gives the paper's list, not that author's).
+    pub author_counts: Vec<(Source, u32)>,
     pub acknowledgments: Vec<AckFact>,
 }
 
@@ -199,6 +202,33 @@ pub fn dual_appointments(china: &[ChinaEvidence], us: &[UsEvidence]) -> Vec<Dual
         }
     }
     out
+}
+
+impl WorkFacts {
+    /// Whether `a` is an affiliation of its author, not the paper's list given to one author:
+    /// a full text that links no affiliation to an author (`model::UNLINKED_AUTHORS`), or a
+    /// source that gives affiliations to only one of its several authors (older PubMed records
+    /// put every affiliation on the first author). Such affiliations still place a coauthor in
+    /// China; they place no one in the US and make no dual appointment.
+    pub fn personal(&self, a: &AffiliationFact) -> bool {
+        if a.author_name == crate::model::UNLINKED_AUTHORS {
+            return false;
+        }
+        let authors = self
+            .author_counts
+            .iter()
+            .find(|(s, _)| *s == a.source)
+            .map_or(0, |(_, n)| *n);
+        let mut with_affiliations: Vec<u32> = self
+            .affiliations
+            .iter()
+            .filter(|o| o.source == a.source)
+            .map(|o| o.author_position)
+            .collect();
+        with_affiliations.sort_unstable();
+        with_affiliations.dedup();
+        !(authors >= 2 && with_affiliations.len() == 1)
+    }
 }
 
 /// The decision for one work.

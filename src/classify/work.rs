@@ -390,7 +390,7 @@ impl Classifier {
                 decision.china.push(ev);
             }
         }
-        for a in &facts.affiliations {
+        for a in facts.affiliations.iter().filter(|a| facts.personal(a)) {
             let aff = &a.affiliation;
             let Some(matched) = self.china.us_place(AffiliationInput {
                 raw: aff.raw.as_deref(),
@@ -415,7 +415,21 @@ impl Classifier {
                 decision.us.push(ev);
             }
         }
-        decision.dual = dual_appointments(&decision.china, &decision.us);
+        // A dual appointment is one person's: China-based affiliations that are the paper's
+        // list (see `WorkFacts::personal`) make none.
+        let personal_china: Vec<ChinaEvidence> = decision
+            .china
+            .iter()
+            .filter(|c| {
+                facts.affiliations.iter().any(|a| {
+                    a.source == c.source
+                        && a.author_position == c.author_position
+                        && facts.personal(a)
+                })
+            })
+            .cloned()
+            .collect();
+        decision.dual = dual_appointments(&personal_china, &decision.us);
         decision.awards = super::awards::cited_awards(&self.dod, &decision.dod);
         decision
     }
@@ -423,7 +437,101 @@ impl Classifier {
 
 #[cfg(test)]
 mod tests {
-    use super::{canonical_institution, institution_in};
+    use super::{AffiliationFact, Classifier, WorkFacts, canonical_institution, institution_in};
+    use crate::classify::china::RegionPolicy;
+    use crate::classify::dod::DodClassifier;
+    use crate::model::{AffiliationRecord, FunderRecord, Source};
+
+    fn aff(source: Source, position: u32, name: &str, raw: &str) -> AffiliationFact {
+        AffiliationFact {
+            source,
+            author_position: position,
+            author_name: name.into(),
+            affiliation: AffiliationRecord {
+                raw: Some(raw.into()),
+                ..Default::default()
+            },
+            author_countries: Vec::new(),
+        }
+    }
+
+    fn onr() -> (Source, FunderRecord) {
+        (
+            Source::Crossref,
+            FunderRecord {
+                funder_id: Some("10.13039/100000006".into()),
+                name: Some("Office of Naval Research".into()),
+                ..Default::default()
+            },
+        )
+    }
+
+    const US: &str = "Department of Physics, Harvard University, Cambridge, MA 02138, USA";
+    const CN: &str = "School of Physics, Peking University, Beijing 100871, China";
+
+    #[test]
+    fn one_author_placed_in_the_us_and_in_china_is_a_dual_appointment_from_one_source_or_two() {
+        let c = Classifier::new(DodClassifier::new(), RegionPolicy::default());
+        let other = "Department of Physics, University of Oxford, Oxford OX1 3PU, UK";
+        for mut affiliations in [
+            vec![
+                aff(Source::Crossref, 0, "Wang Fang", US),
+                aff(Source::Crossref, 0, "Wang Fang", CN),
+            ],
+            vec![
+                aff(Source::Crossref, 0, "Wang Fang", US),
+                aff(Source::OpenAlex, 0, "Fang Wang", CN),
+            ],
+        ] {
+            // The second author has an affiliation of their own in each source.
+            affiliations.push(aff(Source::Crossref, 1, "Ann Lee", other));
+            affiliations.push(aff(Source::OpenAlex, 1, "Ann Lee", other));
+            let facts = WorkFacts {
+                funders: vec![onr()],
+                affiliations,
+                author_counts: vec![(Source::Crossref, 2), (Source::OpenAlex, 2)],
+                ..Default::default()
+            };
+            let d = c.decide(&facts);
+            assert!(d.flagged());
+            assert_eq!(d.dual.len(), 1, "{:?}", d.dual);
+            assert_eq!(d.dual[0].author_position, 0);
+        }
+    }
+
+    #[test]
+    fn the_papers_affiliations_given_to_one_author_make_no_dual_appointment() {
+        let c = Classifier::new(DodClassifier::new(), RegionPolicy::default());
+        // Europe PMC (from an older PubMed record) gives every affiliation to the first of
+        // three authors; a full text links none and gives them to a stand-in.
+        let pubmed = WorkFacts {
+            funders: vec![onr()],
+            affiliations: vec![
+                aff(Source::EuropePmc, 0, "Kim J", US),
+                aff(Source::EuropePmc, 0, "Kim J", CN),
+            ],
+            author_counts: vec![(Source::EuropePmc, 3)],
+            ..Default::default()
+        };
+        let unlinked = WorkFacts {
+            funders: vec![onr()],
+            affiliations: vec![
+                aff(Source::FullText, 0, crate::model::UNLINKED_AUTHORS, US),
+                aff(Source::FullText, 0, crate::model::UNLINKED_AUTHORS, CN),
+            ],
+            author_counts: vec![(Source::FullText, 1)],
+            ..Default::default()
+        };
+        for facts in [pubmed, unlinked] {
+            let d = c.decide(&facts);
+            assert!(d.flagged(), "a China-based coauthor is still found");
+            assert!(d.dual.is_empty(), "{:?}", d.dual);
+            assert!(
+                d.us.is_empty(),
+                "nobody is placed in the US by the paper's list"
+            );
+        }
+    }
 
     #[test]
     fn one_institution_is_one_name_however_it_is_written() {

@@ -145,6 +145,10 @@ pub struct FunderRecord {
     pub asserted_by: Option<String>,
 }
 
+/// The author a source's affiliations go with when it links none to an author (a full text
+/// without author–affiliation links): they are the paper's, not one person's.
+pub const UNLINKED_AUTHORS: &str = "(authors not linked to affiliations)";
+
 /// One flagged paper.
 #[derive(Debug, Clone, serde::Serialize, PartialEq, Eq, Default)]
 pub struct FlaggedRow {

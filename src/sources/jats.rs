@@ -4,6 +4,7 @@
 //! Never panics on arbitrary input: malformed XML is an error value, and whatever was read
 //! before it is not used.
 
+use crate::model::UNLINKED_AUTHORS;
 use quick_xml::events::{BytesStart, Event};
 
 /// One `<award-group>`: who funded, under which award numbers.
@@ -72,7 +73,7 @@ impl FullText {
             .collect();
         if out.iter().all(|(_, a)| a.is_empty()) && !self.affiliations.is_empty() {
             out = vec![(
-                "(authors not linked to affiliations)".to_string(),
+                UNLINKED_AUTHORS.to_string(),
                 self.affiliations.iter().collect(),
             )];
         }

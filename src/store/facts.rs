@@ -104,6 +104,12 @@ impl Db {
         for row in rows {
             facts.affiliations.push(row?);
         }
+        let mut st = self.conn.prepare_cached(
+            "SELECT source, COUNT(*) AS n FROM authorships WHERE work_id = ?1 GROUP BY source",
+        )?;
+        facts.author_counts = st
+            .query_map([work_id], |r| Ok((r.get("source")?, r.get("n")?)))?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(facts)
     }
 }

@@ -79,10 +79,12 @@ impl Db {
                  FROM authorships au
                  JOIN flags f ON f.work_id = au.work_id AND f.active = 1
                  JOIN works w ON w.id = au.work_id
+                 WHERE au.name <> ?1
                  ORDER BY au.work_id, au.position,
                           CASE au.source WHEN 'openalex' THEN 0 WHEN 'crossref' THEN 1 ELSE 2 END",
             )?;
-            let mut rows = st.query([])?;
+            // A full text's stand-in for authors it does not link is nobody.
+            let mut rows = st.query([crate::model::UNLINKED_AUTHORS])?;
             while let Some(r) = rows.next()? {
                 let (work_id, position): (i64, i64) = (r.get("work_id")?, r.get("position")?);
                 if !list
