@@ -3,6 +3,10 @@
 -- One author of the paper placed both in the US and in China, as exports write it.
 ALTER TABLE flags ADD COLUMN dual_appointment TEXT NOT NULL DEFAULT '';
 
+-- Whether a China-based affiliation is the author's own (0: the paper's list that a source gave
+-- to one author, or a full text's unlinked list): only own affiliations place a person.
+ALTER TABLE flag_evidence ADD COLUMN personal INTEGER NOT NULL DEFAULT 1;
+
 -- Reviewers' corrections of identity, never deleted (`retired_at` when withdrawn): `merge`
 -- says person keys `a` and `b` are one person; `split` says authorship `a`
 -- ("paper:DOI#POSITION") is not the person its ids name.

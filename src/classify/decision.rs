@@ -111,6 +111,9 @@ pub struct ChinaEvidence {
     pub entities: Vec<EntityHit>,
     /// Entries the lists matched that a reviewer removed, with who said so.
     pub removed_entities: Vec<String>,
+    /// The author's own affiliation, not the paper's list given to one author
+    /// ([`WorkFacts::personal`]): only these place a person in the people view.
+    pub personal: bool,
 }
 
 impl ChinaEvidence {

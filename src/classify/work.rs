@@ -368,6 +368,7 @@ impl Classifier {
                 country_code: aff.country_code.clone(),
                 entities: Vec::new(),
                 removed_entities: Vec::new(),
+                personal: facts.personal(a),
             };
             let mut ev = ev;
             let mut hits = aff
@@ -420,13 +421,7 @@ impl Classifier {
         let personal_china: Vec<ChinaEvidence> = decision
             .china
             .iter()
-            .filter(|c| {
-                facts.affiliations.iter().any(|a| {
-                    a.source == c.source
-                        && a.author_position == c.author_position
-                        && facts.personal(a)
-                })
-            })
+            .filter(|c| c.personal)
             .cloned()
             .collect();
         decision.dual = dual_appointments(&personal_china, &decision.us);

@@ -112,8 +112,8 @@ impl Db {
                 for e in &d.china {
                     tx.prepare_cached(
                         "INSERT INTO flag_evidence (work_id, kind, source, summary, via, matched, author_position, author_name,
-                            affiliation, institution, country_code, region, ror)
-                         VALUES (?1, ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13)",
+                            affiliation, institution, country_code, region, ror, personal)
+                         VALUES (?1, ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13, ?14)",
                     )?
                     .execute(params![
                         work_id,
@@ -128,13 +128,14 @@ impl Db {
                         e.country_code,
                         e.region.as_str(),
                         EvidenceKind::China,
-                        e.ror
+                        e.ror,
+                        e.personal
                     ])?;
                     for h in &e.entities {
                         tx.prepare_cached(
                             "INSERT INTO flag_evidence (work_id, kind, source, summary, component, via, matched,
-                                author_position, author_name, affiliation, institution, region)
-                             VALUES (?1, ?11, ?2, ?3, ?4, 'entity list', ?5, ?6, ?7, ?8, ?9, ?10)",
+                                author_position, author_name, affiliation, institution, region, personal)
+                             VALUES (?1, ?11, ?2, ?3, ?4, 'entity list', ?5, ?6, ?7, ?8, ?9, ?10, ?12)",
                         )?
                         .execute(params![
                             work_id,
@@ -147,7 +148,8 @@ impl Db {
                             e.affiliation,
                             h.entry,
                             e.region.as_str(),
-                            EvidenceKind::Entity
+                            EvidenceKind::Entity,
+                            e.personal
                         ])?;
                     }
                 }

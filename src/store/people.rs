@@ -118,7 +118,8 @@ impl Db {
             let mut st = self.conn.prepare(
                 "SELECT e.work_id, e.author_position, e.kind FROM flag_evidence e
                  JOIN flags f ON f.work_id = e.work_id AND f.active = 1
-                 WHERE e.kind IN ('china', 'us', 'dual') AND e.author_position IS NOT NULL",
+                 WHERE e.kind IN ('china', 'us', 'dual') AND e.author_position IS NOT NULL
+                   AND e.personal = 1",
             )?;
             let mut rows = st.query([])?;
             while let Some(r) = rows.next()? {
@@ -315,6 +316,7 @@ impl Db {
              FROM flag_evidence e
              JOIN flags f ON f.work_id = e.work_id AND f.active = 1
              WHERE e.kind IN ('china', 'us', 'entity') AND e.author_position IS NOT NULL
+               AND e.personal = 1
                AND (?1 IS NULL OR EXISTS (SELECT 1 FROM person_authorships pa
                     WHERE pa.person = ?1 AND pa.work_id = e.work_id))
              ORDER BY e.work_id, e.author_position, e.id",

@@ -60,6 +60,9 @@ const UMICH: &str =
 const LI_NA: &str = "0000-0001-5555-0001";
 const ZHANG_WEI: &str = "0000-0001-5555-0002";
 const SMITH: &str = "0000-0001-5555-0003";
+const JONES: &str = "0000-0001-5555-0004";
+const BOSTON: &str =
+    "Department of Mechanical Engineering, Boston University, Boston, MA 02215, USA";
 
 /// Add the people cases (all DoD-funded through ONR, all with a China-based author) and say
 /// who is who.
@@ -273,6 +276,35 @@ pub fn add_people_cases(corpus: &mut Corpus, from: chrono::NaiveDate) -> PeopleT
         "not dual",
     ));
 
+    // The paper's list given to the first author (as older PubMed records and some deposits
+    // do): Crossref puts both affiliations on Mary Jones and none on Zhou Bin; OpenAlex gives
+    // each their own. She is a US-based author of two papers, never China-based, never dual.
+    for k in 0..2 {
+        let zhou = [
+            "State Key Laboratory of Robotics, Shenyang Institute of Automation, Shenyang 110016, China",
+            "School of Mechanical Engineering, Xi'an Jiaotong University, Xi'an 710049, China",
+        ][k];
+        papers.push((
+            vec![
+                Who {
+                    name: "Mary Jones",
+                    orcid: Some(JONES),
+                    openalex: Some("A900011"),
+                    crossref: vec![BOSTON, zhou],
+                    raw: vec![BOSTON],
+                    institutions: Vec::new(),
+                },
+                Who {
+                    name: "Zhou Bin",
+                    crossref: Vec::new(),
+                    raw: vec![zhou],
+                    ..Default::default()
+                },
+            ],
+            "not dual",
+        ));
+    }
+
     let base = corpus.works.len();
     for (k, (authors, kind)) in papers.iter().enumerate() {
         let i = base + k;
@@ -357,13 +389,22 @@ pub fn add_people_cases(corpus: &mut Corpus, from: chrono::NaiveDate) -> PeopleT
             _ => {}
         }
         if k == 0 {
-            truth.repeat_us = vec![(
+            truth.repeat_us.push((
                 format!("orcid:{SMITH}"),
                 "John Smith".into(),
                 4,
                 "Li Na (4 papers)".into(),
+                award.clone(),
+            ));
+        }
+        if authors[0].name == "Mary Jones" && !truth.repeat_us.iter().any(|u| u.1 == "Mary Jones") {
+            truth.repeat_us.push((
+                format!("orcid:{JONES}"),
+                "Mary Jones".into(),
+                2,
+                "Zhou Bin (1 paper)".into(),
                 award,
-            )];
+            ));
         }
     }
     truth.repeat_china = vec![
