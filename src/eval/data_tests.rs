@@ -1,6 +1,7 @@
 //! Readers of the third-party labelled data.
 
 use super::*;
+use crate::eval::labels::SpanLabels;
 
 #[test]
 fn gold_country_words_map_to_regions() {

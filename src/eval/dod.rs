@@ -1,15 +1,15 @@
 //! The DoD tasks: funding sentences in acknowledgments (GROBID's labelled corpus), funder
 //! names as assertions give them, and whole records.
 
-use super::{Counts, Miss, TaskReport, clip, data, miss_kind};
+use super::{Counts, Miss, TaskReport, clip, data, labels, miss_kind};
 use crate::classify::dod::DodClassifier;
 use crate::error::{Error, Result};
 use std::path::Path;
 
 pub(super) fn dod_text_task(dir: &Path, dod: &DodClassifier) -> Result<TaskReport> {
     let corpus = dir.join("grobid_funding_acknowledgement/corpus");
-    let labels = data::SpanLabels::embedded();
-    let noise = data::TextNoise::embedded();
+    let labels = labels::SpanLabels::embedded();
+    let noise = labels::TextNoise::embedded();
     let mut raw = Counts::default();
     let mut corrected = Vec::new();
     let mut counts = Counts::default();
@@ -122,7 +122,7 @@ pub(super) fn funder_name_task(dir: &Path, dod: &DodClassifier) -> Result<TaskRe
     }
     pairs.sort();
     pairs.dedup();
-    let noise = data::NoiseLabels::embedded();
+    let noise = labels::NoiseLabels::embedded();
     let mut raw = Counts::default();
     let mut counts = Counts::default();
     let mut misses = Vec::new();

@@ -13,6 +13,7 @@ use dod::{dod_text_task, funder_name_task, record_task};
 
 mod data;
 mod entities;
+mod labels;
 
 use crate::classify::china::{ChinaClassifier, Region, RegionPolicy};
 use crate::classify::dod::DodClassifier;
