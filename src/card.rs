@@ -126,11 +126,16 @@ impl Card {
                     name: e.author_name.clone().unwrap_or_default(),
                     person: person_at(facts, e.author_position),
                     us_affiliation: e.matched.clone().unwrap_or_default(),
-                    us_matched: e
-                        .summary
-                        .split_once("\" [")
-                        .and_then(|(_, r)| r.split_once(", "))
-                        .map(|(m, _)| m.to_string())
+                    // What placed it, from the US evidence of the same author and string.
+                    us_matched: facts
+                        .evidence
+                        .iter()
+                        .find(|u| {
+                            u.kind == EvidenceKind::Us
+                                && u.author_position == e.author_position
+                                && u.affiliation == e.matched
+                        })
+                        .and_then(|u| u.matched.clone())
                         .unwrap_or_default(),
                     china_affiliation: e.affiliation.clone().unwrap_or_default(),
                     china_region: e.region.clone().unwrap_or_default(),

@@ -19,6 +19,8 @@ pub struct ChinaSide {
     pub institutions: Vec<String>,
     /// Entity-list entries named in those affiliations ("Entry [list]").
     pub entities: Vec<String>,
+    /// The lists those entries are on.
+    pub entity_lists: Vec<String>,
     /// The DoD components acknowledged by their flagged papers.
     pub dod_components: Vec<String>,
     /// Their US-based coauthors on those papers ("Name (N papers)").
@@ -178,6 +180,10 @@ pub fn report(db: &Db, min_papers: usize) -> Result<PeopleReport> {
                 entities: unique(mine.iter().flat_map(|p| {
                     ix.placed_of(p, EvidenceKind::Entity)
                         .map(|r| format!("{} [{}]", r.institution, r.matched))
+                })),
+                entity_lists: unique(mine.iter().flat_map(|p| {
+                    ix.placed_of(p, EvidenceKind::Entity)
+                        .map(|r| r.matched.clone())
                 })),
                 dod_components: unique(mine.iter().flat_map(|p| split(&p.dod_components))),
                 us_collaborators: ix.collaborators(&person.key, |p| p.us),
@@ -472,7 +478,9 @@ pub fn correct_identity(db: &mut Db, c: &IdentityCorrection) -> Result<String> {
                 }
             }
             if key == other {
-                return Err(Error::BadInput("a person is already one person".into()));
+                return Err(Error::BadInput(format!(
+                    "{key} is named twice: give the keys of two different people (`xrefscan people --min-papers 1` lists them)"
+                )));
             }
             let id = db.add_person_override("merge", key, other, note, by)?;
             format!("#{id}: {key} and {other} are one person")
@@ -485,13 +493,10 @@ pub fn correct_identity(db: &mut Db, c: &IdentityCorrection) -> Result<String> {
         } => {
             let doi = crate::review::doi(doi)?;
             let at = format!("paper:{doi}#{position}");
-            let on_paper = db
-                .person_papers(None)?
-                .iter()
-                .any(|p| p.doi == doi && p.position + 1 == *position);
-            if !on_paper {
+            if db.authorship_name(&doi, position - 1)?.is_none() {
                 return Err(Error::BadInput(format!(
-                    "no author {position} on a flagged paper {doi}; `xrefscan people --min-papers 1 --format csv` lists the authorships"
+                    "{doi} is not a flagged paper with an author {position} (authors count from 1 in the paper's order); \
+                     `xrefscan query --sql \"SELECT position + 1 AS n, name FROM person_authorships JOIN works ON works.id = work_id WHERE doi = '{doi}'\"` lists its authors"
                 )));
             }
             let id = db.add_person_override("split", &at, "", note, by)?;

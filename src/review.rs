@@ -28,8 +28,8 @@ impl Paper<'_> {
         match self {
             Paper::Doi(input) => {
                 let doi = doi(input)?;
-                match db.flag_of(&doi)? {
-                    Some((id, _)) => Ok((id, doi)),
+                match db.flagged_work(&doi)? {
+                    Some(id) => Ok((id, doi)),
                     None => Err(Error::NotFlagged(doi)),
                 }
             }

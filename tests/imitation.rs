@@ -19,6 +19,13 @@ use std::time::Duration;
 use xrefscan::model::Source;
 use xrefscan::scan;
 
+/// Fast local servers for the scheduled-scan tests (many runs, few seconds each).
+const FAST: ServerLimits = ServerLimits {
+    per_second: 80,
+    in_flight: 5,
+    latency: Duration::from_millis(2),
+};
+
 const OPENALEX_LIMITS: ServerLimits = ServerLimits {
     per_second: 10,
     in_flight: 5,
@@ -679,12 +686,7 @@ async fn issue22_nightly_since_last_runs_end_with_the_flags_of_one_full_scan() {
         "{late} late, {late_funding} funded late"
     );
     let corpus = Arc::new(corpus);
-    let fast = ServerLimits {
-        per_second: 80,
-        in_flight: 5,
-        latency: Duration::from_millis(2),
-    };
-    let im = imitation::start(corpus.clone(), fast, fast).await;
+    let im = imitation::start(corpus.clone(), FAST, FAST).await;
     let dir = tempfile::tempdir().unwrap();
     let (nightly, control, full) = (
         dir.path().join("nightly.sqlite"),
@@ -821,12 +823,7 @@ async fn issue22_a_revisit_asks_again_what_an_index_did_not_have_yet() {
         );
     }
     let corpus = Arc::new(corpus);
-    let fast = ServerLimits {
-        per_second: 80,
-        in_flight: 5,
-        latency: Duration::from_millis(2),
-    };
-    let im = imitation::start(corpus.clone(), fast, fast).await;
+    let im = imitation::start(corpus.clone(), FAST, FAST).await;
     let dir = tempfile::tempdir().unwrap();
     let (db, full) = (dir.path().join("db.sqlite"), dir.path().join("full.sqlite"));
     tokio::task::block_in_place(|| {
@@ -924,13 +921,8 @@ async fn issue22_europepmc_records_indexed_late_and_full_texts_that_arrive_late_
         "{late_index} {late_text}"
     );
     let corpus = Arc::new(corpus);
-    let fast = ServerLimits {
-        per_second: 80,
-        in_flight: 5,
-        latency: Duration::from_millis(2),
-    };
-    let im = imitation::start(corpus.clone(), fast, fast).await;
-    let text = imitation::start_text_sources(corpus.clone(), fast, fast).await;
+    let im = imitation::start(corpus.clone(), FAST, FAST).await;
+    let text = imitation::start_text_sources(corpus.clone(), FAST, FAST).await;
     let dir = tempfile::tempdir().unwrap();
     let (db, full) = (dir.path().join("db.sqlite"), dir.path().join("full.sqlite"));
     let mut day = date("2024-02-01");

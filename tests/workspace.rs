@@ -1653,6 +1653,15 @@ async fn issue20_the_people_view_in_a_browser_narrows_by_facet_and_links_cards_t
     assert_eq!(status, StatusCode::OK);
     let card: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(card["dual_appointments"][0]["name"], name.as_str());
+    // What placed the US side is said (e.g. "state code MA").
+    assert!(
+        !card["dual_appointments"][0]["us_matched"]
+            .as_str()
+            .unwrap()
+            .is_empty(),
+        "{}",
+        card["dual_appointments"]
+    );
     // A US-based coauthor on Li Na's paper leads to his page: John Smith, four papers.
     let li = work_id(&db, "10.99999/people.000");
     c.goto(&format!("{url}/papers/{li}")).await.unwrap();

@@ -6,7 +6,7 @@ use super::{Db, now};
 use crate::classify::people::{self, Authorship, Correction};
 use crate::error::{Error, Result};
 use crate::model::EvidenceKind;
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use std::collections::BTreeMap;
 
 /// One person as stored.
@@ -244,6 +244,19 @@ impl Db {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The name of the author at `position` (from 0) of flagged paper `doi`, if there is one.
+    pub fn authorship_name(&self, doi: &str, position: i64) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT pa.name FROM person_authorships pa JOIN works w ON w.id = pa.work_id
+                 WHERE w.doi = ?1 AND pa.position = ?2",
+                params![doi, position],
+                |r| r.get("name"),
+            )
+            .optional()?)
     }
 
     /// Every person (or the one of `key`).

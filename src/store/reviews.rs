@@ -33,15 +33,14 @@ pub struct OverrideRow {
 }
 
 impl Db {
-    /// The work id and current evidence hash of a paper that has been flagged (active or not).
-    pub fn flag_of(&self, doi: &str) -> Result<Option<(i64, String)>> {
+    /// The work id of a paper that has been flagged (active or not).
+    pub fn flagged_work(&self, doi: &str) -> Result<Option<i64>> {
         Ok(self
             .conn
             .query_row(
-                "SELECT f.work_id, f.evidence_hash FROM flags f JOIN works w ON w.id = f.work_id
-                 WHERE w.doi = ?1",
+                "SELECT f.work_id FROM flags f JOIN works w ON w.id = f.work_id WHERE w.doi = ?1",
                 [doi],
-                |r| Ok((r.get("work_id")?, r.get("evidence_hash")?)),
+                |r| r.get("work_id"),
             )
             .optional()?)
     }

@@ -97,7 +97,7 @@ fn the_previous_schema_migrates_with_works_flags_and_reviews_intact() {
         (doi.as_str(), status.as_str(), note.as_str(), changed),
         ("10.1/r", "dismissed", "US-only funding", 0)
     );
-    let (id, _) = store.flag_of("10.1/r").unwrap().unwrap();
+    let id = store.flagged_work("10.1/r").unwrap().unwrap();
     assert_eq!(store.review_history(id).unwrap().len(), 1);
     assert!(dir.path().join("backups").is_dir(), "a copy was kept first");
 }

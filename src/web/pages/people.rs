@@ -122,14 +122,7 @@ pub async fn list(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Respons
             us: c.person.us_papers,
             dual: c.person.dual_papers,
             institutions: c.institutions.clone(),
-            lists: c
-                .entities
-                .iter()
-                .filter_map(|e| {
-                    e.rsplit_once(" [")
-                        .map(|(_, l)| l.trim_end_matches(']').to_string())
-                })
-                .collect(),
+            lists: c.entity_lists.clone(),
             entities: c.entities.clone(),
             components: c.dod_components.clone(),
         });
