@@ -273,7 +273,7 @@ pub fn render_table(s: &AwardSummary, top: usize) -> String {
 /// The summary as CSV rows: `section,name,awards,papers,obligation_usd`.
 pub fn render_csv(s: &AwardSummary) -> Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let io = |e: csv::Error| Error::Internal(format!("could not write CSV: {e}"));
+    let io = |e: csv::Error| Error::Export(format!("could not write CSV: {e}"));
     w.write_record(["section", "name", "awards", "papers", "obligation_usd"])
         .map_err(io)?;
     // The same figures as the table: every distinct award, then each answer; an amount only
@@ -318,7 +318,7 @@ pub fn render_csv(s: &AwardSummary) -> Result<String> {
     }
     let bytes = w
         .into_inner()
-        .map_err(|e| Error::Internal(format!("could not write CSV: {e}")))?;
+        .map_err(|e| Error::Export(format!("could not write CSV: {e}")))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
