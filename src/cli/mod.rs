@@ -95,8 +95,8 @@ pub enum Command {
     Review(ReviewArgs),
     /// Check the database: integrity, foreign keys, counts, orphans, runs left running.
     Doctor,
-    /// Correct the classifier for one affiliation string; applied on every later
-    /// classification (run `reclassify` to apply it now).
+    /// Correct the classifier for one affiliation string (region, entity; applied on every
+    /// later classification, `reclassify` applies it now) or who is who (person; at once).
     #[command(subcommand)]
     Override(OverrideCommand),
     /// What the acknowledged awards are worth: papers, distinct awards, obligations (USAspending),
